@@ -1,0 +1,234 @@
+"""Article extraction: HTML bytes -> one frozen ``ExtractedArticle``.
+
+trafilatura finds the body and the metadata (title, author, site name, and the date through
+htmldate, asked for full timestamps); a few page facts trafilatura does not expose (the
+rel=canonical link, the declared language) are read from the same parsed tree. What the page
+lacks, the feed entry that announced it fills (``EntryHints``).
+"""
+
+from __future__ import annotations
+
+import codecs
+import re
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+
+import trafilatura
+from lxml.html import HtmlElement
+
+from .errors import ExtractionError, NotAnArticle
+from .language import choose_language
+from .urls import article_id, choose_canonical, site_of
+
+EXTRACTOR_VERSION = "extract-1"
+MIN_WORDS = 25  # fewer words than this is a stub, a paywall or an index page, not an article
+
+_META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_:.\-]+)""", re.I)
+_HEADER_CHARSET = re.compile(r"charset\s*=\s*[\"']?([A-Za-z0-9_:.\-]+)", re.I)
+_CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\ufffd]")
+
+
+@dataclass(frozen=True)
+class EntryHints:
+    """What a feed entry (or a saved file's surroundings) tells about the page it links to."""
+
+    title: str | None = None
+    author: str | None = None
+    published_at: datetime | None = None
+    language: str | None = None
+    source_name: str | None = None
+
+
+@dataclass(frozen=True)
+class ExtractedArticle:
+    article_id: str
+    url: str  # the URL the article was found at (first seen)
+    final_url: str  # after redirects
+    canonical_url: str
+    syndicated_from: str | None
+    source: str
+    title: str | None
+    author: str | None
+    published_at: datetime | None
+    language: str | None
+    text: str
+    description: str | None
+    word_count: int
+    extractor_version: str = EXTRACTOR_VERSION
+
+
+def _codec(name: str | None) -> str | None:
+    if not name:
+        return None
+    try:
+        return codecs.lookup(name.strip().strip("\"'")).name
+    except LookupError:
+        return None
+
+
+def decode_html(body: bytes, content_type: str | None = None) -> str:
+    """Bytes -> text, surviving wrong declarations.
+
+    Order: a BOM; strict UTF-8 (a page that decodes as UTF-8 is UTF-8 whatever it declares);
+    the charset the HTTP header declares, then the one in a <meta>; charset_normalizer's
+    guess; finally the declared charset (or cp1252) with replacement characters.
+    """
+    for bom, enc in ((codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16")):
+        if body.startswith(bom):
+            return body.decode(enc, errors="replace").lstrip("\ufeff")
+    try:
+        return body.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    declared = []
+    if content_type:
+        m = _HEADER_CHARSET.search(content_type)
+        if m:
+            declared.append(_codec(m.group(1)))
+    m = _META_CHARSET.search(body[:8192])
+    if m:
+        declared.append(_codec(m.group(1).decode("ascii", "ignore")))
+    declared = [d for d in declared if d and d not in ("utf-8", "utf-16", "utf-32")]
+    for enc in declared:
+        try:
+            return body.decode(enc)
+        except UnicodeDecodeError:
+            continue
+    try:
+        from charset_normalizer import from_bytes
+
+        best = from_bytes(body[:200_000]).best()
+        if best is not None and best.encoding:
+            return body.decode(best.encoding, errors="replace")
+    except Exception:
+        pass
+    return body.decode(declared[0] if declared else "cp1252", errors="replace")
+
+
+def _looks_binary(text: str) -> bool:
+    sample = text[:4096]
+    if not sample:
+        return False
+    return len(_CONTROL.findall(sample)) / len(sample) > 0.05
+
+
+def _first(tree: HtmlElement, xpath: str) -> str | None:
+    for value in tree.xpath(xpath):
+        value = str(value).strip()
+        if value:
+            return value
+    return None
+
+
+def _parse_when(value: str | None) -> tuple[datetime | None, bool]:
+    """htmldate's string -> (UTC datetime, has_time)."""
+    if not value:
+        return None, False
+    try:
+        when = datetime.fromisoformat(value)
+    except ValueError:
+        try:
+            when = datetime.strptime(value[:10], "%Y-%m-%d")
+        except ValueError:
+            return None, False
+    has_time = (when.hour, when.minute, when.second) != (0, 0, 0) or when.tzinfo is not None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=timezone.utc)
+    return when.astimezone(timezone.utc), has_time
+
+
+def choose_published(page_value: str | None, feed_value: datetime | None) -> datetime | None:
+    """The page's date wins; when it is a bare date and the feed entry gives a timestamp on or
+    about that day, the feed's timestamp supplies the time of day."""
+    page, has_time = _parse_when(page_value)
+    if page is None:
+        return feed_value.astimezone(timezone.utc) if feed_value else None
+    if not has_time and feed_value is not None and abs(feed_value - page) <= timedelta(hours=36):
+        return feed_value.astimezone(timezone.utc)
+    return page
+
+
+def _strip_title(text: str, title: str | None) -> str:
+    """Drop leading lines that merely repeat the title (the contract keeps it out of `text`)."""
+    if not title:
+        return text
+    norm = lambda s: re.sub(r"\W+", " ", s).strip().lower()  # noqa: E731
+    t = norm(title)
+    lines = text.split("\n")
+    while lines and t and norm(lines[0]) == t:
+        lines.pop(0)
+    return "\n".join(lines).strip()
+
+
+def extract_article(
+    body: bytes | str,
+    *,
+    url: str,
+    final_url: str | None = None,
+    content_type: str | None = None,
+    hints: EntryHints | None = None,
+    now: datetime | None = None,
+) -> ExtractedArticle:
+    """Extract the article of one HTML page. Raises ExtractionError / NotAnArticle."""
+    hints = hints or EntryHints()
+    final_url = final_url or url
+    html = decode_html(body, content_type) if isinstance(body, bytes) else body
+    if _looks_binary(html):
+        raise ExtractionError("binary content, not an HTML page")
+    try:
+        tree = trafilatura.load_html(html)
+    except Exception as err:
+        raise ExtractionError(f"unparseable HTML: {type(err).__name__}") from None
+    if tree is None:
+        raise ExtractionError("unparseable HTML")
+
+    declared_canonical = _first(tree, '//link[translate(@rel,"CANONICAL","canonical")="canonical"]/@href')
+    declared_lang = _first(tree, "/html/@lang | /html/@xml:lang") or _first(
+        tree, '//meta[translate(@http-equiv,"CONTENT-LANGUAGE","content-language")="content-language"]/@content'
+    ) or _first(tree, '//meta[@property="og:locale"]/@content')
+
+    now = now or datetime.now(timezone.utc)
+    date_params = {
+        "extensive_search": True,
+        "original_date": True,
+        "outputformat": "%Y-%m-%dT%H:%M:%S%z",
+        "max_date": (now + timedelta(days=1)).strftime("%Y-%m-%d"),
+    }
+    try:
+        doc = trafilatura.bare_extraction(
+            tree,
+            url=final_url,
+            with_metadata=True,
+            include_comments=False,
+            include_tables=True,
+            deduplicate=False,
+            date_extraction_params=date_params,
+        )
+    except Exception as err:
+        raise ExtractionError(f"trafilatura failed: {type(err).__name__}: {err}") from None
+    if doc is None:
+        raise NotAnArticle("no article body found")
+
+    title = (doc.title or "").strip() or hints.title
+    text = _strip_title((doc.text or "").strip(), title)
+    words = len(text.split())
+    if words < MIN_WORDS:
+        raise NotAnArticle(f"no article body found ({words} words)")
+
+    canonical, syndicated = choose_canonical(final_url, declared_canonical)
+    author = (doc.author or "").strip() or hints.author
+    return ExtractedArticle(
+        article_id=article_id(canonical),
+        url=url,
+        final_url=final_url,
+        canonical_url=canonical,
+        syndicated_from=syndicated,
+        source=(doc.sitename or "").strip() or hints.source_name or site_of(canonical),
+        title=title or None,
+        author=author or None,
+        published_at=choose_published(doc.date, hints.published_at),
+        language=choose_language(declared_lang or hints.language, text),
+        text=text,
+        description=(doc.description or "").strip() or None,
+        word_count=words,
+    )

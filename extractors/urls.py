@@ -1,0 +1,109 @@
+"""URL canonicalisation, site identity and article ids.
+
+courlan does the heavy lifting (lower-casing, default ports, tracking parameters, sorted
+query); we add what it leaves: dot segments, fragments, and the rules of the contract for
+``canonical_url`` and ``article_id``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import ipaddress
+import posixpath
+from urllib.parse import urljoin, urlsplit, urlunsplit
+
+import courlan
+
+
+def is_http_url(url: str | None) -> bool:
+    if not url or not isinstance(url, str):
+        return False
+    try:
+        parts = urlsplit(url.strip())
+    except ValueError:
+        return False
+    return parts.scheme.lower() in ("http", "https") and bool(parts.hostname)
+
+
+def canonicalize(url: str) -> str:
+    """A stable form of ``url``: same page, same string. Idempotent.
+
+    Lower-cases scheme and host, drops default ports, fragments and tracking parameters
+    (utm_*, fbclid, gclid, ...), sorts the query, resolves ``.``/``..`` segments.
+    Non-http(s) input is returned stripped but otherwise untouched.
+    """
+    url = url.strip()
+    if not is_http_url(url):
+        return url
+    parts = urlsplit(url)
+    path = parts.path or "/"
+    if "/." in path:
+        trailing = path.endswith("/")
+        path = posixpath.normpath(path)
+        if trailing and not path.endswith("/"):
+            path += "/"
+        if path.startswith("//"):
+            path = "/" + path.lstrip("/")
+    url = urlunsplit((parts.scheme, parts.netloc, path, parts.query, ""))
+    try:
+        url = courlan.normalize_url(url, strict=False)
+    except Exception:  # courlan is defensive, but never let a URL kill a batch
+        pass
+    parts = urlsplit(url)
+    return urlunsplit((parts.scheme, parts.netloc, parts.path or "/", parts.query, ""))
+
+
+def absolutize(link: str, base: str) -> str:
+    return urljoin(base, link.strip())
+
+
+def _is_ip(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host.strip("[]"))
+        return True
+    except ValueError:
+        return False
+
+
+def site_of(url: str) -> str:
+    """The site a URL belongs to: its registered domain (``news.bbc.co.uk`` -> ``bbc.co.uk``);
+    for IP addresses and single-label hosts (loopback test servers), host and port."""
+    parts = urlsplit(url)
+    host = (parts.hostname or "").lower()
+    if not host or _is_ip(host) or "." not in host:
+        return parts.netloc.lower()
+    domain = courlan.extract_domain(url)
+    return (domain or host).lower()
+
+
+def origin_of(url: str) -> tuple[str, str, int]:
+    """(scheme, host, port) as the same-origin rule compares them."""
+    parts = urlsplit(url)
+    scheme = parts.scheme.lower()
+    port = parts.port or (443 if scheme == "https" else 80)
+    return scheme, (parts.hostname or "").lower(), port
+
+
+def choose_canonical(final_url: str, declared: str | None) -> tuple[str, str | None]:
+    """Apply the contract's rule to a page fetched at ``final_url`` that declares ``declared``
+    as rel=canonical. Returns (canonical_url, syndicated_from):
+
+    - a canonical on the page's own site is the page's canonical URL;
+    - one on another site marks a syndicated copy: the copy keeps its own URL as canonical
+      (it stays its own article) and remembers the original in ``syndicated_from``.
+    """
+    own = canonicalize(final_url)
+    if not declared or not declared.strip():
+        return own, None
+    target = absolutize(declared, final_url)
+    if not is_http_url(target):
+        return own, None
+    target = canonicalize(target)
+    if site_of(target) == site_of(own):
+        return target, None
+    return own, target
+
+
+def article_id(canonical_url: str) -> str:
+    """Stable id of an article: a short hash of its canonical URL on its own site."""
+    return hashlib.sha256(canonicalize(canonical_url).encode("utf-8")).hexdigest()[:20]

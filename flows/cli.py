@@ -1,0 +1,173 @@
+"""The `chipwire` command: a thin layer over the flows, the warehouse and the extractors.
+
+Prefect is imported only by the commands that run a flow, so `query` and `--help` answer at
+once. Settings are built here, from the command line and CHIPWIRE_* variables, and passed down.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import sys
+import time
+from datetime import date, datetime
+from decimal import Decimal
+
+from .settings import Settings, apply_prefect_environment, build_settings
+
+EPILOG = """\
+environment:
+  CHIPWIRE_DB        warehouse file (default ./data/chipwire.duckdb)
+  CHIPWIRE_SOURCES   sources file (default: the shipped list of real feeds)
+  CHIPWIRE_TAXONOMY  theme taxonomy file (default: the shipped taxonomy)
+  PREFECT_API_URL    a running Prefect server to report to (default: an ephemeral one)
+
+examples:
+  chipwire demo
+  chipwire ingest --sources my-sources.toml
+  chipwire query "select source, count(*) from articles group by 1 order by 2 desc"
+"""
+
+
+def _add_db(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--db", metavar="FILE", help="warehouse file (default: $CHIPWIRE_DB or ./data/chipwire.duckdb)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="chipwire",
+        description="News ingestion for analysts of US AI-chip export controls: feeds and pages -> "
+        "clean article text -> DuckDB warehouse, orchestrated by Prefect.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    p = sub.add_parser("ingest", help="one scheduled-style run: poll feeds, fetch, extract, load",
+                       description="Poll every due feed (conditionally: ETag/Last-Modified), fetch new and "
+                       "still-pending pages, extract them and load the warehouse. Exits 0 when the run finished, "
+                       "even if single URLs failed (see the failures table).")
+    p.add_argument("--sources", metavar="FILE", help="sources file (TOML; default: $CHIPWIRE_SOURCES or the shipped feeds)")
+    _add_db(p)
+    p.add_argument("--batch-size", type=int, default=200, metavar="N", help="pages per batch (default 200)")
+    p.add_argument("--workers", type=int, default=0, metavar="N", help="extraction processes (default: one per core)")
+    p.add_argument("--no-progress", action="store_true", help="no progress bars")
+
+    p = sub.add_parser("query", help="read-only SQL against the warehouse",
+                       description="Run read-only SQL against the warehouse. Statements that would write "
+                       "(CREATE, INSERT, UPDATE, DELETE, COPY, ATTACH ...) are refused.")
+    p.add_argument("sql", help="the SQL to run, e.g. \"select count(*) from articles\"")
+    _add_db(p)
+    p.add_argument("--format", choices=["table", "csv", "json"], default="table", help="output format (default table)")
+
+    p = sub.add_parser("demo", help="run the whole pipeline offline on bundled sample sites",
+                       description="Serve the bundled sample outlets on 127.0.0.1, ingest their feeds and pages "
+                       "into a demo warehouse (default ./data/demo.duckdb), then show a few queries.")
+    p.add_argument("--db", metavar="FILE", help="demo warehouse file (default ./data/demo.duckdb)")
+    p.add_argument("--no-progress", action="store_true", help="no progress bars")
+    return parser
+
+
+def _die(message: str, code: int = 2) -> int:
+    print(f"chipwire: error: {message}", file=sys.stderr)
+    return code
+
+
+def _cell(value):
+    if isinstance(value, (datetime, date)):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return float(value)
+    if isinstance(value, (bytes, bytearray)):
+        return f"<{len(value)} bytes>"
+    return value
+
+
+def print_rows(cols: list[str], rows: list[tuple], fmt: str, stream=None) -> None:
+    stream = stream or sys.stdout
+    if fmt == "json":
+        json.dump([{c: _cell(v) for c, v in zip(cols, row)} for row in rows], stream, ensure_ascii=False, indent=1)
+        stream.write("\n")
+    elif fmt == "csv":
+        w = csv.writer(stream)
+        w.writerow(cols)
+        for row in rows:
+            w.writerow([_cell(v) for v in row])
+    else:
+        from rich.console import Console
+        from rich.table import Table
+
+        table = Table(show_lines=False)
+        for c in cols:
+            table.add_column(c, overflow="fold")
+        for row in rows:
+            table.add_row(*["" if v is None else str(_cell(v))[:200] for v in row])
+        Console(file=stream, width=max(100, min(200, 30 * len(cols)))).print(table)
+        print(f"({len(rows)} row{'s' if len(rows) != 1 else ''})", file=stream)
+
+
+def cmd_query(args) -> int:
+    from warehouse.db import Warehouse
+    from warehouse.errors import WarehouseError
+
+    settings = build_settings(db=args.db)
+    try:
+        cols, rows = Warehouse(settings.db_path, lock_wait=10).query(args.sql)
+    except WarehouseError as err:
+        return _die(str(err))
+    print_rows(cols, rows, args.format)
+    return 0
+
+
+def run_ingest(settings: Settings, title: str = "ingest") -> dict:
+    """Validate, then run the Prefect flow; returns the run's counts. Raises user-facing errors."""
+    from extractors.sources import load_sources
+    from warehouse.db import Warehouse
+
+    load_sources(settings.sources_path)  # a bad sources file fails here, before Prefect starts
+    Warehouse(settings.db_path, lock_wait=settings.lock_wait).migrate()  # and so does an unusable warehouse
+    apply_prefect_environment(settings)
+    from .ingest import ingest_flow
+    from .progress import print_summary
+
+    started = time.monotonic()
+    counts = ingest_flow(settings)
+    print_summary(f"chipwire {title}: run {counts.get('run_id')}", counts, time.monotonic() - started)
+    return counts
+
+
+def cmd_ingest(args) -> int:
+    from extractors.errors import SourcesError
+    from warehouse.errors import WarehouseError
+
+    settings = build_settings(db=args.db, sources=args.sources, batch_size=max(1, args.batch_size),
+                              workers=max(0, args.workers), progress=not args.no_progress)
+    try:
+        run_ingest(settings)
+    except (SourcesError, WarehouseError) as err:
+        return _die(str(err))
+    return 0
+
+
+def cmd_demo(args) -> int:
+    from .demo.run import run_demo
+
+    return run_demo(db=args.db, progress=not args.no_progress)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not args.command:
+        parser.print_help()
+        return 0
+    handler = {"ingest": cmd_ingest, "query": cmd_query, "demo": cmd_demo}[args.command]
+    try:
+        return handler(args)
+    except KeyboardInterrupt:
+        return _die("interrupted; run the same command again to carry on", 130)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

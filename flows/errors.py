@@ -1,0 +1,47 @@
+"""Errors of the flows package (the I/O edges and the CLI).
+
+    FlowError
+    ├── FetchError                 a URL could not be fetched; ``stage`` and ``transient`` say how
+    │   ├── TransientFetchError    timeouts, connection resets, 408/429/5xx: retried (now and next run)
+    │   └── TerminalFetchError     other 4xx, too large, not HTML: recorded, not retried
+    │       ├── RefusedURL         an address a feed may not make us visit (SSRF), or a non-http URL
+    │       └── RobotsDisallowed   the site's robots.txt forbids it
+    └── UsageError                 bad command-line input (one line for the user)
+"""
+
+from __future__ import annotations
+
+
+class FlowError(Exception):
+    pass
+
+
+class UsageError(FlowError):
+    pass
+
+
+class FetchError(FlowError):
+    stage = "fetch"
+    transient = False
+
+    def __init__(self, reason: str, status: int | None = None, retry_after: float | None = None):
+        super().__init__(reason)
+        self.reason = reason
+        self.status = status
+        self.retry_after = retry_after
+
+
+class TransientFetchError(FetchError):
+    transient = True
+
+
+class TerminalFetchError(FetchError):
+    transient = False
+
+
+class RefusedURL(TerminalFetchError):
+    stage = "refused"
+
+
+class RobotsDisallowed(TerminalFetchError):
+    stage = "robots"

@@ -1,0 +1,87 @@
+"""The `ingest` Prefect flow: poll feeds -> fetch pages -> extract -> load, in batches.
+
+Each task run handles a whole batch (all feeds; up to ``batch_size`` pages), never a single
+article: a Prefect task run costs milliseconds of orchestration. Stages hand off through the
+warehouse (frontier -> raw_pages -> articles), so a run killed half-way leaves whole batches
+behind and the next run carries on from them.
+
+Import this module only after ``settings.apply_prefect_environment``.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from prefect import flow, task
+from prefect.cache_policies import NO_CACHE
+
+from extractors.sources import Sources, load_sources
+from warehouse.db import Warehouse
+
+from . import stages
+from .progress import Progress
+from .settings import Settings
+
+TASK_OPTS = {"cache_policy": NO_CACHE, "persist_result": False, "retries": 0}
+
+
+@task(name="poll-feeds", **TASK_OPTS)
+def poll_feeds_task(sources: Sources, wh: Warehouse, progress: Progress) -> dict:
+    with progress.stage("polling feeds", total=len(sources.feeds)) as advance:
+        counts = stages.poll_feeds(sources, wh, advance)
+    pages = stages.queue_pages(sources, wh)
+    counts["entries_new"] += pages["entries_new"]
+    return counts
+
+
+@task(name="fetch-pages", **TASK_OPTS)
+def fetch_task(sources: Sources, wh: Warehouse, rows: list[dict], advance) -> dict:
+    return stages.fetch_batch(sources.fetch, wh, rows, advance)
+
+
+@task(name="extract-load", **TASK_OPTS)
+def extract_task(wh: Warehouse, extractor: stages.Extractor, rows: list[dict], advance) -> dict:
+    return stages.extract_batch(wh, extractor, rows, advance)
+
+
+def fetch_and_extract(settings: Settings, sources: Sources, wh: Warehouse, progress: Progress) -> Counter:
+    """Fetch everything due, then extract everything fetched, batch by batch."""
+    totals: Counter = Counter()
+    due = wh.due_urls()
+    totals["pages_queued"] = len(due)
+    with progress.stage("fetching pages", total=len(due)) as advance:
+        for i in range(0, len(due), settings.batch_size):
+            totals.update(fetch_task(sources, wh, due[i:i + settings.batch_size], advance))
+    totals.update(extract_stored(settings, wh, progress))
+    return totals
+
+
+def extract_stored(settings: Settings, wh: Warehouse, progress: Progress) -> Counter:
+    totals: Counter = Counter()
+    waiting = wh.count_pending().get("fetched", 0)
+    extractor = stages.Extractor(settings.workers)
+    try:
+        with progress.stage("extracting", total=waiting) as advance:
+            for rows in stages.batches(lambda after: wh.fetched_pages(settings.batch_size, after=after)):
+                totals.update(extract_task(wh, extractor, rows, advance))
+    finally:
+        extractor.close()
+    return totals
+
+
+@flow(name="ingest", validate_parameters=False, log_prints=False)
+def ingest_flow(settings: Settings) -> dict:
+    progress = Progress(enabled=None if settings.progress else False)
+    sources = load_sources(settings.sources_path)
+    wh = Warehouse(settings.db_path, lock_wait=settings.lock_wait)
+    wh.migrate()
+    run_id = wh.start_run("ingest", str(settings.sources_path))
+    totals: Counter = Counter()
+    try:
+        totals.update(poll_feeds_task(sources, wh, progress))
+        totals.update(fetch_and_extract(settings, sources, wh, progress))
+    except BaseException as err:
+        wh.finish_run(run_id, "failed", totals, error=f"{type(err).__name__}: {err}"[:500])
+        raise
+    wh.finish_run(run_id, "completed", totals)
+    return {"run_id": run_id, **totals}

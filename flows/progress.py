@@ -1,0 +1,51 @@
+"""Progress bars and the end-of-run summary (rich), shown only to people at a terminal."""
+
+from __future__ import annotations
+
+import contextlib
+import sys
+from collections.abc import Callable, Iterator
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, TextColumn, TimeElapsedColumn
+from rich.progress import Progress as RichProgress
+from rich.table import Table
+
+
+class Progress:
+    def __init__(self, enabled: bool | None = None, console: Console | None = None):
+        self.console = console or Console(stderr=True)
+        self.enabled = self.console.is_terminal if enabled is None else enabled
+
+    @contextlib.contextmanager
+    def stage(self, label: str, total: int) -> Iterator[Callable[[int], None]]:
+        if not self.enabled or total <= 0:
+            yield lambda n=1: None
+            return
+        bar = RichProgress(TextColumn("{task.description:<16}"), BarColumn(), MofNCompleteColumn(),
+                           TimeElapsedColumn(), console=self.console, transient=True)
+        with bar:
+            task_id = bar.add_task(label, total=total)
+            yield lambda n=1: bar.advance(task_id, n)
+
+
+SUMMARY_ROWS = [
+    ("feeds polled", "feeds_polled"), ("feeds unchanged (304)", "feeds_not_modified"),
+    ("feeds failed", "feeds_failed"), ("feed entries seen", "entries_seen"), ("new URLs queued", "entries_new"),
+    ("pages to fetch", "pages_queued"), ("pages fetched", "pages_fetched"), ("pages failed", "pages_failed"),
+    ("articles new", "articles_new"), ("articles updated", "articles_updated"),
+    ("not articles", "extract_failed"),
+]
+
+
+def summary_table(title: str, counts: dict, seconds: float | None = None) -> Table:
+    table = Table(caption=title + (f" in {seconds:.1f} s" if seconds is not None else ""), caption_justify="left")
+    table.add_column("stage")
+    table.add_column("count", justify="right")
+    for label, key in SUMMARY_ROWS:
+        table.add_row(label, str(counts.get(key, 0)))
+    return table
+
+
+def print_summary(title: str, counts: dict, seconds: float | None = None, stream=None) -> None:
+    Console(file=stream or sys.stdout, width=100).print(summary_table(title, counts, seconds))

@@ -1,0 +1,257 @@
+"""The stages of a run as plain functions: each takes what it needs, does its I/O edge, calls
+the pure extractors and hands its output to the warehouse. The Prefect flow only sequences
+them (one task run per batch), so they are tested as ordinary functions.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import os
+import zlib
+from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+import multiprocessing
+
+from extractors.article import EntryHints, extract_article
+from extractors.errors import ExtractorError
+from extractors.feeds import parse_feed
+from extractors.sources import FetchPolicy, Sources
+from extractors.urls import canonicalize
+from warehouse.db import Warehouse
+
+from .fetch import Fetcher, FetchRequest, FetchResult, origin_key
+
+GIVE_UP_AFTER = 8  # attempts at a transiently failing URL, across runs
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def _feed_next_poll(consecutive_errors: int, now: datetime) -> datetime | None:
+    """A feed that keeps failing is polled less often: from the third failure in a row,
+    wait 15 min, 30 min, 1 h ... up to a day between polls."""
+    if consecutive_errors < 3:
+        return None
+    return now + min(timedelta(minutes=15) * 2 ** (consecutive_errors - 3), timedelta(days=1))
+
+
+def _page_next_attempt(attempts: int, now: datetime) -> datetime:
+    if attempts < 3:
+        return now
+    return now + min(timedelta(minutes=10) * 2 ** (attempts - 3), timedelta(days=1))
+
+
+# -- feeds ------------------------------------------------------------------------------------
+def poll_feeds(sources: Sources, wh: Warehouse, progress: Callable[[int], None] | None = None) -> dict[str, int]:
+    """Poll every due feed conditionally and queue what they announce, cursor and entries in
+    one transaction."""
+    now = utcnow()
+    wh.register_feeds([(f.url, f.name) for f in sources.feeds])
+    states = wh.feed_states()
+    due = []
+    for feed in sources.feeds:
+        st = states.get(feed.url, {})
+        nxt = st.get("next_poll_at")
+        if nxt is not None and nxt > now:
+            continue
+        due.append((feed, st))
+    requests = [
+        FetchRequest(url=f.url, kind="feed", trusted_origin=origin_key(f.url),
+                     etag=st.get("etag"), last_modified=st.get("last_modified"))
+        for f, st in due
+    ]
+    results = run_fetches(sources.fetch, requests, progress)
+    polls, entries, failures = [], [], []
+    counts = {"feeds_polled": len(due), "feeds_skipped": len(sources.feeds) - len(due),
+              "feeds_not_modified": 0, "feeds_failed": 0, "entries_seen": 0}
+    for (feed, st), res in zip(due, results):
+        prev_errors = int(st.get("consecutive_errors") or 0)
+        poll = {"feed_url": feed.url, "name": feed.name, "status": res.status, "ok": True,
+                "etag": res.etag, "last_modified": res.last_modified, "entries": 0}
+        if res.error is not None:
+            counts["feeds_failed"] += 1
+            poll.update(ok=False, error=f"{res.error.stage}: {res.error.reason}",
+                        next_poll_at=_feed_next_poll(prev_errors + 1, now))
+            failures.append({"url": feed.url, "stage": "feed", "reason": res.error.reason,
+                             "transient": res.error.transient, "feed_url": feed.url, "give_up": False})
+        elif res.not_modified:
+            counts["feeds_not_modified"] += 1
+        else:
+            try:
+                parsed = parse_feed(res.body or b"", res.final_url or feed.url, res.content_type)
+            except ExtractorError as err:
+                counts["feeds_failed"] += 1
+                poll.update(ok=False, error=f"parse: {err}", next_poll_at=_feed_next_poll(prev_errors + 1, now))
+                failures.append({"url": feed.url, "stage": "feed", "reason": str(err), "transient": False,
+                                 "feed_url": feed.url, "give_up": False})
+            else:
+                poll.update(title=parsed.title, format=parsed.format, bozo=parsed.bozo,
+                            entries=len(parsed.entries))
+                counts["entries_seen"] += len(parsed.entries)
+                trusted = origin_key(feed.url)
+                for e in parsed.entries:
+                    if e.opaque:
+                        failures.append({"url": e.link, "stage": "refused", "give_up": True, "transient": False,
+                                         "feed_url": feed.url,
+                                         "reason": "opaque aggregator link: the publisher's URL cannot be resolved offline"})
+                        continue
+                    entries.append({
+                        "url": canonicalize(e.link), "link": e.link, "origin": "feed", "feed_url": feed.url,
+                        "trusted_origin": trusted, "entry_id": e.entry_id, "entry_title": e.title,
+                        "entry_author": e.author, "entry_published_at": e.published_at,
+                        "entry_updated_at": e.updated_at, "entry_language": e.language,
+                    })
+        polls.append(poll)
+    saved = wh.save_feed_polls(polls, entries, failures)
+    counts["entries_new"] = saved["entries_new"] + saved["entries_refetch"]
+    return counts
+
+
+def queue_pages(sources: Sources, wh: Warehouse) -> dict[str, int]:
+    entries = [
+        {"url": canonicalize(p.url), "link": p.url, "origin": "page", "trusted_origin": origin_key(p.url)}
+        for p in sources.pages
+    ]
+    saved = wh.add_to_frontier(entries)
+    return {"pages_listed": len(entries), "entries_new": saved["entries_new"]}
+
+
+# -- fetching -----------------------------------------------------------------------------------
+_ROBOTS: dict = {}  # robots.txt rules per origin, for the life of the process (one run)
+
+
+def run_fetches(policy: FetchPolicy, requests: list[FetchRequest],
+                progress: Callable[[int], None] | None = None) -> list[FetchResult]:
+    if not requests:
+        return []
+
+    async def go() -> list[FetchResult]:
+        async with Fetcher(policy, robots_cache=_ROBOTS) as fetcher:
+            return await fetcher.fetch_many(requests, (lambda _r: progress(1)) if progress else None)
+
+    return asyncio.run(go())
+
+
+def fetch_batch(policy: FetchPolicy, wh: Warehouse, rows: list[dict],
+                progress: Callable[[int], None] | None = None) -> dict[str, int]:
+    """Fetch one batch of due frontier rows and store raw pages and failures together."""
+    requests = [
+        FetchRequest(url=r["link"] or r["url"], kind="page", trusted_origin=r["trusted_origin"],
+                     etag=r.get("etag"), last_modified=r.get("last_modified"))
+        for r in rows
+    ]
+    results = run_fetches(policy, requests, progress)
+    now = utcnow()
+    pages, failures = [], []
+    for row, res in zip(rows, results):
+        if res.error is None:
+            body = res.body or b""
+            pages.append({
+                "url": row["url"], "final_url": res.final_url, "status": res.status,
+                "content_type": res.content_type, "etag": res.etag, "last_modified": res.last_modified,
+                "fetched_at": res.fetched_at or now, "body_size": len(body),
+                "sha256": hashlib.sha256(body).hexdigest(), "body": zlib.compress(body, 6),
+                "not_modified": res.not_modified,
+            })
+        else:
+            attempts = int(row.get("attempts") or 0) + 1
+            give_up = not res.error.transient or attempts >= GIVE_UP_AFTER
+            reason = res.error.reason
+            if res.error.transient and give_up:
+                reason += f" (gave up after {attempts} runs)"
+            failures.append({
+                "url": row["url"], "stage": res.error.stage, "reason": reason, "transient": res.error.transient,
+                "feed_url": row.get("feed_url"), "give_up": give_up,
+                "next_attempt_at": None if give_up else _page_next_attempt(attempts, now),
+            })
+    wh.save_fetches(pages, failures)
+    return {"pages_fetched": len(pages), "pages_failed": len(failures),
+            "pages_failed_transient": sum(1 for f in failures if f["transient"] and not f["give_up"])}
+
+
+# -- extraction ---------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class ExtractJob:
+    frontier_url: str
+    link: str
+    final_url: str
+    content_type: str | None
+    body: bytes  # compressed
+    fetched_at: datetime
+    feed_url: str | None
+    hints: EntryHints
+
+
+def extract_one(job: ExtractJob) -> tuple[str, dict]:
+    """Top-level (picklable) so a process pool can run it."""
+    try:
+        art = extract_article(zlib.decompress(job.body), url=job.link, final_url=job.final_url,
+                              content_type=job.content_type, hints=job.hints)
+    except ExtractorError as err:
+        return "fail", {"url": job.frontier_url, "stage": "extract", "reason": str(err), "transient": False,
+                        "feed_url": job.feed_url, "give_up": True}
+    except Exception as err:  # a bug or a pathological page must not end the batch
+        return "fail", {"url": job.frontier_url, "stage": "extract", "reason": f"{type(err).__name__}: {err}"[:300],
+                        "transient": False, "feed_url": job.feed_url, "give_up": True}
+    row = {k: getattr(art, k) for k in art.__dataclass_fields__}
+    row.update(frontier_url=job.frontier_url, fetched_at=job.fetched_at, feed_url=job.feed_url)
+    return "ok", row
+
+
+def jobs_from_rows(rows: list[dict]) -> list[ExtractJob]:
+    return [
+        ExtractJob(
+            frontier_url=r["url"], link=r["link"] or r["url"], final_url=r["final_url"] or r["url"],
+            content_type=r["content_type"], body=r["body"], fetched_at=r["fetched_at"], feed_url=r["feed_url"],
+            hints=EntryHints(title=r.get("entry_title"), author=r.get("entry_author"),
+                             published_at=r.get("entry_published_at"), language=r.get("entry_language")),
+        )
+        for r in rows
+    ]
+
+
+class Extractor:
+    """Runs extraction jobs in-process for small batches, on a process pool for large ones."""
+
+    def __init__(self, workers: int = 0):
+        self.workers = workers or os.cpu_count() or 1
+        self._pool: ProcessPoolExecutor | None = None
+
+    def map(self, jobs: list[ExtractJob]) -> list[tuple[str, dict]]:
+        if len(jobs) < 16 or self.workers <= 1:
+            return [extract_one(j) for j in jobs]
+        if self._pool is None:
+            self._pool = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("forkserver"))
+        return list(self._pool.map(extract_one, jobs, chunksize=4))
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(cancel_futures=True)
+            self._pool = None
+
+
+def extract_batch(wh: Warehouse, extractor: Extractor, rows: list[dict],
+                  progress: Callable[[int], None] | None = None) -> dict[str, int]:
+    results = extractor.map(jobs_from_rows(rows))
+    articles = [r for kind, r in results if kind == "ok"]
+    failures = [r for kind, r in results if kind == "fail"]
+    counts = wh.save_articles(articles, failures)
+    counts["extract_failed"] = len(failures)
+    if progress:
+        progress(len(rows))
+    return counts
+
+
+def batches(fetch: Callable[[str], list[dict]]) -> Iterator[list[dict]]:
+    """Keyset pagination over a growing/shrinking queue: ``fetch(after_url)`` gives the next rows."""
+    after = ""
+    while True:
+        rows = fetch(after)
+        if not rows:
+            return
+        yield rows
+        after = rows[-1]["url"]

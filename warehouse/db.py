@@ -1,0 +1,501 @@
+"""The DuckDB warehouse: connection, migrations, and every statement the pipeline runs.
+
+Write pattern: open the file, run one short transaction, close. DuckDB admits one writing
+process per file, so holding the connection for a whole run would lock out `chipwire query`
+and other runs; short transactions with a retry on the lock keep the file shared.
+
+Bulk writes go through Arrow tables registered on the connection and one
+``INSERT ... SELECT ... ON CONFLICT`` each (executemany manages ~1,300 rows/s here, Arrow
+tens of thousands).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import random
+import time
+import uuid
+from collections.abc import Iterator
+from datetime import datetime, timezone
+from importlib import resources
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+
+from .errors import MigrationError, NotAWarehouse, ReadOnlyViolation, WarehouseError, WarehouseLocked
+
+READ_ONLY_TYPES = {"SELECT", "EXPLAIN", "PRAGMA", "RELATION"}
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def _migrations() -> list[tuple[int, str, str]]:
+    folder = resources.files("warehouse") / "migrations"
+    found = []
+    for entry in folder.iterdir():
+        name = entry.name
+        if name.endswith(".sql") and name[:3].isdigit():
+            found.append((int(name[:3]), name, entry.read_text(encoding="utf-8")))
+    return sorted(found)
+
+
+def _is_lock_error(err: Exception) -> bool:
+    msg = str(err).lower()
+    return "lock" in msg and ("could not set lock" in msg or "conflicting lock" in msg or "being used" in msg)
+
+
+class Warehouse:
+    """One DuckDB file. Cheap to construct; connections are opened per transaction."""
+
+    def __init__(self, path: str | Path, lock_wait: float = 60.0):
+        self.path = Path(path)
+        self.lock_wait = lock_wait
+
+    # -- connections ---------------------------------------------------------------------
+    def _open(self, read_only: bool) -> duckdb.DuckDBPyConnection:
+        deadline = time.monotonic() + self.lock_wait
+        delay = 0.05
+        while True:
+            try:
+                return duckdb.connect(str(self.path), read_only=read_only)
+            except duckdb.Error as err:
+                if _is_lock_error(err):
+                    if time.monotonic() >= deadline:
+                        raise WarehouseLocked(
+                            f"{self.path}: locked by another process for more than {self.lock_wait:.0f} s "
+                            "(another program holds it open; close it or use another --db)"
+                        ) from None
+                    time.sleep(delay + random.uniform(0, delay))
+                    delay = min(delay * 1.5, 1.0)
+                    continue
+                raise NotAWarehouse(f"{self.path}: not a usable DuckDB warehouse ({str(err).splitlines()[0]})") from None
+
+    @contextlib.contextmanager
+    def connect(self, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
+        if read_only and not self.path.exists():
+            raise WarehouseError(f"{self.path}: no warehouse here yet (run `chipwire ingest` or `chipwire demo` first)")
+        if not read_only:
+            if self.path.is_dir():
+                raise NotAWarehouse(f"{self.path}: is a directory, not a DuckDB file")
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        con = self._open(read_only)
+        try:
+            yield con
+        finally:
+            con.close()
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """One short write transaction: all of it commits, or none of it does."""
+        with self.connect() as con:
+            con.begin()
+            try:
+                yield con
+            except BaseException:
+                con.rollback()
+                raise
+            con.commit()
+
+    # -- migrations ------------------------------------------------------------------------
+    def migrate(self) -> list[str]:
+        """Apply pending migrations in order, each in its own transaction. Returns names applied."""
+        applied: list[str] = []
+        with self.connect() as con:
+            con.execute(
+                "CREATE TABLE IF NOT EXISTS schema_migrations ("
+                "version INTEGER PRIMARY KEY, name VARCHAR NOT NULL, applied_at TIMESTAMPTZ NOT NULL)"
+            )
+            done = {row[0] for row in con.execute("SELECT version FROM schema_migrations").fetchall()}
+            for version, name, sql in _migrations():
+                if version in done:
+                    continue
+                con.begin()
+                try:
+                    con.execute(sql)
+                    con.execute("INSERT INTO schema_migrations VALUES (?, ?, ?)", [version, name, utcnow()])
+                except duckdb.Error as err:
+                    con.rollback()
+                    raise MigrationError(f"{self.path}: migration {name} failed: {str(err).splitlines()[0]}") from None
+                con.commit()
+                applied.append(name)
+        return applied
+
+    def schema_version(self) -> int:
+        with self.connect(read_only=True) as con:
+            return con.execute("SELECT coalesce(max(version), 0) FROM schema_migrations").fetchone()[0]
+
+    # -- runs ------------------------------------------------------------------------------
+    def start_run(self, flow: str, sources: str | None) -> str:
+        run_id = uuid.uuid4().hex[:16]
+        with self.transaction() as con:
+            con.execute(
+                "INSERT INTO runs (run_id, flow, started_at, status, sources) VALUES (?, ?, ?, 'running', ?)",
+                [run_id, flow, utcnow(), sources],
+            )
+        return run_id
+
+    def finish_run(self, run_id: str, status: str, counts: dict[str, int], error: str | None = None) -> None:
+        allowed = {
+            "feeds_polled", "feeds_not_modified", "feeds_failed", "entries_seen", "entries_new",
+            "pages_queued", "pages_fetched", "pages_failed", "articles_new", "articles_updated",
+            "extract_failed",
+        }
+        cols = [k for k in counts if k in allowed]
+        sets = ", ".join([f"{c} = ?" for c in cols] + ["finished_at = ?", "status = ?", "error = ?"])
+        with self.transaction() as con:
+            con.execute(
+                f"UPDATE runs SET {sets} WHERE run_id = ?",
+                [int(counts[c]) for c in cols] + [utcnow(), status, error, run_id],
+            )
+
+    # -- feeds -----------------------------------------------------------------------------
+    def feed_states(self) -> dict[str, dict]:
+        with self.connect() as con:
+            cur = con.execute(
+                "SELECT feed_url, etag, last_modified, next_poll_at, consecutive_errors FROM feeds"
+            )
+            cols = [d[0] for d in cur.description]
+            return {row[0]: dict(zip(cols, row)) for row in cur.fetchall()}
+
+    def save_feed_polls(self, polls: list[dict], entries: list[dict], failures: list[dict] = ()) -> dict[str, int]:
+        """Commit feed cursors together with the entries their polls produced.
+
+        ``polls``: one dict per feed polled (feed_url, name, ok, status, etag, last_modified,
+        title, format, bozo, error, next_poll_at, entries). ``entries``: frontier rows.
+        One transaction: a feed's new ETag never lands without the entries it announced.
+        ``failures``: feeds that failed (stage 'feed') and links that cannot be followed.
+        """
+        now = utcnow()
+        with self.transaction() as con:
+            new, refetch = self._upsert_frontier(con, entries, now)
+            if failures:
+                self._record_failures(con, list(failures), now)
+            if polls:
+                rows = [{k: p.get(k) for k in _POLL_SCHEMA.names} for p in polls]
+                con.register("polls_batch", pa.Table.from_pylist(rows, schema=_POLL_SCHEMA))
+                con.execute("DELETE FROM failures WHERE url IN (SELECT feed_url FROM polls_batch WHERE ok)")
+                con.execute(
+                    """
+                    INSERT INTO feeds AS f (feed_url, name, title, format, etag, last_modified, last_polled_at,
+                        last_success_at, last_status, last_error, bozo, consecutive_errors, error_count,
+                        poll_count, entries_seen, next_poll_at)
+                    SELECT feed_url, name, title, format, etag, last_modified, $now,
+                        CASE WHEN ok THEN $now END, status, error, bozo,
+                        CASE WHEN ok THEN 0 ELSE 1 END, CASE WHEN ok THEN 0 ELSE 1 END,
+                        1, entries, next_poll_at
+                    FROM polls_batch
+                    ON CONFLICT (feed_url) DO UPDATE SET
+                        name = excluded.name,
+                        title = coalesce(excluded.title, f.title),
+                        format = coalesce(excluded.format, f.format),
+                        etag = CASE WHEN excluded.last_status = 304 OR NOT excluded.consecutive_errors = 0
+                                    THEN f.etag ELSE excluded.etag END,
+                        last_modified = CASE WHEN excluded.last_status = 304 OR NOT excluded.consecutive_errors = 0
+                                    THEN f.last_modified ELSE excluded.last_modified END,
+                        last_polled_at = excluded.last_polled_at,
+                        last_success_at = coalesce(excluded.last_success_at, f.last_success_at),
+                        last_status = excluded.last_status,
+                        last_error = excluded.last_error,
+                        bozo = CASE WHEN excluded.last_status = 304 THEN f.bozo ELSE excluded.bozo END,
+                        consecutive_errors = CASE WHEN excluded.consecutive_errors = 0 THEN 0
+                                                  ELSE f.consecutive_errors + 1 END,
+                        error_count = f.error_count + excluded.error_count,
+                        poll_count = f.poll_count + 1,
+                        entries_seen = f.entries_seen + excluded.entries_seen,
+                        next_poll_at = excluded.next_poll_at
+                    """,
+                    {"now": now},
+                )
+                con.unregister("polls_batch")
+        return {"entries_new": new, "entries_refetch": refetch}
+
+    def register_feeds(self, feeds: list[tuple[str, str | None]]) -> None:
+        """Make sure every configured feed has a state row (so feed_health lists it)."""
+        if not feeds:
+            return
+        with self.transaction() as con:
+            con.register("feed_list", pa.table({"feed_url": [f[0] for f in feeds], "name": [f[1] for f in feeds]}))
+            con.execute(
+                "INSERT INTO feeds (feed_url, name) SELECT feed_url, name FROM feed_list "
+                "ON CONFLICT (feed_url) DO UPDATE SET name = excluded.name"
+            )
+            con.unregister("feed_list")
+
+    # -- frontier --------------------------------------------------------------------------
+    def _upsert_frontier(self, con, entries: list[dict], now: datetime) -> tuple[int, int]:
+        """Insert new URLs as pending; re-queue known ones whose entry was updated since.
+        URLs already known to lead to an article start as done. Returns (new, re-queued)."""
+        if not entries:
+            return 0, 0
+        dedup: dict[str, dict] = {}
+        for e in entries:  # a feed may list the same link twice: keep the freshest
+            prev = dedup.get(e["url"])
+            if prev is None or (e.get("entry_updated_at") or now) >= (prev.get("entry_updated_at") or now):
+                dedup[e["url"]] = e
+        rows = [{**{k: e.get(k) for k in _FRONTIER_SCHEMA.names}} for e in dedup.values()]
+        con.register("frontier_batch", pa.Table.from_pylist(rows, schema=_FRONTIER_SCHEMA))
+        before = con.execute(
+            "SELECT count(*) FILTER (WHERE f.url IS NULL), "
+            "count(*) FILTER (WHERE f.url IS NOT NULL AND f.state IN ('done', 'failed') "
+            "  AND b.entry_updated_at > coalesce(f.entry_updated_at, b.entry_updated_at)) "
+            "FROM frontier_batch b LEFT JOIN frontier f USING (url)"
+        ).fetchone()
+        con.execute(
+            """
+            INSERT INTO frontier AS f (url, link, origin, feed_url, trusted_origin, entry_id, entry_title,
+                entry_author, entry_published_at, entry_updated_at, entry_language, state, attempts,
+                next_attempt_at, discovered_at, updated_at, article_id)
+            SELECT b.url, b.link, b.origin, b.feed_url, b.trusted_origin, b.entry_id, b.entry_title,
+                b.entry_author, b.entry_published_at, b.entry_updated_at, b.entry_language,
+                CASE WHEN u.article_id IS NOT NULL THEN 'done' ELSE 'pending' END, 0,
+                $now, $now, $now, u.article_id
+            FROM frontier_batch b LEFT JOIN article_urls u ON u.url = b.url
+            ON CONFLICT (url) DO UPDATE SET
+                state = CASE WHEN f.state IN ('done', 'failed')
+                              AND excluded.entry_updated_at > coalesce(f.entry_updated_at, excluded.entry_updated_at)
+                             THEN 'pending' ELSE f.state END,
+                attempts = CASE WHEN f.state IN ('done', 'failed')
+                              AND excluded.entry_updated_at > coalesce(f.entry_updated_at, excluded.entry_updated_at)
+                             THEN 0 ELSE f.attempts END,
+                entry_updated_at = coalesce(excluded.entry_updated_at, f.entry_updated_at),
+                entry_title = coalesce(f.entry_title, excluded.entry_title),
+                entry_author = coalesce(f.entry_author, excluded.entry_author),
+                entry_published_at = coalesce(f.entry_published_at, excluded.entry_published_at),
+                entry_language = coalesce(f.entry_language, excluded.entry_language),
+                feed_url = coalesce(f.feed_url, excluded.feed_url),
+                updated_at = $now
+            """,
+            {"now": now},
+        )
+        con.unregister("frontier_batch")
+        return int(before[0]), int(before[1])
+
+    def add_to_frontier(self, entries: list[dict]) -> dict[str, int]:
+        now = utcnow()
+        with self.transaction() as con:
+            new, refetch = self._upsert_frontier(con, entries, now)
+        return {"entries_new": new, "entries_refetch": refetch}
+
+    def due_urls(self, limit: int | None = None) -> list[dict]:
+        """Frontier rows waiting to be fetched, oldest first."""
+        sql = (
+            "SELECT f.url, f.link, f.origin, f.feed_url, f.trusted_origin, f.attempts, r.etag, r.last_modified "
+            "FROM frontier f LEFT JOIN raw_pages r USING (url) "
+            "WHERE f.state = 'pending' AND (f.next_attempt_at IS NULL OR f.next_attempt_at <= $now) "
+            "ORDER BY f.discovered_at, f.url"
+        )
+        if limit:
+            sql += f" LIMIT {int(limit)}"
+        with self.connect() as con:
+            cur = con.execute(sql, {"now": utcnow()})
+            cols = [d[0] for d in cur.description]
+            return [dict(zip(cols, row)) for row in cur.fetchall()]
+
+    def count_pending(self) -> dict[str, int]:
+        with self.connect() as con:
+            return dict(con.execute("SELECT state, count(*) FROM frontier GROUP BY state").fetchall())
+
+    # -- fetch results -----------------------------------------------------------------------
+    def save_fetches(self, pages: list[dict], failures: list[dict]) -> None:
+        """Store fetched raw pages (frontier -> fetched) and fetch failures, in one transaction.
+
+        ``pages``: url, final_url, status, content_type, etag, last_modified, fetched_at,
+        body_size, sha256, body (compressed) — or not_modified=True for a 304.
+        ``failures``: url, stage, reason, transient, next_attempt_at, give_up.
+        """
+        now = utcnow()
+        with self.transaction() as con:
+            stored = [p for p in pages if not p.get("not_modified")]
+            unchanged = [p["url"] for p in pages if p.get("not_modified")]
+            if stored:
+                con.register("pages_batch", pa.Table.from_pylist(
+                    [{k: p.get(k) for k in _RAW_SCHEMA.names} for p in stored], schema=_RAW_SCHEMA))
+                con.execute(
+                    "INSERT OR REPLACE INTO raw_pages SELECT url, final_url, status, content_type, etag, "
+                    "last_modified, fetched_at, body_size, sha256, body FROM pages_batch"
+                )
+                con.execute(
+                    "UPDATE frontier SET state = 'fetched', attempts = attempts + 1, last_error = NULL, "
+                    "updated_at = $now WHERE url IN (SELECT url FROM pages_batch)", {"now": now})
+                con.unregister("pages_batch")
+            if unchanged:
+                con.register("unchanged_batch", pa.table({"url": unchanged}))
+                con.execute(
+                    "UPDATE frontier SET state = 'done', attempts = attempts + 1, last_error = NULL, "
+                    "updated_at = $now WHERE url IN (SELECT url FROM unchanged_batch)", {"now": now})
+                con.execute("DELETE FROM failures WHERE url IN (SELECT url FROM unchanged_batch)")
+                con.unregister("unchanged_batch")
+            if failures:
+                self._record_failures(con, failures, now)
+
+    def _record_failures(self, con, failures: list[dict], now: datetime) -> None:
+        rows = {f["url"]: {k: f.get(k) for k in _FAIL_SCHEMA.names} for f in failures}
+        con.register("fail_batch", pa.Table.from_pylist(list(rows.values()), schema=_FAIL_SCHEMA))
+        con.execute(
+            """
+            INSERT INTO failures AS x (url, stage, reason, occurred_at, attempts, first_failed_at, transient, feed_url)
+            SELECT url, stage, reason, $now, 1, $now, transient, feed_url FROM fail_batch
+            ON CONFLICT (url) DO UPDATE SET stage = excluded.stage, reason = excluded.reason,
+                occurred_at = excluded.occurred_at, attempts = x.attempts + 1,
+                transient = excluded.transient, feed_url = coalesce(x.feed_url, excluded.feed_url)
+            """,
+            {"now": now},
+        )
+        con.execute(
+            """
+            UPDATE frontier SET
+                attempts = frontier.attempts + 1,
+                state = CASE WHEN b.give_up THEN 'failed' ELSE 'pending' END,
+                next_attempt_at = b.next_attempt_at,
+                last_error = b.stage || ': ' || b.reason,
+                updated_at = $now
+            FROM fail_batch b WHERE frontier.url = b.url
+            """,
+            {"now": now},
+        )
+        con.unregister("fail_batch")
+
+    def record_failures(self, failures: list[dict]) -> None:
+        if failures:
+            with self.transaction() as con:
+                self._record_failures(con, failures, utcnow())
+
+    # -- extraction ----------------------------------------------------------------------------
+    def fetched_pages(self, limit: int, states: tuple[str, ...] = ("fetched",), after: str = "") -> list[dict]:
+        """Raw pages waiting for extraction (or, for reextract, all stored ones), by url order."""
+        placeholders = ", ".join(f"'{s}'" for s in states if s.isalpha())
+        with self.connect() as con:
+            cur = con.execute(
+                f"""
+                SELECT r.url, r.final_url, r.content_type, r.fetched_at, r.body, f.link, f.feed_url,
+                       f.entry_title, f.entry_author, f.entry_published_at, f.entry_language, fd.name AS feed_name
+                FROM raw_pages r JOIN frontier f USING (url) LEFT JOIN feeds fd ON fd.feed_url = f.feed_url
+                WHERE f.state IN ({placeholders}) AND r.url > $after
+                ORDER BY r.url LIMIT {int(limit)}
+                """,
+                {"after": after},
+            )
+            cols = [d[0] for d in cur.description]
+            return [dict(zip(cols, row)) for row in cur.fetchall()]
+
+    def save_articles(self, articles: list[dict], failures: list[dict]) -> dict[str, int]:
+        """Upsert extracted articles (one per article_id) and mark their frontier rows done."""
+        now = utcnow()
+        counts = {"articles_new": 0, "articles_updated": 0}
+        with self.transaction() as con:
+            if articles:
+                by_id: dict[str, dict] = {}
+                urls: list[dict] = []
+                done: list[dict] = []
+                for a in articles:
+                    prev = by_id.get(a["article_id"])
+                    if prev is None or (a.get("fetched_at") or now) <= (prev.get("fetched_at") or now):
+                        by_id[a["article_id"]] = a  # first seen wins the `url` column
+                    for u in {a["frontier_url"], a["url"], a["final_url"], a["canonical_url"]}:
+                        urls.append({"url": u, "article_id": a["article_id"]})
+                    done.append({"url": a["frontier_url"], "article_id": a["article_id"]})
+                rows = [{k: a.get(k) for k in _ARTICLE_SCHEMA.names} for a in by_id.values()]
+                con.register("art_batch", pa.Table.from_pylist(rows, schema=_ARTICLE_SCHEMA))
+                new = con.execute(
+                    "SELECT count(*) FROM art_batch b ANTI JOIN articles a USING (article_id)").fetchone()[0]
+                counts["articles_new"] = int(new)
+                counts["articles_updated"] = len(rows) - int(new)
+                con.execute(
+                    """
+                    INSERT INTO articles AS a (article_id, url, canonical_url, final_url, syndicated_from, source,
+                        feed_url, title, author, published_at, fetched_at, language, text, description,
+                        word_count, extractor_version, first_seen_at, updated_at)
+                    SELECT article_id, url, canonical_url, final_url, syndicated_from, source, feed_url, title,
+                        author, published_at, fetched_at, language, text, description, word_count,
+                        extractor_version, $now, $now
+                    FROM art_batch
+                    ON CONFLICT (article_id) DO UPDATE SET
+                        canonical_url = excluded.canonical_url, final_url = excluded.final_url,
+                        syndicated_from = excluded.syndicated_from, source = excluded.source,
+                        feed_url = coalesce(a.feed_url, excluded.feed_url),
+                        title = excluded.title, author = excluded.author,
+                        published_at = coalesce(excluded.published_at, a.published_at),
+                        fetched_at = excluded.fetched_at, language = excluded.language, text = excluded.text,
+                        description = excluded.description, word_count = excluded.word_count,
+                        extractor_version = excluded.extractor_version, updated_at = excluded.updated_at
+                    """,
+                    {"now": now},
+                )
+                con.unregister("art_batch")
+                url_rows = {u["url"]: u for u in urls}
+                con.register("url_batch", pa.Table.from_pylist(list(url_rows.values())))
+                con.execute(
+                    "INSERT INTO article_urls SELECT url, article_id FROM url_batch "
+                    "ON CONFLICT (url) DO NOTHING")
+                con.unregister("url_batch")
+                con.register("done_batch", pa.Table.from_pylist(done))
+                con.execute(
+                    "UPDATE frontier SET state = 'done', article_id = d.article_id, last_error = NULL, "
+                    "updated_at = $now FROM done_batch d WHERE frontier.url = d.url", {"now": now})
+                con.execute("DELETE FROM failures WHERE url IN (SELECT url FROM done_batch)")
+                con.unregister("done_batch")
+            if failures:
+                self._record_failures(con, failures, now)
+        return counts
+
+    # -- read-only queries -----------------------------------------------------------------------
+    def query(self, sql: str) -> tuple[list[str], list[tuple]]:
+        """Run analyst SQL read-only. Any statement that could write is refused before it runs."""
+        try:
+            statements = duckdb.extract_statements(sql)
+        except duckdb.Error as err:
+            raise WarehouseError(f"SQL error: {str(err).splitlines()[0]}") from None
+        if not statements:
+            raise WarehouseError("no SQL statement given")
+        for st in statements:
+            kind = str(st.type).split(".")[-1].upper()
+            if kind not in READ_ONLY_TYPES:
+                raise ReadOnlyViolation(
+                    f"refused: `query` is read-only and this is a {kind} statement "
+                    "(open the file with duckdb yourself, while no run is loading, to change it)")
+        with self.connect(read_only=True) as con:
+            try:
+                cur = None
+                for st in statements:
+                    cur = con.execute(st.query)
+                cols = [d[0] for d in cur.description] if cur is not None and cur.description else []
+                rows = cur.fetchall() if cols else []
+            except duckdb.Error as err:
+                msg = str(err).splitlines()[0]
+                if "read-only" in msg.lower():
+                    raise ReadOnlyViolation(f"refused: `query` is read-only ({msg})") from None
+                raise WarehouseError(f"SQL error: {msg}") from None
+        return cols, rows
+
+
+_TS = pa.timestamp("us", tz="UTC")
+_POLL_SCHEMA = pa.schema([
+    ("feed_url", pa.string()), ("name", pa.string()), ("title", pa.string()), ("format", pa.string()),
+    ("etag", pa.string()), ("last_modified", pa.string()), ("status", pa.int32()), ("error", pa.string()),
+    ("bozo", pa.string()), ("ok", pa.bool_()), ("entries", pa.int32()), ("next_poll_at", _TS),
+])
+_FRONTIER_SCHEMA = pa.schema([
+    ("url", pa.string()), ("link", pa.string()), ("origin", pa.string()), ("feed_url", pa.string()),
+    ("trusted_origin", pa.string()), ("entry_id", pa.string()), ("entry_title", pa.string()),
+    ("entry_author", pa.string()), ("entry_published_at", _TS), ("entry_updated_at", _TS),
+    ("entry_language", pa.string()),
+])
+_RAW_SCHEMA = pa.schema([
+    ("url", pa.string()), ("final_url", pa.string()), ("status", pa.int32()), ("content_type", pa.string()),
+    ("etag", pa.string()), ("last_modified", pa.string()), ("fetched_at", _TS), ("body_size", pa.int64()),
+    ("sha256", pa.string()), ("body", pa.binary()),
+])
+_FAIL_SCHEMA = pa.schema([
+    ("url", pa.string()), ("stage", pa.string()), ("reason", pa.string()), ("transient", pa.bool_()),
+    ("feed_url", pa.string()), ("next_attempt_at", _TS), ("give_up", pa.bool_()),
+])
+_ARTICLE_SCHEMA = pa.schema([
+    ("article_id", pa.string()), ("url", pa.string()), ("canonical_url", pa.string()), ("final_url", pa.string()),
+    ("syndicated_from", pa.string()), ("source", pa.string()), ("feed_url", pa.string()), ("title", pa.string()),
+    ("author", pa.string()), ("published_at", _TS), ("fetched_at", _TS), ("language", pa.string()),
+    ("text", pa.string()), ("description", pa.string()), ("word_count", pa.int32()),
+    ("extractor_version", pa.string()),
+])

@@ -1,0 +1,28 @@
+"""Errors of the warehouse package.
+
+    WarehouseError
+    ├── WarehouseLocked      another process holds the file past the wait deadline
+    ├── NotAWarehouse        the file exists but is not a DuckDB database (or is corrupt)
+    ├── MigrationError       a migration failed; the database is left at the previous version
+    └── ReadOnlyViolation    `query` was given a statement that would write
+"""
+
+
+class WarehouseError(Exception):
+    """Base of every warehouse error; str(err) is one line for the user."""
+
+
+class WarehouseLocked(WarehouseError):
+    pass
+
+
+class NotAWarehouse(WarehouseError):
+    pass
+
+
+class MigrationError(WarehouseError):
+    pass
+
+
+class ReadOnlyViolation(WarehouseError):
+    pass
