@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
 import trafilatura
+from urllib.parse import urlsplit
+
 from lxml.html import HtmlElement
 
 from .errors import ExtractionError, NotAnArticle
@@ -160,6 +162,15 @@ def _strip_title(text: str, title: str | None) -> str:
     return "\n".join(lines).strip()
 
 
+def _site_name(name: str | None, url: str) -> str | None:
+    """trafilatura falls back to the host name when a page names no site: that is no name."""
+    name = (name or "").strip()
+    host = (urlsplit(url).hostname or "").lower()
+    if not name or name.lower() in (host, host.removeprefix("www."), urlsplit(url).netloc.lower()):
+        return None
+    return name
+
+
 def extract_article(
     body: bytes | str,
     *,
@@ -223,7 +234,7 @@ def extract_article(
         final_url=final_url,
         canonical_url=canonical,
         syndicated_from=syndicated,
-        source=(doc.sitename or "").strip() or hints.source_name or site_of(canonical),
+        source=_site_name(doc.sitename, final_url) or hints.source_name or site_of(canonical),
         title=title or None,
         author=author or None,
         published_at=choose_published(doc.date, hints.published_at),

@@ -120,7 +120,7 @@ def parse_feed(data: bytes, url: str, content_type: str | None = None) -> Parsed
                 author=_text(entry.get("author")),
                 published_at=_when(entry, "published") or _when(entry, "created"),
                 updated_at=_when(entry, "updated"),
-                summary=_text(entry.get("summary"))[:2000] if entry.get("summary") else None,
+                summary=(_text(entry.get("summary")) or "")[:2000] or None,
                 language=normalize_tag(entry.get("language")) or feed_lang,
                 opaque=is_opaque_aggregator_link(link),
             )

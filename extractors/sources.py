@@ -88,7 +88,11 @@ def _check_url(path: str, where: str, value: object) -> str:
     if not isinstance(value, str):
         raise _fail(path, where, f"url must be a string, got {type(value).__name__}")
     url = value.strip()
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 -- raises ValueError for a bad port
+    except ValueError as err:
+        raise _fail(path, where, f"url is malformed ({err}): {url!r}") from None
     if parts.scheme.lower() not in ("http", "https"):
         raise _fail(path, where, f"url must be http(s), got {url!r}")
     if not parts.hostname:

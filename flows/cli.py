@@ -127,13 +127,14 @@ def run_ingest(settings: Settings, title: str = "ingest") -> dict:
 
     load_sources(settings.sources_path)  # a bad sources file fails here, before Prefect starts
     Warehouse(settings.db_path, lock_wait=settings.lock_wait).migrate()  # and so does an unusable warehouse
-    apply_prefect_environment(settings)
+    if "prefect" not in sys.modules:  # Prefect reads these once, when it is imported
+        apply_prefect_environment(settings)
     from .ingest import ingest_flow
     from .progress import print_summary
 
     started = time.monotonic()
     counts = ingest_flow(settings)
-    print_summary(f"chipwire {title}: run {counts.get('run_id')}", counts, time.monotonic() - started)
+    print_summary(f"chipwire {title} run {counts.get('run_id')}", counts, time.monotonic() - started)
     return counts
 
 

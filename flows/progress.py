@@ -39,7 +39,8 @@ SUMMARY_ROWS = [
 
 
 def summary_table(title: str, counts: dict, seconds: float | None = None) -> Table:
-    table = Table(caption=title + (f" in {seconds:.1f} s" if seconds is not None else ""), caption_justify="left")
+    table = Table(title=title + (f" in {seconds:.1f} s" if seconds is not None else ""), title_justify="left",
+                  min_width=len(title) + 12)
     table.add_column("stage")
     table.add_column("count", justify="right")
     for label, key in SUMMARY_ROWS:

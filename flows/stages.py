@@ -19,7 +19,7 @@ from extractors.article import EntryHints, extract_article
 from extractors.errors import ExtractorError
 from extractors.feeds import parse_feed
 from extractors.sources import FetchPolicy, Sources
-from extractors.urls import canonicalize
+from extractors.urls import canonicalize, site_of
 from warehouse.db import Warehouse
 
 from .fetch import Fetcher, FetchRequest, FetchResult, origin_key
@@ -202,13 +202,23 @@ def extract_one(job: ExtractJob) -> tuple[str, dict]:
     return "ok", row
 
 
+def _source_hint(row: dict) -> str | None:
+    """A feed's name names the outlet only for links on the feed's own site (not for an
+    aggregator's search feed)."""
+    feed, page = row.get("feed_url"), row.get("final_url") or row.get("url")
+    if feed and page and row.get("feed_name") and site_of(feed) == site_of(page):
+        return row["feed_name"]
+    return None
+
+
 def jobs_from_rows(rows: list[dict]) -> list[ExtractJob]:
     return [
         ExtractJob(
             frontier_url=r["url"], link=r["link"] or r["url"], final_url=r["final_url"] or r["url"],
             content_type=r["content_type"], body=r["body"], fetched_at=r["fetched_at"], feed_url=r["feed_url"],
             hints=EntryHints(title=r.get("entry_title"), author=r.get("entry_author"),
-                             published_at=r.get("entry_published_at"), language=r.get("entry_language")),
+                             published_at=r.get("entry_published_at"), language=r.get("entry_language"),
+                             source_name=_source_hint(r)),
         )
         for r in rows
     ]

@@ -371,7 +371,8 @@ class Warehouse:
             cur = con.execute(
                 f"""
                 SELECT r.url, r.final_url, r.content_type, r.fetched_at, r.body, f.link, f.feed_url,
-                       f.entry_title, f.entry_author, f.entry_published_at, f.entry_language, fd.name AS feed_name
+                       f.entry_title, f.entry_author, f.entry_published_at, f.entry_language,
+                       coalesce(fd.name, fd.title) AS feed_name
                 FROM raw_pages r JOIN frontier f USING (url) LEFT JOIN feeds fd ON fd.feed_url = f.feed_url
                 WHERE f.state IN ({placeholders}) AND r.url > $after
                 ORDER BY r.url LIMIT {int(limit)}

@@ -48,6 +48,12 @@ def write_demo_sources(sites, path: Path) -> Path:
                 first_article = site.url(str(html[0].relative_to(site.root)))
     if first_article:  # a page listed by hand that a feed also announces: one article, not two
         lines += ["[[pages]]", f'url = "{first_article}"', ""]
+        # and two that cannot become articles, so the failures table has something to show:
+        # a page the site's robots.txt forbids, and one that is gone
+        base = first_article.rsplit("/", 1)[0]
+        site = next(iter(sites.values()))
+        lines += ["[[pages]]", f'url = "{site.url("private/draft.html")}"', ""]
+        lines += ["[[pages]]", f'url = "{base}/this-story-was-removed.html"', ""]
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text("\n".join(lines), encoding="utf-8")
     return path

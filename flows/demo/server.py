@@ -1,7 +1,8 @@
 """A small threaded HTTP server for the bundled sample sites (and for the tests).
 
 Each site gets its own port on 127.0.0.1, so each is its own origin, like real outlets. Files
-are served from a folder with ``{{BASE}}`` replaced by the site's base URL, with ETag and
+are served from a folder with ``{{BASE}}`` replaced by the site's base URL (``{{BASE:name}}``
+by another site's), with ETag and
 Last-Modified, answering conditional requests with 304 — what a well-behaved news site does.
 Tests add ``routes``: a path mapped to a callable that returns (status, headers, body), for
 flaky, dead, slow or hostile answers.
@@ -43,6 +44,7 @@ class Site:
     hits: dict[str, int] = field(default_factory=dict)
     requests: list[tuple[str, dict[str, str]]] = field(default_factory=list)
     server: ThreadingHTTPServer | None = None
+    peers: dict[str, str] = field(default_factory=dict)  # other sites' bases, for {{BASE:name}}
 
     @property
     def origin(self) -> str:
@@ -78,6 +80,8 @@ def _make_handler(site: Site):
             self._serve_file(path)
 
         def _serve_file(self, path: str) -> None:
+            if path == "/robots.txt" and site.prefix and site.root is not None:
+                path = site.prefix + "/robots.txt"  # each site's robots.txt lives at its port's root
             if site.root is None or not path.startswith(site.prefix + "/"):
                 self._send(404, {"Content-Type": "text/plain"}, b"not found")
                 return
@@ -87,6 +91,8 @@ def _make_handler(site: Site):
                 self._send(404, {"Content-Type": "text/plain"}, b"not found")
                 return
             body = target.read_bytes().replace(b"{{BASE}}", site.base.encode())
+            for name, base in site.peers.items():
+                body = body.replace(b"{{BASE:" + name.encode() + b"}}", base.encode())
             etag = '"' + hashlib.sha1(body).hexdigest()[:16] + '"'
             if self.headers.get("If-None-Match") == etag or (
                 not self.headers.get("If-None-Match") and self.headers.get("If-Modified-Since") == LAST_MODIFIED
@@ -127,6 +133,9 @@ class LoopbackSites:
             t = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.1}, daemon=True)
             t.start()
             self._threads.append(t)
+        bases = {name: site.base for name, site in self.sites.items()}
+        for site in self.sites.values():
+            site.peers = bases
         return self
 
     def __exit__(self, *exc) -> None:
