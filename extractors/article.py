@@ -28,6 +28,8 @@ MIN_WORDS = 25  # fewer words than this is a stub, a paywall or an index page, n
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_:.\-]+)""", re.I)
 _HEADER_CHARSET = re.compile(r"charset\s*=\s*[\"']?([A-Za-z0-9_:.\-]+)", re.I)
 _CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\ufffd]")
+# Chinese and Japanese put no spaces between words: count such characters, two to a word
+_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 
 
 @dataclass(frozen=True)
@@ -92,10 +94,13 @@ def decode_html(body: bytes, content_type: str | None = None) -> str:
         declared.append(_codec(m.group(1).decode("ascii", "ignore")))
     declared = [d for d in declared if d and d not in ("utf-8", "utf-16", "utf-32")]
     for enc in declared:
-        try:
-            return body.decode(enc)
-        except UnicodeDecodeError:
-            continue
+        # browsers read iso-8859-1 and ascii labels as windows-1252 (WHATWG): such pages use
+        # its curly quotes and dashes, which latin-1 would turn into invisible C1 controls
+        for candidate in ("cp1252", enc) if enc in ("iso8859-1", "ascii") else (enc,):
+            try:
+                return body.decode(candidate)
+            except UnicodeDecodeError:
+                continue
     try:
         from charset_normalizer import from_bytes
 
@@ -148,6 +153,13 @@ def choose_published(page_value: str | None, feed_value: datetime | None) -> dat
     if not has_time and feed_value is not None and abs(feed_value - page) <= timedelta(hours=36):
         return feed_value.astimezone(timezone.utc)
     return page
+
+
+def _word_count(text: str) -> int:
+    cjk = len(_CJK.findall(text))
+    if not cjk:
+        return len(text.split())
+    return len(_CJK.sub(" ", text).split()) + (cjk + 1) // 2
 
 
 def _strip_title(text: str, title: str | None) -> str:
@@ -222,7 +234,7 @@ def extract_article(
 
     title = (doc.title or "").strip() or hints.title
     text = _strip_title((doc.text or "").strip(), title)
-    words = len(text.split())
+    words = _word_count(text)
     if words < MIN_WORDS:
         raise NotAnArticle(f"no article body found ({words} words)")
 

@@ -21,6 +21,7 @@ from .language import normalize_tag
 from .urls import absolutize, is_http_url
 
 _TAGS = re.compile(r"<[^>]+>")
+_BENIGN = (feedparser.NonXMLContentType, feedparser.CharacterEncodingOverride)
 _SPACE = re.compile(r"\s+")
 
 
@@ -65,6 +66,12 @@ def _when(entry, key: str) -> datetime | None:
         return None
 
 
+def _author(entry) -> str | None:
+    """The author's name; RSS 2.0 <author> is "email (Name)", of which only the name is wanted."""
+    detail = entry.get("author_detail") or {}
+    return _text(detail.get("name")) or _text(entry.get("author"))
+
+
 def _link(entry, base: str) -> str | None:
     candidates = []
     for link in entry.get("links") or []:
@@ -94,8 +101,10 @@ def parse_feed(data: bytes, url: str, content_type: str | None = None) -> Parsed
         raise FeedError(f"feed could not be parsed: {type(err).__name__}: {err}") from None
 
     bozo = None
-    if parsed.get("bozo"):
-        exc = parsed.get("bozo_exception")
+    exc = parsed.get("bozo_exception")
+    # feedparser also sets bozo for a missing or non-XML Content-Type and for a charset
+    # declaration it had to override: facts about the HTTP answer, not a malformed feed.
+    if parsed.get("bozo") and not isinstance(exc, _BENIGN):
         bozo = f"{type(exc).__name__}: {exc}" if exc else "malformed feed"
         bozo = bozo.splitlines()[0][:300]
     version = parsed.get("version") or ""
@@ -117,8 +126,9 @@ def parse_feed(data: bytes, url: str, content_type: str | None = None) -> Parsed
                 link=link,
                 entry_id=str(entry.get("id") or link),
                 title=_text(entry.get("title")),
-                author=_text(entry.get("author")),
-                published_at=_when(entry, "published") or _when(entry, "created"),
+                author=_author(entry),
+                # RSS 1.0's dc:date and Atom entries without <published> only have 'updated'
+                published_at=_when(entry, "published") or _when(entry, "created") or _when(entry, "updated"),
                 updated_at=_when(entry, "updated"),
                 summary=(_text(entry.get("summary")) or "")[:2000] or None,
                 language=normalize_tag(entry.get("language")) or feed_lang,
