@@ -144,15 +144,50 @@ def _parse_when(value: str | None) -> tuple[datetime | None, bool]:
     return when.astimezone(timezone.utc), has_time
 
 
+_BARE_FIRST = re.compile(r"^\d{4}-\d{2}-01(?:T00:00:00)?$")
+
+
+def _page_date(doc_date: str | None, html: str, time_attrs: list[str], date_params: dict) -> str | None:
+    """htmldate's answer, minus its guesses, plus the time of day a <time datetime> gives.
+
+    htmldate's extensive search ends in guesses: the copyright year ("(c) 2025" -> 2025-01-01)
+    or a bare year-month (the 1st). A 1st-of-month without time is kept only when the fast
+    search, which reads dates actually written on the page, agrees.
+    """
+    if doc_date and _BARE_FIRST.match(doc_date):
+        try:
+            from htmldate import find_date
+
+            doc_date = find_date(trafilatura.load_html(html), **{**date_params, "extensive_search": False})
+        except Exception:
+            doc_date = None
+    page, has_time = _parse_when(doc_date)
+    if page is not None and not has_time:
+        for value in time_attrs:  # <time datetime="2025-08-21T09:00:00Z">21 August 2025</time>
+            try:
+                when = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+            except ValueError:
+                continue
+            if when.tzinfo is not None and when.date() == page.date():
+                return when.isoformat()
+    return doc_date
+
+
 def choose_published(page_value: str | None, feed_value: datetime | None) -> datetime | None:
     """The page's date wins; when it is a bare date and the feed entry gives a timestamp on or
     about that day, the feed's timestamp supplies the time of day."""
+    if feed_value is not None and feed_value.tzinfo is None:
+        feed_value = feed_value.replace(tzinfo=timezone.utc)
     page, has_time = _parse_when(page_value)
     if page is None:
         return feed_value.astimezone(timezone.utc) if feed_value else None
     if not has_time and feed_value is not None and abs(feed_value - page) <= timedelta(hours=36):
         return feed_value.astimezone(timezone.utc)
     return page
+
+
+def _norm(s: str) -> str:
+    return re.sub(r"\W+", " ", s).strip().lower()
 
 
 def _word_count(text: str) -> int:
@@ -166,19 +201,22 @@ def _strip_title(text: str, title: str | None) -> str:
     """Drop leading lines that merely repeat the title (the contract keeps it out of `text`)."""
     if not title:
         return text
-    norm = lambda s: re.sub(r"\W+", " ", s).strip().lower()  # noqa: E731
-    t = norm(title)
+    t = _norm(title)
     lines = text.split("\n")
-    while lines and t and norm(lines[0]) == t:
+    while lines and t and _norm(lines[0]) == t:
         lines.pop(0)
     return "\n".join(lines).strip()
 
 
-def _site_name(name: str | None, url: str) -> str | None:
+def _site_name(name: str | None, url: str, *others: str | None) -> str | None:
     """trafilatura falls back to the host name when a page names no site: that is no name."""
     name = (name or "").strip()
-    host = (urlsplit(url).hostname or "").lower()
-    if not name or name.lower() in (host, host.removeprefix("www."), urlsplit(url).netloc.lower()):
+    hosts = set()
+    for u in (url, *others):
+        if u:
+            host = (urlsplit(u).hostname or "").lower()
+            hosts |= {host, host.removeprefix("www."), urlsplit(u).netloc.lower()}
+    if not name or name.lower() in hosts:
         return None
     return name
 
@@ -205,6 +243,8 @@ def extract_article(
     if tree is None:
         raise ExtractionError("unparseable HTML")
 
+    time_attrs = [str(v) for v in tree.xpath("//time/@datetime")[:20]]
+    anchor_texts = {_norm(str(t)) for t in tree.xpath("//a//text()")} - {""}
     declared_canonical = _first(tree, '//link[translate(@rel,"CANONICAL","canonical")="canonical"]/@href')
     declared_lang = _first(tree, "/html/@lang | /html/@xml:lang") or _first(
         tree, '//meta[translate(@http-equiv,"CONTENT-LANGUAGE","content-language")="content-language"]/@content'
@@ -237,6 +277,9 @@ def extract_article(
     words = _word_count(text)
     if words < MIN_WORDS:
         raise NotAnArticle(f"no article body found ({words} words)")
+    link_words = sum(_word_count(line) for line in text.split("\n") if _norm(line) in anchor_texts)
+    if link_words > 0.5 * words:  # trafilatura's fallback kept a menu: no body here
+        raise NotAnArticle(f"no article body found (only navigation: {link_words} of {words} words are links)")
 
     canonical, syndicated = choose_canonical(final_url, declared_canonical)
     author = (doc.author or "").strip() or hints.author
@@ -246,10 +289,11 @@ def extract_article(
         final_url=final_url,
         canonical_url=canonical,
         syndicated_from=syndicated,
-        source=_site_name(doc.sitename, final_url) or hints.source_name or site_of(canonical),
+        # a syndicated copy is not named after the original (trafilatura reads its canonical)
+        source=_site_name(doc.sitename, final_url, syndicated) or hints.source_name or site_of(canonical),
         title=title or None,
         author=author or None,
-        published_at=choose_published(doc.date, hints.published_at),
+        published_at=choose_published(_page_date(doc.date, html, time_attrs, date_params), hints.published_at),
         language=choose_language(declared_lang or hints.language, text),
         text=text,
         description=(doc.description or "").strip() or None,
