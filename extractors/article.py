@@ -144,17 +144,17 @@ def _parse_when(value: str | None) -> tuple[datetime | None, bool]:
     return when.astimezone(timezone.utc), has_time
 
 
-_BARE_FIRST = re.compile(r"^\d{4}-\d{2}-01(?:T00:00:00)?$")
+_NEW_YEAR = re.compile(r"^\d{4}-01-01(?:T00:00:00)?$")
 
 
 def _page_date(doc_date: str | None, html: str, time_attrs: list[str], date_params: dict) -> str | None:
     """htmldate's answer, minus its guesses, plus the time of day a <time datetime> gives.
 
-    htmldate's extensive search ends in guesses: the copyright year ("(c) 2025" -> 2025-01-01)
-    or a bare year-month (the 1st). A 1st-of-month without time is kept only when the fast
-    search, which reads dates actually written on the page, agrees.
+    htmldate's extensive search ends in guesses: the copyright year or any lone year
+    ("(c) 2025" -> 2025-01-01). A bare 1 January is kept only when the fast search, which reads
+    only dates written out in full, finds it too.
     """
-    if doc_date and _BARE_FIRST.match(doc_date):
+    if doc_date and _NEW_YEAR.match(doc_date):
         try:
             from htmldate import find_date
 

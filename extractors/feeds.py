@@ -57,7 +57,8 @@ def _text(value) -> str | None:
 
 
 def _when(entry, key: str) -> datetime | None:
-    parsed = entry.get(f"{key}_parsed")
+    # dict.get: feedparser's own get() answers 'updated' with 'published' (and a warning)
+    parsed = dict.get(entry, f"{key}_parsed") if isinstance(entry, dict) else entry.get(f"{key}_parsed")
     if not parsed:
         return None
     try:

@@ -41,7 +41,7 @@ def write_demo_sources(sites, path: Path) -> Path:
         feed = next((f for f in FEED_FILES if (site.root / f).is_file()), None)
         if feed is None:
             continue
-        lines += ["[[feeds]]", f'url = "{site.url(feed)}"', f'name = "{name}"', ""]
+        lines += ["[[feeds]]", f'url = "{site.url(feed)}"', ""]  # unnamed: the feed's own title names it
         if first_article is None:
             html = sorted(p for p in site.root.rglob("*.html") if p.name != "index.html")
             if html:
