@@ -181,6 +181,9 @@ class Fetcher:
             except FetchError as err:
                 result.error = err
                 return result
+            except Exception as err:  # noqa: BLE001 -- one hostile URL must not sink fetch_many's batch
+                result.error = TerminalFetchError(f"unexpected error: {type(err).__name__}: {str(err)[:200]}")
+                return result
 
     # -- internals ----------------------------------------------------------------------------
     def _host(self, url: str) -> _Host:
@@ -203,6 +206,8 @@ class Fetcher:
             infos = await loop.getaddrinfo(host, port, type=socket.SOCK_STREAM)
         except socket.gaierror as err:
             raise TransientFetchError(f"DNS lookup failed for {host}: {err.strerror or err}") from None
+        except (UnicodeError, ValueError) as err:  # "a..b", a label over 63 characters: IDNA refuses
+            raise RefusedURL(f"invalid host name {host[:100]!r}: {err}") from None
         return [info[4][0] for info in infos]
 
     async def _check_address(self, url: str, trusted_origin: str | None) -> None:

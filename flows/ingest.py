@@ -72,6 +72,7 @@ def extract_stored(settings: Settings, wh: Warehouse, progress: Progress) -> Cou
 @flow(name="ingest", validate_parameters=False, log_prints=False)
 def ingest_flow(settings: Settings) -> dict:
     progress = Progress(enabled=None if settings.progress else False)
+    stages.start_run_state()
     sources = load_sources(settings.sources_path)
     wh = Warehouse(settings.db_path, lock_wait=settings.lock_wait)
     wh.migrate()

@@ -121,7 +121,12 @@ def queue_pages(sources: Sources, wh: Warehouse) -> dict[str, int]:
 
 
 # -- fetching -----------------------------------------------------------------------------------
-_ROBOTS: dict = {}  # robots.txt rules per origin, for the life of the process (one run)
+_ROBOTS: dict = {}  # robots.txt rules per origin, shared by every batch of a run
+
+
+def start_run_state() -> None:
+    """Forget what the previous run in this process learnt (robots.txt may have changed)."""
+    _ROBOTS.clear()
 
 
 def run_fetches(policy: FetchPolicy, requests: list[FetchRequest],

@@ -210,21 +210,45 @@ def test_conditional_get_304(sites):
 
 def test_robots_disallow_and_robots_fetched_once(sites):
     a = sites["a"]
-    a.routes["/robots.txt"] = lambda h: (200, {"Content-Type": "text/plain"},
-                                         b"User-agent: *\nDisallow: /private/\n\nUser-agent: chipwire-test\nDisallow: /secret\n")
+    a.routes["/robots.txt"] = lambda h: (200, {"Content-Type": "text/plain"}, b"User-agent: *\nDisallow: /private/\n")
     for i in range(6):
         a.routes[f"/news/{i}"] = html
     a.routes["/private/x"] = html
-    a.routes["/secret"] = html
-    requests = [trusted(a, f"/news/{i}") for i in range(6)] + [trusted(a, "/private/x"), trusted(a, "/secret")]
+    requests = [trusted(a, f"/news/{i}") for i in range(6)] + [trusted(a, "/private/x")]
     results = fetch(FAST, *requests)
     assert all(r.ok for r in results[:6]), [r.error for r in results[:6]]
-    for blocked in results[6:]:
-        assert isinstance(blocked.error, RobotsDisallowed)
-        assert blocked.error.stage == "robots"
-        assert not blocked.error.transient
-    assert "/private/x" not in a.hits and "/secret" not in a.hits  # never requested
+    blocked = results[6]
+    assert isinstance(blocked.error, RobotsDisallowed)
+    assert blocked.error.stage == "robots" and not blocked.error.transient
+    assert "/private/x" not in a.hits  # never requested
     assert a.hits["/robots.txt"] == 1
+
+
+def test_robots_group_for_our_user_agent_wins(sites):
+    b = sites["b"]
+    b.routes["/robots.txt"] = lambda h: (200, {"Content-Type": "text/plain"},
+                                         b"User-agent: *\nDisallow: /\n\nUser-agent: chipwire-test\nDisallow: /secret\n")
+    b.routes["/news"] = html
+    b.routes["/secret"] = html
+    news, secret = fetch(FAST, trusted(b, "/news"), trusted(b, "/secret"))
+    assert news.ok, news.error
+    assert isinstance(secret.error, RobotsDisallowed)
+    assert "/secret" not in b.hits
+
+
+def test_robots_cache_shared_between_fetchers(sites):
+    a = sites["a"]
+    a.routes["/robots.txt"] = lambda h: (200, {"Content-Type": "text/plain"}, b"User-agent: *\nDisallow:\n")
+    a.routes["/page"] = html
+    cache: dict = {}
+
+    async def go():
+        for _ in range(3):
+            async with Fetcher(FAST, robots_cache=cache) as fetcher:
+                assert (await fetcher.fetch(trusted(a, "/page"))).ok
+
+    asyncio.run(go())
+    assert a.hits["/robots.txt"] == 1 and a.hits["/page"] == 3
 
 
 def test_robots_ignored_when_the_policy_says_so(sites):
@@ -462,3 +486,12 @@ def test_per_host_delay_spaces_requests(sites):
     assert all(r.ok for r in results)
     times.sort()
     assert all(later - earlier >= 0.25 for earlier, later in zip(times, times[1:]))
+
+
+def test_invalid_host_names_are_refused_and_do_not_sink_the_batch(sites):
+    a = sites["a"]
+    a.routes["/fine"] = html
+    bad = ["http://" + "a" * 70 + ".example.com/x", "http://a..b/x", "http://.../"]
+    results = fetch(FAST, *(FetchRequest(url=u) for u in bad), trusted(a, "/fine"))
+    assert [type(r.error) for r in results[:3]] == [RefusedURL] * 3
+    assert results[3].ok and results[3].body == HTML
