@@ -244,7 +244,7 @@ def extract_article(
         raise ExtractionError("unparseable HTML")
 
     time_attrs = [str(v) for v in tree.xpath("//time/@datetime")[:20]]
-    anchor_texts = {_norm(str(t)) for t in tree.xpath("//a//text()")} - {""}
+    anchor_texts = "\n".join(_norm(a.text_content()) for a in tree.xpath("//a"))
     declared_canonical = _first(tree, '//link[translate(@rel,"CANONICAL","canonical")="canonical"]/@href')
     declared_lang = _first(tree, "/html/@lang | /html/@xml:lang") or _first(
         tree, '//meta[translate(@http-equiv,"CONTENT-LANGUAGE","content-language")="content-language"]/@content'
@@ -277,7 +277,8 @@ def extract_article(
     words = _word_count(text)
     if words < MIN_WORDS:
         raise NotAnArticle(f"no article body found ({words} words)")
-    link_words = sum(_word_count(line) for line in text.split("\n") if _norm(line) in anchor_texts)
+    # words on lines that are (part of) a link's text: trafilatura splits <a><b>x</b> y</a> in lines
+    link_words = sum(_word_count(line) for line in text.split("\n") if _norm(line) and _norm(line) in anchor_texts)
     if link_words > 0.5 * words:  # trafilatura's fallback kept a menu: no body here
         raise NotAnArticle(f"no article body found (only navigation: {link_words} of {words} words are links)")
 

@@ -326,8 +326,10 @@ def test_title_like_sentence_later_in_the_text_is_kept():
     assert TITLE in art.text
 
 
-def test_navigation_only_page_is_not_an_article():
-    links = "".join(f'<li><a href="/section/{i}">Section {i}</a></li>' for i in range(30))
+@pytest.mark.parametrize("item", ['<a href="/section/{i}">Section {i}</a>',
+                                  '<a href="/section/{i}"><span>Section</span> <b>{i}</b></a>'], ids=["plain", "nested"])
+def test_navigation_only_page_is_not_an_article(item):
+    links = "".join("<li>" + item.format(i=i) + "</li>" for i in range(30))
     html = f"<html><head><title>Home</title></head><body><nav><ul>{links}</ul></nav></body></html>"
     with pytest.raises(NotAnArticle):
         extract(html)

@@ -118,6 +118,17 @@ def _make_handler(site: Site):
     return Handler
 
 
+class _QuietServer(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request, client_address) -> None:
+        """A client that hangs up (the fetcher cutting an oversized or slow answer) is normal."""
+        import sys
+
+        if not isinstance(sys.exc_info()[1], (ConnectionError, TimeoutError)):
+            super().handle_error(request, client_address)
+
+
 class LoopbackSites:
     """Serve several sites, each on its own loopback port, in background threads."""
 
@@ -127,8 +138,7 @@ class LoopbackSites:
 
     def __enter__(self) -> LoopbackSites:
         for site in self.sites.values():
-            server = ThreadingHTTPServer(("127.0.0.1", 0), _make_handler(site))
-            server.daemon_threads = True
+            server = _QuietServer(("127.0.0.1", 0), _make_handler(site))
             site.server = server
             t = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.1}, daemon=True)
             t.start()
