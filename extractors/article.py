@@ -9,6 +9,7 @@ lacks, the feed entry that announced it fills (``EntryHints``).
 from __future__ import annotations
 
 import codecs
+from html import escape as html_escape
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
@@ -20,7 +21,8 @@ from lxml.html import HtmlElement
 
 from .errors import ExtractionError, NotAnArticle
 from .language import choose_language
-from .urls import article_id, choose_canonical, site_of
+from .clean import clean_text
+from .urls import article_id, canonicalize, choose_canonical, is_http_url, site_of
 
 EXTRACTOR_VERSION = "extract-1"
 MIN_WORDS = 25  # fewer words than this is a stub, a paywall or an index page, not an article
@@ -58,6 +60,8 @@ class ExtractedArticle:
     text: str
     description: str | None
     word_count: int
+    extracted_text: str = ""  # trafilatura's output before cleaning (kept to clean again offline)
+    site: str | None = None  # the site whose furniture this page teaches and is cleaned by
     extractor_version: str = EXTRACTOR_VERSION
 
 
@@ -190,6 +194,11 @@ def _norm(s: str) -> str:
     return re.sub(r"\W+", " ", s).strip().lower()
 
 
+def word_count(text: str) -> int:
+    """Words, with CJK characters counted two to a word (they are not space-separated)."""
+    return _word_count(text)
+
+
 def _word_count(text: str) -> int:
     cjk = len(_CJK.findall(text))
     if not cjk:
@@ -282,6 +291,12 @@ def extract_article(
     if link_words > 0.5 * words:  # trafilatura's fallback kept a menu: no body here
         raise NotAnArticle(f"no article body found (only navigation: {link_words} of {words} words are links)")
 
+    extracted = text
+    text = clean_text(extracted, title=title, url=final_url)
+    words = _word_count(text)
+    if words < MIN_WORDS:
+        raise NotAnArticle(f"no article body found ({words} words once page furniture is removed)")
+
     canonical, syndicated = choose_canonical(final_url, declared_canonical)
     author = (doc.author or "").strip() or hints.author
     return ExtractedArticle(
@@ -299,4 +314,82 @@ def extract_article(
         text=text,
         description=(doc.description or "").strip() or None,
         word_count=words,
+        extracted_text=extracted,
+        site=site_of(canonical) if is_http_url(canonical) else None,
     )
+
+
+_TITLE_LIKE = re.compile(r"[.!?:;,]$")
+
+
+def extract_text_article(
+    body: bytes | str,
+    *,
+    url: str,
+    hints: EntryHints | None = None,
+    now: datetime | None = None,
+) -> ExtractedArticle:
+    """A saved plain-text article (a naive capture: title on top, paragraphs, furniture) through
+    the same cleaner as HTML pages. The title is the first line when it reads like one; a date
+    stated in the first lines is used."""
+    hints = hints or EntryHints()
+    text = decode_html(body) if isinstance(body, bytes) else body
+    if _looks_binary(text):
+        raise ExtractionError("binary content, not a text article")
+    lines = [ln.strip() for ln in text.replace("\r\n", "\n").split("\n")]
+    nonblank = [ln for ln in lines if ln]
+    if not nonblank:
+        raise NotAnArticle("empty file")
+    title = hints.title
+    first = nonblank[0]
+    if title is None and len(first.split()) <= 25 and not _TITLE_LIKE.search(first):
+        title = first
+    extracted = _strip_title("\n".join(nonblank), title)
+    published = None
+    try:
+        from htmldate import find_date
+
+        head = "".join(f"<p>{html_escape(ln)}</p>" for ln in nonblank[:8])
+        now = now or datetime.now(timezone.utc)
+        found = find_date(f"<html><body>{head}</body></html>", extensive_search=False, original_date=True,
+                          outputformat="%Y-%m-%dT%H:%M:%S%z", max_date=(now + timedelta(days=1)).strftime("%Y-%m-%d"))
+        published = choose_published(found, hints.published_at)
+    except Exception:
+        published = hints.published_at
+    cleaned = clean_text(extracted, title=title, url=url)
+    words = _word_count(cleaned)
+    if words < MIN_WORDS:
+        raise NotAnArticle(f"no article body found ({words} words)")
+    return ExtractedArticle(
+        article_id=article_id(url),
+        url=url,
+        final_url=url,
+        canonical_url=canonicalize(url),
+        syndicated_from=None,
+        source=hints.source_name or site_of(url) or "file",
+        title=title,
+        author=hints.author,
+        published_at=published or (hints.published_at.astimezone(timezone.utc) if hints.published_at else None),
+        language=choose_language(hints.language, cleaned),
+        text=cleaned,
+        description=None,
+        word_count=words,
+        extracted_text=extracted,
+        site=site_of(url) if is_http_url(url) else None,
+    )
+
+
+_CANONICAL_TAG = re.compile(rb"<link\b[^>]*>", re.I)
+_REL_CANONICAL = re.compile(rb"""\brel\s*=\s*["']?canonical\b""", re.I)
+_HREF = re.compile(rb"""\bhref\s*=\s*["']([^"'>\s]+)""", re.I)
+
+
+def declared_canonical(body: bytes) -> str | None:
+    """The absolute http(s) rel=canonical a saved HTML document declares, if any."""
+    for tag in _CANONICAL_TAG.findall(body[:200_000]):
+        if _REL_CANONICAL.search(tag):
+            m = _HREF.search(tag)
+            if m:
+                href = m.group(1).decode("utf-8", "replace").strip()
+                return href if is_http_url(href) else None
+    return None

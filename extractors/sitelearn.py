@@ -34,6 +34,8 @@ _META = re.compile(
     r"register|copyright|rights reserved|disclaimer|advice|affiliate|sponsored|cookies?|privacy|terms of|"
     r"advertis\w*|is a (leading|global|digital|premier|trusted)|founded in|headquartered|for more information|"
     r"learn more|contact us|about us|reproduc\w+|permission|"
+    r"is an? (?:\w+ ){0,3}(?:publication|newsletter|site|website|outlet|magazine|agency|blog|newsroom|service)|"
+    r"recommendation to (?:buy|sell)|investment advice|constitutes?|"
     r"sie|ihr|ihre|abonn\w+|anmelden|datenschutz|werbung|"
     r"vous|votre|nous|notre|abonnez|inscri\w+|publicité|"
     r"usted|su suscripción|suscr[ií]b\w+|nosotros|nuestr[oa]s?|publicidad)\b",

@@ -100,6 +100,8 @@ def choose_canonical(final_url: str, declared: str | None) -> tuple[str, str | N
     if not is_http_url(target):
         return own, None
     target = canonicalize(target)
+    if not is_http_url(own):  # a saved file (file://) that names its web address: that is its URL
+        return target, None
     if site_of(target) == site_of(own):
         return target, None
     return own, target

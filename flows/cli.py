@@ -26,6 +26,7 @@ environment:
 examples:
   chipwire demo
   chipwire ingest --sources my-sources.toml
+  chipwire backfill --dir saved-articles/
   chipwire query "select source, count(*) from articles group by 1 order by 2 desc"
 """
 
@@ -60,6 +61,21 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("sql", help="the SQL to run, e.g. \"select count(*) from articles\"")
     _add_db(p)
     p.add_argument("--format", choices=["table", "csv", "json"], default="table", help="output format (default table)")
+
+    p = sub.add_parser("backfill", help="ad-hoc historical load from saved files",
+                       description="Load a folder of saved .html/.htm/.txt articles, recursively, through the same "
+                       "extraction and cleaning as fetched pages. A file's URL is its file:// URI unless the document "
+                       "declares a canonical URL. Idempotent: files already stored are skipped; run the same command "
+                       "again after an interruption to carry on.")
+    p.add_argument("--dir", required=True, metavar="PATH", help="folder of saved articles")
+    _add_db(p)
+    p.add_argument("--no-progress", action="store_true", help="no progress bars")
+
+    p = sub.add_parser("reextract", help="extract and clean the stored raw pages again, offline",
+                       description="Re-run extraction and cleaning over every stored raw page, without fetching "
+                       "anything, replacing the stored text (after an extractor or cleaner upgrade).")
+    _add_db(p)
+    p.add_argument("--no-progress", action="store_true", help="no progress bars")
 
     p = sub.add_parser("demo", help="run the whole pipeline offline on bundled sample sites",
                        description="Serve the bundled sample outlets on 127.0.0.1, ingest their feeds and pages "
@@ -120,22 +136,69 @@ def cmd_query(args) -> int:
     return 0
 
 
-def run_ingest(settings: Settings, title: str = "ingest") -> dict:
-    """Validate, then run the Prefect flow; returns the run's counts. Raises user-facing errors."""
-    from extractors.sources import load_sources
+def _start_prefect(settings: Settings) -> None:
+    """Check the warehouse first (an unusable one fails before Prefect starts), then set up
+    Prefect's environment: it reads it once, when it is imported."""
     from warehouse.db import Warehouse
 
-    load_sources(settings.sources_path)  # a bad sources file fails here, before Prefect starts
-    Warehouse(settings.db_path, lock_wait=settings.lock_wait).migrate()  # and so does an unusable warehouse
-    if "prefect" not in sys.modules:  # Prefect reads these once, when it is imported
+    Warehouse(settings.db_path, lock_wait=settings.lock_wait).migrate()
+    if "prefect" not in sys.modules:
         apply_prefect_environment(settings)
-    from .ingest import ingest_flow
+
+
+def _run(title: str, flow_call) -> dict:
     from .progress import print_summary
 
     started = time.monotonic()
-    counts = ingest_flow(settings)
+    counts = flow_call()
     print_summary(f"chipwire {title} run {counts.get('run_id')}", counts, time.monotonic() - started)
     return counts
+
+
+def run_ingest(settings: Settings, title: str = "ingest") -> dict:
+    """Validate, then run the Prefect flow; returns the run's counts. Raises user-facing errors."""
+    from extractors.sources import load_sources
+
+    load_sources(settings.sources_path)  # a bad sources file fails here, before anything else
+    _start_prefect(settings)
+    from .ingest import ingest_flow
+
+    return _run(title, lambda: ingest_flow(settings))
+
+
+def cmd_backfill(args) -> int:
+    from pathlib import Path
+
+    from warehouse.errors import WarehouseError
+
+    settings = build_settings(db=args.db, progress=not args.no_progress)
+    directory = Path(args.dir)
+    if not directory.is_dir():
+        return _die(f"--dir {directory}: not a directory")
+    try:
+        _start_prefect(settings)
+        from .backfill import backfill_dir_flow
+
+        _run("backfill", lambda: backfill_dir_flow(settings, str(directory)))
+    except WarehouseError as err:
+        return _die(str(err))
+    return 0
+
+
+def cmd_reextract(args) -> int:
+    from warehouse.errors import WarehouseError
+
+    settings = build_settings(db=args.db, progress=not args.no_progress)
+    if not settings.db_path.exists():
+        return _die(f"{settings.db_path}: no warehouse here yet (run `chipwire ingest` first)")
+    try:
+        _start_prefect(settings)
+        from .backfill import reextract_flow
+
+        _run("reextract", lambda: reextract_flow(settings))
+    except WarehouseError as err:
+        return _die(str(err))
+    return 0
 
 
 def cmd_ingest(args) -> int:
@@ -163,7 +226,8 @@ def main(argv: list[str] | None = None) -> int:
     if not args.command:
         parser.print_help()
         return 0
-    handler = {"ingest": cmd_ingest, "query": cmd_query, "demo": cmd_demo}[args.command]
+    handler = {"ingest": cmd_ingest, "query": cmd_query, "demo": cmd_demo, "backfill": cmd_backfill,
+               "reextract": cmd_reextract}[args.command]
     try:
         return handler(args)
     except KeyboardInterrupt:

@@ -10,7 +10,9 @@ Import this module only after ``settings.apply_prefect_environment``.
 
 from __future__ import annotations
 
+import contextlib
 from collections import Counter
+from collections.abc import Iterator
 
 from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
@@ -56,17 +58,47 @@ def fetch_and_extract(settings: Settings, sources: Sources, wh: Warehouse, progr
     return totals
 
 
-def extract_stored(settings: Settings, wh: Warehouse, progress: Progress) -> Counter:
+@task(name="clean-sites", **TASK_OPTS)
+def clean_task(wh: Warehouse, sites: set[str], advance) -> dict:
+    return stages.clean_sites(wh, sites, advance)
+
+
+def extract_stored(settings: Settings, wh: Warehouse, progress: Progress, all_sites: bool = False) -> Counter:
+    """Extract every fetched page, then clean again every site that gained pages (or all)."""
     totals: Counter = Counter()
+    sites: set[str] = set()
     waiting = wh.count_pending().get("fetched", 0)
     extractor = stages.Extractor(settings.workers)
     try:
         with progress.stage("extracting", total=waiting) as advance:
             for rows in stages.batches(lambda after: wh.fetched_pages(settings.batch_size, after=after)):
-                totals.update(extract_task(wh, extractor, rows, advance))
+                counts = extract_task(wh, extractor, rows, advance)
+                sites |= counts.pop("sites", set())
+                totals.update(counts)
     finally:
         extractor.close()
+    if all_sites:
+        sites = set(wh.all_sites())
+    if sites:
+        with progress.stage("cleaning sites", total=len(sites)) as advance:
+            totals.update(clean_task(wh, sites, advance))
     return totals
+
+
+@contextlib.contextmanager
+def recorded_run(settings: Settings, flow_name: str, what: str | None) -> Iterator[tuple[Warehouse, Counter]]:
+    """Open the warehouse (migrated), write the `runs` row, and close it with the run's counts
+    and status however the run ends."""
+    wh = Warehouse(settings.db_path, lock_wait=settings.lock_wait)
+    wh.migrate()
+    run_id = wh.start_run(flow_name, what)
+    totals: Counter = Counter({"run_id": run_id})
+    try:
+        yield wh, totals
+    except BaseException as err:
+        wh.finish_run(run_id, "failed", totals, error=f"{type(err).__name__}: {err}"[:500])
+        raise
+    wh.finish_run(run_id, "completed", totals)
 
 
 @flow(name="ingest", validate_parameters=False, log_prints=False)
@@ -74,15 +106,7 @@ def ingest_flow(settings: Settings) -> dict:
     progress = Progress(enabled=None if settings.progress else False)
     stages.start_run_state()
     sources = load_sources(settings.sources_path)
-    wh = Warehouse(settings.db_path, lock_wait=settings.lock_wait)
-    wh.migrate()
-    run_id = wh.start_run("ingest", str(settings.sources_path))
-    totals: Counter = Counter()
-    try:
+    with recorded_run(settings, "ingest", str(settings.sources_path)) as (wh, totals):
         totals.update(poll_feeds_task(sources, wh, progress))
         totals.update(fetch_and_extract(settings, sources, wh, progress))
-    except BaseException as err:
-        wh.finish_run(run_id, "failed", totals, error=f"{type(err).__name__}: {err}"[:500])
-        raise
-    wh.finish_run(run_id, "completed", totals)
-    return {"run_id": run_id, **totals}
+    return dict(totals)

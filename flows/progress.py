@@ -38,12 +38,19 @@ SUMMARY_ROWS = [
 ]
 
 
+EXTRA_ROWS = [
+    ("files read", "files_seen"), ("files stored", "files_stored"), ("files already stored", "files_skipped"),
+    ("sites cleaned", "sites_cleaned"), ("articles re-cleaned", "articles_recleaned"),
+]
+
+
 def summary_table(title: str, counts: dict, seconds: float | None = None) -> Table:
     table = Table(title=title + (f" in {seconds:.1f} s" if seconds is not None else ""), title_justify="left",
                   min_width=len(title) + 12)
     table.add_column("stage")
     table.add_column("count", justify="right")
-    for label, key in SUMMARY_ROWS:
+    rows = SUMMARY_ROWS if "feeds_polled" in counts else [r for r in SUMMARY_ROWS if r[1] in counts]
+    for label, key in rows + [r for r in EXTRA_ROWS if r[1] in counts]:
         table.add_row(label, str(counts.get(key, 0)))
     return table
 

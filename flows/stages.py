@@ -15,7 +15,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 import multiprocessing
 
-from extractors.article import EntryHints, extract_article
+from collections import Counter
+
+from extractors.article import EntryHints, extract_article, extract_text_article, word_count
+from extractors.clean import CLEANER_VERSION, clean_with_report
+from extractors.sitelearn import build_profile, line_rows
 from extractors.errors import ExtractorError
 from extractors.feeds import parse_feed
 from extractors.sources import FetchPolicy, Sources
@@ -194,8 +198,12 @@ class ExtractJob:
 def extract_one(job: ExtractJob) -> tuple[str, dict]:
     """Top-level (picklable) so a process pool can run it."""
     try:
-        art = extract_article(zlib.decompress(job.body), url=job.link, final_url=job.final_url,
-                              content_type=job.content_type, hints=job.hints)
+        body = zlib.decompress(job.body)
+        if (job.content_type or "").lower().startswith("text/plain"):
+            art = extract_text_article(body, url=job.link, hints=job.hints)
+        else:
+            art = extract_article(body, url=job.link, final_url=job.final_url,
+                                  content_type=job.content_type, hints=job.hints)
     except ExtractorError as err:
         return "fail", {"url": job.frontier_url, "stage": "extract", "reason": str(err), "transient": False,
                         "feed_url": job.feed_url, "give_up": True}
@@ -203,7 +211,9 @@ def extract_one(job: ExtractJob) -> tuple[str, dict]:
         return "fail", {"url": job.frontier_url, "stage": "extract", "reason": f"{type(err).__name__}: {err}"[:300],
                         "transient": False, "feed_url": job.feed_url, "give_up": True}
     row = {k: getattr(art, k) for k in art.__dataclass_fields__}
-    row.update(frontier_url=job.frontier_url, fetched_at=job.fetched_at, feed_url=job.feed_url)
+    row.update(frontier_url=job.frontier_url, fetched_at=job.fetched_at, feed_url=job.feed_url,
+               cleaner_version=CLEANER_VERSION,
+               site_lines=line_rows(art.extracted_text) if art.site else ())
     return "ok", row
 
 
@@ -256,9 +266,33 @@ def extract_batch(wh: Warehouse, extractor: Extractor, rows: list[dict],
     failures = [r for kind, r in results if kind == "fail"]
     counts = wh.save_articles(articles, failures)
     counts["extract_failed"] = len(failures)
+    counts["sites"] = {a["site"] for a in articles if a.get("site")}
     if progress:
         progress(len(rows))
     return counts
+
+
+# -- cleaning with what each site teaches --------------------------------------------------------
+def clean_sites(wh: Warehouse, sites: set[str], progress: Callable[[int], None] | None = None) -> dict[str, int]:
+    """Learn each site's recurring furniture from all its stored pages, and clean every page of
+    the site with it (pages stored before the furniture was learnt included)."""
+    changed = 0
+    for site in sorted(sites):
+        profile = build_profile(wh.site_lines(site))
+        texts, removed = [], Counter()
+        for a in wh.site_articles(site):
+            text, gone = clean_with_report(a["extracted_text"], title=a["title"], url=a["final_url"] or a["url"],
+                                           profile=profile)
+            removed.update(gone)
+            if text != a["text"]:
+                texts.append({"article_id": a["article_id"], "text": text, "word_count": word_count(text),
+                              "cleaner_version": CLEANER_VERSION})
+        furniture = [{"line": line[:500], "pages": n} for line, n in removed.items()]
+        wh.save_site_cleaning(site, texts, furniture)
+        changed += len(texts)
+        if progress:
+            progress(1)
+    return {"sites_cleaned": len(sites), "articles_recleaned": changed}
 
 
 def batches(fetch: Callable[[str], list[dict]]) -> Iterator[list[dict]]:

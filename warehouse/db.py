@@ -141,7 +141,7 @@ class Warehouse:
         allowed = {
             "feeds_polled", "feeds_not_modified", "feeds_failed", "entries_seen", "entries_new",
             "pages_queued", "pages_fetched", "pages_failed", "articles_new", "articles_updated",
-            "extract_failed",
+            "extract_failed", "files_stored", "articles_recleaned",
         }
         cols = [k for k in counts if k in allowed]
         sets = ", ".join([f"{c} = ?" for c in cols] + ["finished_at = ?", "status = ?", "error = ?"])
@@ -294,6 +294,26 @@ class Warehouse:
             cols = [d[0] for d in cur.description]
             return [dict(zip(cols, row)) for row in cur.fetchall()]
 
+    def frontier_states(self, urls: list[str]) -> dict[str, str]:
+        if not urls:
+            return {}
+        with self.connect() as con:
+            con.register("url_list", pa.table({"url": urls}))
+            rows = con.execute("SELECT f.url, f.state FROM frontier f JOIN url_list USING (url)").fetchall()
+            con.unregister("url_list")
+        return dict(rows)
+
+    def requeue_extraction(self) -> int:
+        """Every stored raw page goes back to 'fetched', to be extracted and cleaned again."""
+        with self.transaction() as con:
+            n = con.execute(
+                "SELECT count(*) FROM frontier WHERE state IN ('done', 'failed') "
+                "AND url IN (SELECT url FROM raw_pages WHERE status <> 304 OR status IS NULL)").fetchone()[0]
+            con.execute(
+                "UPDATE frontier SET state = 'fetched', updated_at = $now WHERE state IN ('done', 'failed') "
+                "AND url IN (SELECT url FROM raw_pages WHERE status <> 304 OR status IS NULL)", {"now": utcnow()})
+        return int(n)
+
     def count_pending(self) -> dict[str, int]:
         with self.connect() as con:
             return dict(con.execute("SELECT state, count(*) FROM frontier GROUP BY state").fetchall())
@@ -399,6 +419,10 @@ class Warehouse:
                         urls.append({"url": u, "article_id": a["article_id"]})
                     done.append({"url": a["frontier_url"], "article_id": a["article_id"]})
                 rows = [{k: a.get(k) for k in _ARTICLE_SCHEMA.names} for a in by_id.values()]
+                line_rows = [
+                    {"site": a["site"], "article_id": a["article_id"], "fingerprint": fp, "prose": prose}
+                    for a in by_id.values() if a.get("site") for fp, prose in a.get("site_lines") or ()
+                ]
                 con.register("art_batch", pa.Table.from_pylist(rows, schema=_ARTICLE_SCHEMA))
                 new = con.execute(
                     "SELECT count(*) FROM art_batch b ANTI JOIN articles a USING (article_id)").fetchone()[0]
@@ -408,10 +432,10 @@ class Warehouse:
                     """
                     INSERT INTO articles AS a (article_id, url, canonical_url, final_url, syndicated_from, source,
                         feed_url, title, author, published_at, fetched_at, language, text, description,
-                        word_count, extractor_version, first_seen_at, updated_at)
+                        word_count, extractor_version, extracted_text, site, cleaner_version, first_seen_at, updated_at)
                     SELECT article_id, url, canonical_url, final_url, syndicated_from, source, feed_url, title,
                         author, published_at, fetched_at, language, text, description, word_count,
-                        extractor_version, $now, $now
+                        extractor_version, extracted_text, site, cleaner_version, $now, $now
                     FROM art_batch
                     ON CONFLICT (article_id) DO UPDATE SET
                         canonical_url = excluded.canonical_url, final_url = excluded.final_url,
@@ -421,10 +445,18 @@ class Warehouse:
                         published_at = coalesce(excluded.published_at, a.published_at),
                         fetched_at = excluded.fetched_at, language = excluded.language, text = excluded.text,
                         description = excluded.description, word_count = excluded.word_count,
-                        extractor_version = excluded.extractor_version, updated_at = excluded.updated_at
+                        extractor_version = excluded.extractor_version, extracted_text = excluded.extracted_text,
+                        site = excluded.site, cleaner_version = excluded.cleaner_version,
+                        updated_at = excluded.updated_at
                     """,
                     {"now": now},
                 )
+                con.execute("DELETE FROM site_lines WHERE article_id IN (SELECT article_id FROM art_batch)")
+                if line_rows:
+                    con.register("lines_batch", pa.Table.from_pylist(line_rows, schema=_LINES_SCHEMA))
+                    con.execute("INSERT INTO site_lines SELECT DISTINCT site, article_id, fingerprint, prose "
+                                "FROM lines_batch ON CONFLICT DO NOTHING")
+                    con.unregister("lines_batch")
                 con.unregister("art_batch")
                 url_rows = {u["url"]: u for u in urls}
                 con.register("url_batch", pa.Table.from_pylist(list(url_rows.values())))
@@ -441,6 +473,46 @@ class Warehouse:
             if failures:
                 self._record_failures(con, failures, now)
         return counts
+
+    # -- cleaning: per-site furniture ----------------------------------------------------------
+    def site_lines(self, site: str) -> dict[str, list[tuple[str, bool]]]:
+        """article_id -> [(fingerprint, prose)] for every stored page of ``site``."""
+        out: dict[str, list[tuple[str, bool]]] = {}
+        with self.connect() as con:
+            for aid, fp, prose in con.execute(
+                    "SELECT article_id, fingerprint, prose FROM site_lines WHERE site = ?", [site]).fetchall():
+                out.setdefault(aid, []).append((fp, prose))
+        return out
+
+    def site_articles(self, site: str) -> list[dict]:
+        with self.connect() as con:
+            cur = con.execute(
+                "SELECT article_id, url, final_url, title, text, extracted_text FROM articles "
+                "WHERE site = ? AND extracted_text IS NOT NULL ORDER BY article_id", [site])
+            cols = [d[0] for d in cur.description]
+            return [dict(zip(cols, row)) for row in cur.fetchall()]
+
+    def all_sites(self) -> list[str]:
+        with self.connect() as con:
+            return [r[0] for r in con.execute(
+                "SELECT DISTINCT site FROM articles WHERE site IS NOT NULL ORDER BY 1").fetchall()]
+
+    def save_site_cleaning(self, site: str, texts: list[dict], furniture: list[dict]) -> None:
+        """Replace the clean text of a site's pages and what was learnt of its furniture, together."""
+        now = utcnow()
+        with self.transaction() as con:
+            if texts:
+                con.register("clean_batch", pa.Table.from_pylist(texts, schema=_CLEAN_SCHEMA))
+                con.execute(
+                    "UPDATE articles SET text = c.text, word_count = c.word_count, cleaner_version = c.cleaner_version, "
+                    "updated_at = $now FROM clean_batch c WHERE articles.article_id = c.article_id", {"now": now})
+                con.unregister("clean_batch")
+            con.execute("DELETE FROM site_furniture WHERE site = ?", [site])
+            if furniture:
+                rows = {f["line"]: {"site": site, "line": f["line"], "pages": f["pages"]} for f in furniture}
+                con.register("furn_batch", pa.Table.from_pylist(list(rows.values())))
+                con.execute("INSERT INTO site_furniture SELECT site, line, pages, $now FROM furn_batch", {"now": now})
+                con.unregister("furn_batch")
 
     # -- read-only queries -----------------------------------------------------------------------
     def query(self, sql: str) -> tuple[list[str], list[tuple]]:
@@ -498,5 +570,12 @@ _ARTICLE_SCHEMA = pa.schema([
     ("syndicated_from", pa.string()), ("source", pa.string()), ("feed_url", pa.string()), ("title", pa.string()),
     ("author", pa.string()), ("published_at", _TS), ("fetched_at", _TS), ("language", pa.string()),
     ("text", pa.string()), ("description", pa.string()), ("word_count", pa.int32()),
-    ("extractor_version", pa.string()),
+    ("extractor_version", pa.string()), ("extracted_text", pa.string()), ("site", pa.string()),
+    ("cleaner_version", pa.string()),
+])
+_CLEAN_SCHEMA = pa.schema([
+    ("article_id", pa.string()), ("text", pa.string()), ("word_count", pa.int32()), ("cleaner_version", pa.string()),
+])
+_LINES_SCHEMA = pa.schema([
+    ("site", pa.string()), ("article_id", pa.string()), ("fingerprint", pa.string()), ("prose", pa.bool_()),
 ])
