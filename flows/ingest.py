@@ -46,10 +46,11 @@ def extract_task(wh: Warehouse, extractor: stages.Extractor, rows: list[dict], a
     return stages.extract_batch(wh, extractor, rows, advance)
 
 
-def fetch_and_extract(settings: Settings, sources: Sources, wh: Warehouse, progress: Progress) -> Counter:
+def fetch_and_extract(settings: Settings, sources: Sources, wh: Warehouse, progress: Progress,
+                      run_id: str | None = None) -> Counter:
     """Fetch everything due, then extract everything fetched, batch by batch."""
     totals: Counter = Counter()
-    due = wh.due_urls()
+    due = wh.due_urls(claim_for=run_id)
     totals["pages_queued"] = len(due)
     with progress.stage("fetching pages", total=len(due)) as advance:
         for i in range(0, len(due), settings.batch_size):
@@ -108,5 +109,5 @@ def ingest_flow(settings: Settings) -> dict:
     sources = load_sources(settings.sources_path)
     with recorded_run(settings, "ingest", str(settings.sources_path)) as (wh, totals):
         totals.update(poll_feeds_task(sources, wh, progress))
-        totals.update(fetch_and_extract(settings, sources, wh, progress))
+        totals.update(fetch_and_extract(settings, sources, wh, progress, totals["run_id"]))
     return dict(totals)

@@ -76,9 +76,58 @@ def prefect_environment(settings: Settings, environ: dict[str, str] | None = Non
     return values
 
 
+_HOME_LOCK = None  # keeps the shared Prefect home's lock for the life of the process
+
+
+def _claim_home(settings: Settings) -> Path:
+    """The shared Prefect home under the data directory, or, when another chipwire process
+    is using it (two runs at once each start an ephemeral server on its SQLite file), a
+    private one for this process, removed at exit."""
+    global _HOME_LOCK
+    import atexit
+    import fcntl
+    import shutil
+
+    home = settings.prefect_home
+    home.mkdir(parents=True, exist_ok=True)
+    handle = open(home / ".in-use.lock", "w")
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        handle.close()
+        private = home / "runs" / str(os.getpid())
+        private.mkdir(parents=True, exist_ok=True)
+        atexit.register(shutil.rmtree, private, True)
+        return private
+    _HOME_LOCK = handle
+    return home
+
+
+def running_server_url(settings: Settings) -> str | None:
+    """The API URL of the Prefect server `chipwire serve` runs for this data directory, if it
+    answers right now."""
+    import json
+    import urllib.request
+
+    info = settings.prefect_home / "server.json"
+    try:
+        url = json.loads(info.read_text())["api_url"]
+        with urllib.request.urlopen(url.rstrip("/") + "/health", timeout=1.0) as resp:  # loopback only
+            return url if resp.status == 200 else None
+    except (OSError, ValueError, KeyError):
+        return None
+
+
 def apply_prefect_environment(settings: Settings) -> None:
-    """Called by the entry point just before the first Prefect import."""
-    for key, value in prefect_environment(settings).items():
-        if key == "PREFECT_LOGGING_LEVEL" or key not in os.environ or key.startswith(("PREFECT_HOME", "DO_NOT")):
-            os.environ[key] = value
-    settings.prefect_home.mkdir(parents=True, exist_ok=True)
+    """Called by the entry point just before the first Prefect import: Prefect reads its
+    settings from the environment once."""
+    values = prefect_environment(settings)
+    if not os.environ.get("PREFECT_API_URL"):
+        served = running_server_url(settings)
+        if served:  # `chipwire serve` is up: report there instead of starting an ephemeral server
+            values.pop("PREFECT_HOME", None)
+            values["PREFECT_API_URL"] = served
+        else:
+            values["PREFECT_HOME"] = str(_claim_home(settings))
+    for key, value in values.items():
+        os.environ[key] = value

@@ -16,7 +16,7 @@ import random
 import time
 import uuid
 from collections.abc import Iterator
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from importlib import resources
 from pathlib import Path
 
@@ -279,20 +279,34 @@ class Warehouse:
             new, refetch = self._upsert_frontier(con, entries, now)
         return {"entries_new": new, "entries_refetch": refetch}
 
-    def due_urls(self, limit: int | None = None) -> list[dict]:
-        """Frontier rows waiting to be fetched, oldest first."""
+    def due_urls(self, limit: int | None = None, claim_for: str | None = None,
+                 lease: timedelta = timedelta(minutes=15)) -> list[dict]:
+        """Frontier rows waiting to be fetched, oldest first.
+
+        With ``claim_for`` (a run id) the rows are leased to that run in the same transaction,
+        so an overlapping run does not fetch them too; a lease ends with the fetch's result or
+        runs out (a killed run's URLs become due again)."""
+        now = utcnow()
         sql = (
             "SELECT f.url, f.link, f.origin, f.feed_url, f.trusted_origin, f.attempts, r.etag, r.last_modified "
             "FROM frontier f LEFT JOIN raw_pages r USING (url) "
             "WHERE f.state = 'pending' AND (f.next_attempt_at IS NULL OR f.next_attempt_at <= $now) "
+            "AND (f.claimed_until IS NULL OR f.claimed_until < $now) "
             "ORDER BY f.discovered_at, f.url"
         )
         if limit:
             sql += f" LIMIT {int(limit)}"
-        with self.connect() as con:
-            cur = con.execute(sql, {"now": utcnow()})
+        with self.transaction() as con:
+            cur = con.execute(sql, {"now": now})
             cols = [d[0] for d in cur.description]
-            return [dict(zip(cols, row)) for row in cur.fetchall()]
+            rows = [dict(zip(cols, row)) for row in cur.fetchall()]
+            if claim_for and rows:
+                con.register("claim_batch", pa.table({"url": [r["url"] for r in rows]}))
+                con.execute("UPDATE frontier SET claimed_by = $run, claimed_until = $until "
+                            "WHERE url IN (SELECT url FROM claim_batch)",
+                            {"run": claim_for, "until": now + lease})
+                con.unregister("claim_batch")
+        return rows
 
     def frontier_states(self, urls: list[str]) -> dict[str, str]:
         if not urls:
@@ -339,7 +353,7 @@ class Warehouse:
                 )
                 con.execute(
                     "UPDATE frontier SET state = 'fetched', attempts = attempts + 1, last_error = NULL, "
-                    "updated_at = $now WHERE url IN (SELECT url FROM pages_batch)", {"now": now})
+                    "claimed_until = NULL, updated_at = $now WHERE url IN (SELECT url FROM pages_batch)", {"now": now})
                 con.unregister("pages_batch")
             if unchanged:
                 con.register("unchanged_batch", pa.table({"url": unchanged}))
@@ -370,6 +384,7 @@ class Warehouse:
                 attempts = frontier.attempts + 1,
                 state = CASE WHEN b.give_up THEN 'failed' ELSE 'pending' END,
                 next_attempt_at = b.next_attempt_at,
+                claimed_until = NULL,
                 last_error = b.stage || ': ' || b.reason,
                 updated_at = $now
             FROM fail_batch b WHERE frontier.url = b.url

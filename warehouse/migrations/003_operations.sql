@@ -1,0 +1,12 @@
+-- Operations: leases on frontier rows so overlapping runs do not fetch the same URL twice,
+-- and the views analysts and operators read.
+
+ALTER TABLE frontier ADD COLUMN claimed_by VARCHAR;
+ALTER TABLE frontier ADD COLUMN claimed_until TIMESTAMPTZ;
+
+CREATE VIEW coverage_daily AS
+SELECT coalesce(source, site) AS outlet, CAST(timezone('UTC', published_at) AS DATE) AS day,
+       count(*) AS articles, count(*) FILTER (WHERE is_relevant) AS relevant
+FROM articles
+WHERE published_at IS NOT NULL
+GROUP BY ALL;
