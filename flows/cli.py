@@ -77,6 +77,20 @@ def build_parser() -> argparse.ArgumentParser:
     _add_db(p)
     p.add_argument("--no-progress", action="store_true", help="no progress bars")
 
+    p = sub.add_parser("serve", help="run the scheduled deployments until stopped (Ctrl-C)",
+                       description="Serve the deployments of deploy/prefect.yaml in this process: ingest every 30 "
+                       "minutes, maintenance daily, reextract on demand. Unless PREFECT_API_URL names a server, a "
+                       "local Prefect server is started as a child process (SQLite under the data directory, "
+                       "127.0.0.1 only) and stopped on exit; other chipwire commands report to it while it runs.")
+    p.add_argument("--sources", metavar="FILE", help="sources file for the scheduled ingest")
+    _add_db(p)
+
+    p = sub.add_parser("export", help="write the warehouse's tables as Parquet files",
+                       description="Write every table and view of the warehouse as DIR/<name>.parquet, for tools "
+                       "that should not hold the warehouse's lock.")
+    p.add_argument("dir", metavar="DIR", help="output folder (created if missing)")
+    _add_db(p)
+
     p = sub.add_parser("demo", help="run the whole pipeline offline on bundled sample sites",
                        description="Serve the bundled sample outlets on 127.0.0.1, ingest their feeds and pages "
                        "into a demo warehouse (default ./data/demo.duckdb), then show a few queries.")
@@ -220,6 +234,35 @@ def cmd_demo(args) -> int:
     return run_demo(db=args.db, progress=not args.no_progress)
 
 
+def cmd_serve(args) -> int:
+    from extractors.errors import SourcesError
+    from extractors.sources import load_sources
+
+    settings = build_settings(db=args.db, sources=args.sources, progress=False)
+    try:
+        load_sources(settings.sources_path)
+    except SourcesError as err:
+        return _die(str(err))
+    from .serve import serve
+
+    return serve(settings, db=str(settings.db_path), sources=str(settings.sources_path))
+
+
+def cmd_export(args) -> int:
+    from pathlib import Path
+
+    from warehouse.db import Warehouse
+    from warehouse.errors import WarehouseError
+
+    settings = build_settings(db=args.db)
+    try:
+        written = Warehouse(settings.db_path, lock_wait=30).export_parquet(Path(args.dir))
+    except WarehouseError as err:
+        return _die(str(err))
+    print(f"wrote {len(written)} Parquet files to {args.dir}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -227,7 +270,7 @@ def main(argv: list[str] | None = None) -> int:
         parser.print_help()
         return 0
     handler = {"ingest": cmd_ingest, "query": cmd_query, "demo": cmd_demo, "backfill": cmd_backfill,
-               "reextract": cmd_reextract}[args.command]
+               "reextract": cmd_reextract, "serve": cmd_serve, "export": cmd_export}[args.command]
     try:
         return handler(args)
     except KeyboardInterrupt:

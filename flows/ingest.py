@@ -100,6 +100,34 @@ def recorded_run(settings: Settings, flow_name: str, what: str | None) -> Iterat
         wh.finish_run(run_id, "failed", totals, error=f"{type(err).__name__}: {err}"[:500])
         raise
     wh.finish_run(run_id, "completed", totals)
+    publish_artifact(flow_name, totals, wh.run_report(run_id))
+
+
+def run_markdown(flow_name: str, totals: dict, report: dict) -> str:
+    """The run as a Markdown page: counts per stage, per feed, failures by reason."""
+    from .progress import EXTRA_ROWS, SUMMARY_ROWS
+
+    lines = [f"# chipwire {flow_name} run `{totals.get('run_id')}`", "", "| stage | count |", "| --- | ---: |"]
+    lines += [f"| {label} | {totals[key]} |" for label, key in SUMMARY_ROWS + EXTRA_ROWS if key in totals]
+    if report["feeds"]:
+        lines += ["", "## Feeds", "", "| feed | HTTP | health | entries seen (total) | errors in a row |",
+                  "| --- | ---: | --- | ---: | ---: |"]
+        lines += [f"| {name} | {status or ''} | {health} | {seen} | {errs} |"
+                  for name, status, health, seen, errs in report["feeds"]]
+    if report["failures"]:
+        lines += ["", "## Failures by reason", "", "| stage | reason | URLs |", "| --- | --- | ---: |"]
+        lines += [f"| {stage} | {reason.replace('|', '/')} | {n} |" for stage, reason, n in report["failures"]]
+    return "\n".join(lines) + "\n"
+
+
+def publish_artifact(flow_name: str, totals: dict, report: dict) -> None:
+    from prefect.artifacts import create_markdown_artifact
+
+    try:
+        create_markdown_artifact(key=f"chipwire-{flow_name}", markdown=run_markdown(flow_name, totals, report),
+                                 description=f"chipwire {flow_name}: counts per stage and feed, failures by reason")
+    except Exception:  # an artifact is a courtesy: never fail a run that loaded its data
+        pass
 
 
 @flow(name="ingest", validate_parameters=False, log_prints=False)

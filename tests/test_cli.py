@@ -115,3 +115,18 @@ def test_help_is_fast_and_does_not_import_prefect():
     for command in ("ingest", "query", "demo"):
         out = chipwire(command, "--help").stdout
         assert "--db" in out
+
+
+def test_export_command(warehouse, tmp_path):
+    proc = chipwire("export", str(tmp_path / "parquet"), "--db", str(warehouse))
+    assert proc.returncode == 0, proc.stderr
+    assert (tmp_path / "parquet" / "articles.parquet").is_file()
+
+
+def test_run_markdown_lists_stages_feeds_and_failures():
+    from flows.ingest import run_markdown
+
+    md = run_markdown("ingest", {"run_id": "r1", "feeds_polled": 2, "articles_new": 5},
+                      {"feeds": [("Alpha", 200, "ok", 12, 0)], "failures": [("fetch", "HTTP 404", 3)]})
+    assert "| feeds polled | 2 |" in md and "| articles new | 5 |" in md
+    assert "| Alpha | 200 | ok | 12 | 0 |" in md and "| fetch | HTTP 404 | 3 |" in md

@@ -158,3 +158,29 @@ def test_query_is_read_only_even_for_sneaky_statements(wh, tmp_path):
         with pytest.raises(ReadOnlyViolation):
             wh.query(sql)
     assert wh.query("select 42 as answer") == (["answer"], [(42,)])
+
+
+def test_export_writes_every_table_as_parquet(wh, tmp_path):
+    wh.add_to_frontier([entry("http://a/1")])
+    wh.save_articles([article("id1", "http://a/1")], [])
+    written = wh.export_parquet(tmp_path / "out")
+    names = {p.stem for p in written}
+    assert {"articles", "failures", "runs", "feed_health", "coverage_daily"} <= names
+    con = duckdb.connect()
+    assert con.execute(f"select article_id from read_parquet('{tmp_path / 'out' / 'articles.parquet'}')").fetchall() == [("id1",)]
+
+
+def test_maintenance_prunes_old_raw_bodies_and_snapshots_feeds(wh):
+    import zlib
+
+    old = NOW - timedelta(days=400)
+    wh.add_to_frontier([entry("http://a/old"), entry("http://a/new")])
+    page = {"status": 200, "content_type": "text/html", "body": zlib.compress(b"<html></html>"), "body_size": 13}
+    wh.save_fetches([{**page, "url": "http://a/old", "final_url": "http://a/old", "fetched_at": old},
+                     {**page, "url": "http://a/new", "final_url": "http://a/new", "fetched_at": datetime.now(timezone.utc)}], [])
+    wh.save_articles([article("o", "http://a/old"), article("n", "http://a/new")], [])
+    wh.register_feeds([("http://f/feed", "F")])
+    assert wh.maintain(retention_days=180) == {"raw_pages_pruned": 1}
+    assert wh.query("select url from raw_pages where body is null")[1] == [("http://a/old",)]
+    assert wh.query("select count(*) from articles")[1] == [(2,)]  # articles stay
+    assert wh.query("select feed_url, health from feed_health_history")[1] == [("http://f/feed", "ok")]

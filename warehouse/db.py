@@ -322,10 +322,10 @@ class Warehouse:
         with self.transaction() as con:
             n = con.execute(
                 "SELECT count(*) FROM frontier WHERE state IN ('done', 'failed') "
-                "AND url IN (SELECT url FROM raw_pages WHERE status <> 304 OR status IS NULL)").fetchone()[0]
+                "AND url IN (SELECT url FROM raw_pages WHERE body IS NOT NULL)").fetchone()[0]
             con.execute(
                 "UPDATE frontier SET state = 'fetched', updated_at = $now WHERE state IN ('done', 'failed') "
-                "AND url IN (SELECT url FROM raw_pages WHERE status <> 304 OR status IS NULL)", {"now": utcnow()})
+                "AND url IN (SELECT url FROM raw_pages WHERE body IS NOT NULL)", {"now": utcnow()})
         return int(n)
 
     def count_pending(self) -> dict[str, int]:
@@ -409,7 +409,7 @@ class Warehouse:
                        f.entry_title, f.entry_author, f.entry_published_at, f.entry_language,
                        coalesce(fd.name, fd.title) AS feed_name
                 FROM raw_pages r JOIN frontier f USING (url) LEFT JOIN feeds fd ON fd.feed_url = f.feed_url
-                WHERE f.state IN ({placeholders}) AND r.url > $after
+                WHERE f.state IN ({placeholders}) AND r.url > $after AND r.body IS NOT NULL
                 ORDER BY r.url LIMIT {int(limit)}
                 """,
                 {"after": after},
@@ -528,6 +528,55 @@ class Warehouse:
                 con.register("furn_batch", pa.Table.from_pylist(list(rows.values())))
                 con.execute("INSERT INTO site_furniture SELECT site, line, pages, $now FROM furn_batch", {"now": now})
                 con.unregister("furn_batch")
+
+    # -- operations --------------------------------------------------------------------------------
+    def run_report(self, run_id: str) -> dict:
+        """What a run's artifact shows: per-feed state and failures by reason since it started."""
+        with self.connect() as con:
+            started = con.execute("SELECT started_at FROM runs WHERE run_id = ?", [run_id]).fetchone()
+            since = started[0] if started else utcnow()
+            feeds = con.execute(
+                "SELECT coalesce(name, title, feed_url), last_status, health, entries_seen, consecutive_errors "
+                "FROM feed_health WHERE last_polled_at >= ? ORDER BY 1", [since]).fetchall()
+            failures = con.execute(
+                "SELECT stage, reason, count(*) FROM failures WHERE occurred_at >= ? "
+                "GROUP BY ALL ORDER BY 3 DESC LIMIT 30", [since]).fetchall()
+        return {"feeds": feeds, "failures": failures}
+
+    def maintain(self, retention_days: int) -> dict[str, int]:
+        """Daily upkeep: snapshot feed health, drop raw bodies past the retention (their
+        articles stay; only re-extraction of those pages is given up), checkpoint."""
+        now = utcnow()
+        with self.transaction() as con:
+            con.execute(
+                "INSERT OR REPLACE INTO feed_health_history SELECT CAST($now AS DATE), feed_url, health, "
+                "consecutive_errors, error_count, entries_seen FROM feed_health", {"now": now})
+            cutoff = now - timedelta(days=retention_days)
+            pruned = con.execute(
+                "SELECT count(*) FROM raw_pages WHERE fetched_at < $cutoff AND body IS NOT NULL "
+                "AND url IN (SELECT url FROM frontier WHERE state IN ('done', 'failed'))",
+                {"cutoff": cutoff}).fetchone()[0]
+            con.execute(
+                "UPDATE raw_pages SET body = NULL WHERE fetched_at < $cutoff AND body IS NOT NULL "
+                "AND url IN (SELECT url FROM frontier WHERE state IN ('done', 'failed'))", {"cutoff": cutoff})
+        with self.connect() as con:
+            con.execute("CHECKPOINT")
+        return {"raw_pages_pruned": int(pruned)}
+
+    def export_parquet(self, directory: Path) -> list[Path]:
+        """Write every table and view as Parquet (read-only: no lock held for longer than the copy)."""
+        directory.mkdir(parents=True, exist_ok=True)
+        written = []
+        with self.connect(read_only=True) as con:
+            names = [r[0] for r in con.execute(
+                "SELECT table_name FROM information_schema.tables WHERE table_schema = 'main' ORDER BY 1").fetchall()]
+            for name in names:
+                target = directory / f"{name}.parquet"
+                tmp = directory / f".{name}.parquet.tmp"
+                con.execute(f"COPY (SELECT * FROM \"{name}\") TO '{tmp}' (FORMAT parquet)")
+                tmp.replace(target)
+                written.append(target)
+        return written
 
     # -- read-only queries -----------------------------------------------------------------------
     def query(self, sql: str) -> tuple[list[str], list[tuple]]:

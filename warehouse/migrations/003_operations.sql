@@ -10,3 +10,14 @@ SELECT coalesce(source, site) AS outlet, CAST(timezone('UTC', published_at) AS D
 FROM articles
 WHERE published_at IS NOT NULL
 GROUP BY ALL;
+
+-- daily snapshots of each feed's health, written by the maintenance run
+CREATE TABLE feed_health_history (
+    day                DATE NOT NULL,
+    feed_url           VARCHAR NOT NULL,
+    health             VARCHAR,
+    consecutive_errors INTEGER,
+    error_count        INTEGER,
+    entries_seen       INTEGER,
+    PRIMARY KEY (day, feed_url)
+);

@@ -1,0 +1,73 @@
+"""Deployment entrypoints: flows with plain parameters, for schedules and workers.
+
+`deploy/prefect.yaml` points its entrypoints here, and `chipwire serve` serves the same flows
+with the same schedules (SCHEDULES). Settings are built here, at the entry point, from the
+parameters and CHIPWIRE_* variables of the worker's environment.
+"""
+
+from __future__ import annotations
+
+from prefect import flow
+
+from .settings import build_settings
+
+# deployment name -> cron (UTC); None = run on demand only
+SCHEDULES: dict[str, str | None] = {
+    "ingest": "*/30 * * * *",
+    "maintenance": "15 3 * * *",
+    "backfill": None,
+    "reextract": None,
+}
+
+
+@flow(name="chipwire-ingest", log_prints=False)
+def ingest(db: str | None = None, sources: str | None = None) -> dict:
+    """One scheduled ingest run over the sources file."""
+    from .ingest import ingest_flow
+
+    return ingest_flow(build_settings(db=db, sources=sources, progress=False))
+
+
+@flow(name="chipwire-backfill", log_prints=False)
+def backfill(directory: str, db: str | None = None) -> dict:
+    """Backfill a folder of saved .html/.htm/.txt articles."""
+    from .backfill import backfill_dir_flow
+
+    return backfill_dir_flow(build_settings(db=db, progress=False), directory)
+
+
+@flow(name="chipwire-reextract", log_prints=False)
+def reextract(db: str | None = None) -> dict:
+    """Extract and clean every stored raw page again, offline."""
+    from .backfill import reextract_flow
+
+    return reextract_flow(build_settings(db=db, progress=False))
+
+
+@flow(name="chipwire-maintenance", log_prints=False)
+def maintenance(db: str | None = None, retention_days: int = 180) -> dict:
+    """Daily upkeep: feed-health snapshot, raw bodies pruned past the retention, checkpoint."""
+    from warehouse.db import Warehouse
+
+    settings = build_settings(db=db, progress=False)
+    wh = Warehouse(settings.db_path, lock_wait=settings.lock_wait)
+    wh.migrate()
+    return wh.maintain(retention_days)
+
+
+FLOWS = {"ingest": ingest, "backfill": backfill, "reextract": reextract, "maintenance": maintenance}
+
+
+def runner_deployments(db: str | None = None, sources: str | None = None) -> list:
+    """The deployments `chipwire serve` runs in-process."""
+    out = []
+    for name, fl in FLOWS.items():
+        params = {"db": db}
+        if name == "ingest":
+            params["sources"] = sources
+        if name == "backfill":
+            continue  # needs a directory: start it from the CLI (`chipwire backfill`) or the UI
+        cron = SCHEDULES[name]
+        out.append(fl.to_deployment(name=name, cron=cron, parameters=params, tags=["chipwire"]) if cron
+                   else fl.to_deployment(name=name, parameters=params, tags=["chipwire"]))
+    return out
