@@ -182,6 +182,7 @@ _SHARE_SENTENCE = re.compile(
     re.I | re.X,
 )
 
+_FOLLOW_ANY = re.compile(rf"\bfollow\s+(?:us|him|her|me|them)\s+(?:on|at|via)\s+.{{0,30}}\b{_SOCIAL}|\bfollow\s+(?:us|him|her|me)\s+@\w+", re.I)
 _NEWS_KW = re.compile(
     r"""newsletter|\bsubscri(?:be|bing|ption)s?\b|\bsign(?:ing|ed)?[- ]?up\b|\binbox\b|\bletterbox\b|\bmailbox\b
       |\bdownload\ (?:the|our)\ app\b|\bget\ (?:the|our)\ [\w ]{0,20}\bapp\b|\bapp\ (?:store|now)\b|\bon\ the\ go\b
@@ -209,7 +210,10 @@ _CTA_START = re.compile(
 _CTA_ANY = re.compile(
     r"""\b(?:click(?:ing)?\ here|tap\ here|sign\ up\ (?:for|to|now|here|today)|subscribe\ (?:to\ (?:our|the|my)|now|here|for|today)
         |(?:your|the)\ inbox|our\ newsletters?|straight\ to\ your|delivered\ (?:to|through|straight|right)|in\ your\ inbox
-        |hier\ (?:abonnieren|anmelden|klicken)|cliquez\ ici|haga\ clic\ aquí|haz\ clic\ aquí|clique\ aqui)\b""",
+        |hier\ (?:abonnieren|anmelden|klicken)|cliquez\ ici|haga\ clic\ aquí|haz\ clic\ aquí|clique\ aqui)\b
+      |^if\ you\ (?:enjoyed|liked|valued|appreciated|found\ value\ in)\ (?:this|our|reading)\b.{0,200}\b(?:join|subscri|support|become|donat|member|sign)
+      |^how\ to\ (?:listen|watch|subscribe|follow)\b
+      |^(?:listen|watch|stream|hear)\b.{0,80}\b(?:live|listen\ back|on\ demand|podcasts?|radio|weekdays|episodes?)\b""",
     re.I | re.X,
 )
 
@@ -234,6 +238,9 @@ _COMMENTS_SENTENCE = re.compile(
       |you\ must\ be\ (?:logged|signed)\ in\ to\ (?:post|leave)\ a\ comment|comments?\ (?:are|is|will\ be)\ (?:moderated|reviewed|subject\ to)
       |we\ reserve\ the\ right\ to\ (?:remove|delete|edit)\ (?:any\ )?comments?|this\ site\ uses\ akismet|notify\ me\ of\ (?:new\ )?(?:follow-?up\ )?(?:comments|posts)
       |save\ my\ name,\ email|community\ (?:guidelines|standards)|comment\ policy|comments\ policy
+      |(?:we'?d|we\ would)\ (?:like|love)\ to\ hear\ (?:from\ you|what\ you\ think|your\ (?:thoughts|views|opinion))|letters?\ to\ the\ editor
+      |send\ us\ your\ (?:thoughts|feedback|comments|views)|share\ your\ (?:thoughts|views|opinions?)\ (?:in|below|with\ us)
+      |(?:ihre|deine)\ meinung\ (?:ist\ gefragt|interessiert\ uns)|donnez\ votre\ avis|danos\ tu\ opinión|queremos\ saber\ tu\ opinión
       |e-?mail-?adresse\ wird\ nicht\ veröffentlicht|erforderliche\ felder\ sind|pflichtfelder\ sind
       |adresse\ (?:e-?mail|de\ messagerie|email|courriel)\ ne\ sera\ pas\ publiée|champs\ obligatoires\ sont
       |correo\ electrónico\ no\ será\ publicad|campos\ obligatorios\ están|e-?mail\ não\ será\ publicado|campos\ obrigatórios
@@ -274,6 +281,13 @@ _CREDIT_START = re.compile(
         quelle|source|sources|fuente|fuentes|fonte|via)s?(?:\ (?:credit|courtesy|by|source|provided\ by))?)\s*[:©|]""",
     re.I | re.X,
 )
+_IMAGE_CREDIT_START = re.compile(
+    r"^[\[(]?\s*(?:(?:lead|top|featured|header|cover|main)\s+)?(?:photo|photograph|picture|image|foto|bild|fotografía|imagen|illustration)s?"
+    r"(?:\s+(?:credit|courtesy|by|source|provided\s+by))?\s*[:©]|^[\[(]?\s*(?:image|photo|picture|bild|foto)\s+(?:credit|source|courtesy)s?\b|"
+    r"^[\[(]?\s*(?:crédits?\s+photos?|bildquelle|fotoquelle|fotos?\s*:)",
+    re.I,
+)
+_SHORTCODE = re.compile(r"\[/?(?:button|caption|embed|gallery|audio|video|playlist|su_\w+|vc_\w+|et_pb_\w+|tweetable|ctt)\b[^\]]*\]", re.I)
 _CREDIT_AGENCY = re.compile(
     r"(?:[/|©]|\bvia\b|\bby\b|\bcredit:?|\bcourtesy(?:\ of)?\b|\bphoto:?)\s*(?:[\w.&' -]{0,40}\s)?"
     r"(?:getty(?:\ images)?|shutterstock|reuters|afp|ap(?:\ photo)?|associated\ press|dpa|epa(?:-efe)?|efe|bloomberg|istock(?:photo)?|"
@@ -283,13 +297,14 @@ _CREDIT_AGENCY = re.compile(
 )
 _CREDIT_PHRASE = re.compile(
     r"\b(?:photo|picture|image|foto|bild|imagen|screenshot|illustration)s?\s+(?:taken\ from|courtesy(?:\ of)?|via|source[ds]?|credit(?:ed)?|provided\ by|by|from|de|von|par|aus)\b"
-    r"|\((?:photo|image|credit|foto|bild|imagen)s?\s*:",
+    r"|\((?:photo|image|credit|foto|bild|imagen)s?\s*:"
+    r"|\b(?:photo|image|picture|foto|bild|imagen)s?\s*(?:©|\(c\)|copyright\b)",
     re.I | re.X,
 )
 _BYLINE_CREDIT = re.compile(
     r"""^[\[(]?\s*(?:(?:additional\ )?(?:reporting|writing|editing|edited|compiled|translated|translation|research|graphics|production|produced)
           \ (?:by|from)\b
-        |[\w.'& -]{2,80}\ contributed\ (?:reporting|to\ this\ (?:report|article|story))
+        |.{2,240}?\ contributed\ (?:reporting|(?:to\ )?(?:this|the)\ (?:report|article|story))
         |(?:mit\ material\ von|mit\ informationen\ von|avec\ (?:afp|reuters|ap|agences)|con\ información\ de|con\ informaci[oó]n\ de|com\ informações\ d)
         |(?:write\ to|email|e-mail|contact|reach)\ [\w.' -]{2,60}\ (?:at|via|on)\ \S+
         |have\ a\ (?:news\ )?tip\b|got\ a\ (?:news\ )?tip\b
@@ -301,6 +316,7 @@ _EMAIL = re.compile(r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b")
 _HANDLE = re.compile(r"(?<![\w@])@\w{2,}")
 _URL_ONLY = re.compile(r"^(?:https?://|www\.)\S+$", re.I)
 _URL_LABELLED = re.compile(r"^[\w'’ .-]{1,25}:\s*(?:https?://|www\.)\S+$", re.I)
+_URL_ANY = re.compile(r"(?:https?://|www\.)\S+", re.I)
 _URL_FRAGMENT = re.compile(r"^[\w\-./%?=&#~+:,;@!$*'()]+$")
 
 _SECTION = _full(r"""
@@ -440,11 +456,13 @@ def _dateline(line: str, strict: bool = False) -> bool:
 def _newsletter(line: str) -> bool:
     s = line.strip()
     n = _nwords(s)
-    if n == 0 or n > 45:
+    if n == 0 or n > 70:
         return False
     has_kw = bool(_NEWS_KW.search(s))
     if _CTA_ANY.search(s) and (has_kw or n <= 25):
         return True
+    if n > 45 and not _CTA_ANY.search(s):
+        return False
     if not has_kw:
         return False
     k = _key(s)
@@ -492,6 +510,8 @@ def _share(line: str) -> bool:
     n = _nwords(s)
     if n <= 12 and _is(_SHARE_LABEL, s):
         return True
+    if n <= 45 and _FOLLOW_ANY.search(s):
+        return True
     return n <= 30 and bool(_SHARE_SENTENCE.match(_key(s)))
 
 
@@ -522,6 +542,9 @@ def _url_line(line: str, url: str | None) -> bool:
     s = line.strip()
     if _URL_ONLY.match(s) or _URL_LABELLED.match(s):
         return True
+    links = _URL_ANY.findall(s)
+    if links and _nwords(_URL_ANY.sub(" ", s)) <= 6 and _nwords(s) <= 40:
+        return True  # "More news: <url> and <url>"
     return bool(url) and s.rstrip("/") == url.rstrip("/")
 
 
@@ -574,6 +597,12 @@ def _strong(line: str, url: str | None) -> str | None:
         return "widget"
     if _inline_related(s):
         return "related"
+    if _SHORTCODE.search(s):
+        return "widget"
+    if n <= 20 and (_IMAGE_CREDIT_START.match(s) or _CREDIT_PHRASE.search(s)):
+        return "credit"
+    if n <= 8 and _related_label(s) and (n >= 2 or s.rstrip().endswith(":") or _key(s) in ("related", "more", "recommended")):
+        return "related"  # a lone rail label whose items were not extracted ("Most read in world news")
     if n <= 8 and _is(_SHARE_LABEL, s) and re.search(r"share|teilen|partager|compartir|tweet|link", s, re.I):
         return "share"
     if n <= 20 and _newsletter(s) and _NEWS_STRICT.search(s) and (_CTA_ANY.search(s) or _CTA_START.match(_key(s))):
@@ -713,7 +742,7 @@ def _top(page: _Page) -> None:
 def _compatible(line: str, after_anchor: bool) -> bool:
     """Can this line sit inside a furniture block (below its anchor)?"""
     n = _nwords(line)
-    if n <= 8:
+    if n <= 8 and not line.rstrip().endswith("."):
         return True
     if _headline_like(line, 25):
         return True
@@ -749,11 +778,12 @@ def _bottom(page: _Page) -> bool:
             run = []
             for j in reversed(order):
                 item = page.lines[j]
-                if _list_item(item) and _headline_like(item, 16) and len(_WORD.findall(item)) >= 4:
+                if _list_item(item) and 4 <= len(_WORD.findall(item)) <= 30 and not item.rstrip().endswith((":", ";", ",")):
                     run.append(j)
                 else:
                     break
-            if len(run) >= 2 and len(run) < len(order):
+            sentences = sum(1 for j in run if _ends_sentence(page.lines[j]) and not page.lines[j].rstrip().endswith("?"))
+            if len(run) >= 2 and len(run) < len(order) and sentences * 4 <= len(run):
                 before = page.lines[order[len(order) - len(run) - 1]].rstrip()
                 if not before.endswith(":"):
                     for j in run:
@@ -774,7 +804,9 @@ def _bottom(page: _Page) -> bool:
         fam = _classify(line, page.url)
         if fam in _ANCHORS:
             best = pos
-        after_anchor = pos > 0 and _classify(page.lines[order[pos - 1]], page.url) is not None
+        prev = page.lines[order[pos - 1]]
+        # the one-line description under a widget's label ("Pick Six Newsletter" / "Get the day's ...")
+        after_anchor = _nwords(prev) <= 5 and not _ends_sentence(prev) and _classify(prev, page.url) is not None
         if fam is None and not _compatible(line, after_anchor):
             tail_ok = False
         if not tail_ok:

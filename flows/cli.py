@@ -31,6 +31,12 @@ examples:
 """
 
 
+def _add_runner(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--task-runner", metavar="RUNNER", default=None,
+                   help="where extraction batches run: local (default: a process pool here), dask (a local Dask "
+                   "cluster) or tcp://HOST:PORT (an existing Dask scheduler); also $CHIPWIRE_TASK_RUNNER")
+
+
 def _add_db(p: argparse.ArgumentParser) -> None:
     p.add_argument("--db", metavar="FILE", help="warehouse file (default: $CHIPWIRE_DB or ./data/chipwire.duckdb)")
 
@@ -54,6 +60,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--batch-size", type=int, default=200, metavar="N", help="pages per batch (default 200)")
     p.add_argument("--workers", type=int, default=0, metavar="N", help="extraction processes (default: one per core)")
     p.add_argument("--no-progress", action="store_true", help="no progress bars")
+    _add_runner(p)
 
     p = sub.add_parser("query", help="read-only SQL against the warehouse",
                        description="Run read-only SQL against the warehouse. Statements that would write "
@@ -177,7 +184,9 @@ def run_ingest(settings: Settings, title: str = "ingest") -> dict:
     _start_prefect(settings)
     from .ingest import ingest_flow
 
-    return _run(title, lambda: ingest_flow(settings))
+    from .ingest import with_runner
+
+    return _run(title, lambda: with_runner(ingest_flow, settings)(settings))
 
 
 def cmd_backfill(args) -> int:
@@ -192,8 +201,9 @@ def cmd_backfill(args) -> int:
     try:
         _start_prefect(settings)
         from .backfill import backfill_dir_flow
+        from .ingest import with_runner
 
-        _run("backfill", lambda: backfill_dir_flow(settings, str(directory)))
+        _run("backfill", lambda: with_runner(backfill_dir_flow, settings)(settings, str(directory)))
     except WarehouseError as err:
         return _die(str(err))
     return 0
@@ -208,8 +218,9 @@ def cmd_reextract(args) -> int:
     try:
         _start_prefect(settings)
         from .backfill import reextract_flow
+        from .ingest import with_runner
 
-        _run("reextract", lambda: reextract_flow(settings))
+        _run("reextract", lambda: with_runner(reextract_flow, settings)(settings))
     except WarehouseError as err:
         return _die(str(err))
     return 0
@@ -219,8 +230,9 @@ def cmd_ingest(args) -> int:
     from extractors.errors import SourcesError
     from warehouse.errors import WarehouseError
 
+    extra = {"task_runner": args.task_runner} if args.task_runner else {}
     settings = build_settings(db=args.db, sources=args.sources, batch_size=max(1, args.batch_size),
-                              workers=max(0, args.workers), progress=not args.no_progress)
+                              workers=max(0, args.workers), progress=not args.no_progress, **extra)
     try:
         run_ingest(settings)
     except (SourcesError, WarehouseError) as err:

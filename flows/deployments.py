@@ -23,9 +23,10 @@ SCHEDULES: dict[str, str | None] = {
 @flow(name="chipwire-ingest", log_prints=False)
 def ingest(db: str | None = None, sources: str | None = None) -> dict:
     """One scheduled ingest run over the sources file."""
-    from .ingest import ingest_flow
+    from .ingest import ingest_flow, with_runner
 
-    return ingest_flow(build_settings(db=db, sources=sources, progress=False))
+    settings = build_settings(db=db, sources=sources, progress=False)
+    return with_runner(ingest_flow, settings)(settings)
 
 
 @flow(name="chipwire-backfill", log_prints=False)

@@ -59,6 +59,53 @@ def fetch_and_extract(settings: Settings, sources: Sources, wh: Warehouse, progr
     return totals
 
 
+@task(name="extract-compute", **TASK_OPTS)
+def extract_compute(jobs: list[stages.ExtractJob]) -> list[tuple[str, dict]]:
+    """Extraction only (no database): what runs on a Dask worker."""
+    return [stages.extract_one(job) for job in jobs]
+
+
+def task_runner_for(settings: Settings):
+    """The Prefect task runner the setting names (None: the flow's default)."""
+    if settings.task_runner == "local":
+        return None
+    from prefect_dask import DaskTaskRunner
+
+    if settings.task_runner == "dask":
+        return DaskTaskRunner(cluster_kwargs={"n_workers": 2, "threads_per_worker": 1, "processes": True,
+                                              "dashboard_address": None})
+    address = settings.task_runner.replace("dask://", "tcp://", 1)
+    return DaskTaskRunner(address=address)
+
+
+def with_runner(flow_obj, settings: Settings):
+    runner = task_runner_for(settings)
+    return flow_obj if runner is None else flow_obj.with_options(task_runner=runner)
+
+
+def _extract_distributed(settings: Settings, wh: Warehouse, advance) -> tuple[Counter, set[str]]:
+    """Submit extraction batches to the flow's task runner (Dask); load results here, in order,
+    so only this process writes to the warehouse."""
+    totals: Counter = Counter()
+    sites: set[str] = set()
+    window = 4
+    pending = []
+
+    def drain(n: int) -> None:
+        while len(pending) > n:
+            future, size = pending.pop(0)
+            counts = stages.save_extracted(wh, future.result())
+            sites.update(counts.pop("sites", set()))
+            totals.update(counts)
+            advance(size)
+
+    for rows in stages.batches(lambda after: wh.fetched_pages(settings.batch_size, after=after)):
+        pending.append((extract_compute.submit(stages.jobs_from_rows(rows)), len(rows)))
+        drain(window)
+    drain(0)
+    return totals, sites
+
+
 @task(name="clean-sites", **TASK_OPTS)
 def clean_task(wh: Warehouse, sites: set[str], advance) -> dict:
     return stages.clean_sites(wh, sites, advance)
@@ -69,15 +116,20 @@ def extract_stored(settings: Settings, wh: Warehouse, progress: Progress, all_si
     totals: Counter = Counter()
     sites: set[str] = set()
     waiting = wh.count_pending().get("fetched", 0)
-    extractor = stages.Extractor(settings.workers)
-    try:
+    if settings.task_runner != "local":
         with progress.stage("extracting", total=waiting) as advance:
-            for rows in stages.batches(lambda after: wh.fetched_pages(settings.batch_size, after=after)):
-                counts = extract_task(wh, extractor, rows, advance)
-                sites |= counts.pop("sites", set())
-                totals.update(counts)
-    finally:
-        extractor.close()
+            done, sites = _extract_distributed(settings, wh, advance)
+        totals.update(done)
+    else:
+        extractor = stages.Extractor(settings.workers)
+        try:
+            with progress.stage("extracting", total=waiting) as advance:
+                for rows in stages.batches(lambda after: wh.fetched_pages(settings.batch_size, after=after)):
+                    counts = extract_task(wh, extractor, rows, advance)
+                    sites |= counts.pop("sites", set())
+                    totals.update(counts)
+        finally:
+            extractor.close()
     if all_sites:
         sites = set(wh.all_sites())
     if sites:

@@ -28,6 +28,9 @@ class Settings:
     workers: int = 0  # extraction processes; 0 = as many as there are cores
     progress: bool = True
     lock_wait: float = 60.0  # seconds to wait for another writer before giving up
+    # where extraction batches run: "local" (a process pool in this process, the default),
+    # "dask" (a local Dask cluster), or "dask://HOST:PORT" / "tcp://HOST:PORT" (an existing one)
+    task_runner: str = "local"
 
     @property
     def data_dir(self) -> Path:
@@ -53,6 +56,8 @@ def build_settings(
     db_path = Path(db or env.get("CHIPWIRE_DB") or "data/chipwire.duckdb")
     sources_path = Path(sources or env.get("CHIPWIRE_SOURCES") or default_sources_path())
     taxonomy_path = Path(taxonomy or env.get("CHIPWIRE_TAXONOMY") or default_taxonomy_path())
+    if "task_runner" not in extra and env.get("CHIPWIRE_TASK_RUNNER"):
+        extra["task_runner"] = env["CHIPWIRE_TASK_RUNNER"]
     return Settings(db_path=db_path, sources_path=sources_path, taxonomy_path=taxonomy_path, **extra)
 
 

@@ -261,14 +261,19 @@ class Extractor:
 
 def extract_batch(wh: Warehouse, extractor: Extractor, rows: list[dict],
                   progress: Callable[[int], None] | None = None) -> dict[str, int]:
-    results = extractor.map(jobs_from_rows(rows))
+    counts = save_extracted(wh, extractor.map(jobs_from_rows(rows)))
+    if progress:
+        progress(len(rows))
+    return counts
+
+
+def save_extracted(wh: Warehouse, results: list[tuple[str, dict]]) -> dict:
+    """Load one batch of extraction results: articles and their failures, one transaction."""
     articles = [r for kind, r in results if kind == "ok"]
     failures = [r for kind, r in results if kind == "fail"]
     counts = wh.save_articles(articles, failures)
     counts["extract_failed"] = len(failures)
     counts["sites"] = {a["site"] for a in articles if a.get("site")}
-    if progress:
-        progress(len(rows))
     return counts
 
 
