@@ -118,13 +118,14 @@ _SOCIAL = r"(?:facebook|twitter|instagram|linkedin|youtube|tiktok|threads|mastod
 _RELATED_LABEL = _full(r"""
   (?:related|recommended|popular|trending|latest|further|more|top|featured|similar|suggested)
       (?:\ (?:news|articles?|posts?|stories|content|coverage|reading|reads?|links?|topics|videos?|
-              galleries|for\ you|now|on\ this\ topic|from\ (?:the\ )?web|headlines|picks))*
+              galleries|for\ you|now|right\ now|today|this\ week|on\ this\ topic|from\ (?:the\ )?web|headlines|picks))*
+      (?:\ (?:from|on|in|about|by|at)\ .{1,40})?
 | (?:more|latest|others?)\ (?:from|on|in|about|by|like\ this)\b.{0,50}
 | (?:you|we\ think\ you)\ (?:may|might|will|could|would)\ (?:also\ )?(?:like|love|enjoy|be\ interested\ in|have\ missed)\b.{0,20}
 | (?:articles|stories|posts|news|videos)\ (?:you|we\ think\ you)\ (?:may|might|will|could)\ (?:also\ )?(?:like|love|enjoy)
 | most\ (?:read|popular|viewed|watched|shared|commented|emailed|recent)\b.{0,40}
 | (?:popular|trending|top\ stories)\ (?:on|in|at|from)\ .{1,40}
-| read\ (?:more|next|also|this\ next|more\ news)(?:\ (?:on|from|about)\ .{1,40})?
+| read\ (?:more|next|also|this\ next|more\ news)(?:\ (?:on|from|about|at|in)\ .{1,40})?
 | see\ (?:more|also)(?:\ (?:on|from|about)\ .{1,40})? | also\ (?:read|see|on\ .{1,30}) | what\ to\ read\ next
 | don'?t\ miss(?:\ this|\ it|\ out)? | must[-\ ]reads? | editor'?s\ (?:picks?|choice) | explore\ further
 | keep\ reading | in\ case\ you\ missed\ it | in\ other\ news | around\ the\ (?:web|site)
@@ -204,7 +205,7 @@ _CTA_START = re.compile(
         |there\ was\ an\ error|if\ you\ (?:enjoyed|liked|like|value|appreciate|found)|enjoyed\ this|like\ what\ you|support|become|start\ your
         |abonnieren|abonniere|abonnieren\ sie|melden\ sie\ sich|jetzt|holen\ sie|erhalten\ sie|registrieren
         |abonnez|inscrivez|recevez|téléchargez|rejoignez|ne\ manquez
-        |suscr[ií]b|reg[ií]str|recibe|descarga|únete|no\ te\ pierdas|assine|inscreva)\b""",
+        |suscr[ií]b\w*|reg[ií]str\w*|recibe|descarga|únete|no\ te\ pierdas|assine|inscreva)\b""",
     re.I | re.X,
 )
 _CTA_ANY = re.compile(
@@ -218,24 +219,24 @@ _CTA_ANY = re.compile(
 )
 
 _COMMENTS = _full(r"""
-  (?:\d+\ )?(?:comments?|responses?|replies|reactions?|discussions?)(?:\ \(\d+\))?(?:\ \d+)?
+  (?:\d+\ )?(?:comments?|responses?|replies|reactions?|discussions?)(?:\ \(?\d+\)?)?(?:\ \d+)?
 | (?:show|view|load|read|see|hide|open|close)\ (?:all\ )?(?:\d+\ )?(?:comments?|replies|the\ discussion)
 | (?:no\ )?comments?\ (?:yet|closed|are\ closed|are\ off|disabled|have\ been\ closed)(?:\ for\ this\ (?:article|post|story))?
 | comments\ (?:on|for)\ this\ (?:entry|post|article|story)\ are\ closed
 | leave\ a\ (?:reply|comment|response)(?:\ cancel\ reply)? | cancel\ reply | reply | post\ (?:a|your)\ comment | add\ (?:a|your)\ comment
 | write\ a\ comment | submit\ (?:a\ )?comment | join\ the\ (?:discussion|conversation|debate) | be\ the\ first\ to\ comment.{0,30}
-| tell\ us\ what\ you\ think.{0,10} | what\ do\ you\ think | have\ your\ say | start\ the\ conversation | conversation
-| (?:\d+\ )?kommentare?(?:\ \(\d+\))? | kommentar\ (?:schreiben|verfassen|abgeben) | (?:schreibe|hinterlasse|verfasse)\ einen\ kommentar
+| tell\ us\ what\ you\ think.{0,10} | (?:one|two|three|\d+)\ (?:thoughts?|responses?|comments?|replies)\ (?:on|to)\ .{1,150} | what\ do\ you\ think | have\ your\ say | start\ the\ conversation | conversation
+| (?:\d+\ )?kommentare?(?:\ \(?\d+\)?)? | kommentar\ (?:schreiben|verfassen|abgeben) | (?:schreibe|hinterlasse|verfasse)\ einen\ kommentar
 | kommentare\ (?:sind\ )?(?:geschlossen|deaktiviert) | die\ kommentarfunktion\ (?:ist|wurde)\ .{0,30} | antworten | antwort\ abbrechen
-| (?:\d+\ )?commentaires?(?:\ \(\d+\))? | (?:laisser|laissez|ajouter|écrire|rédiger)\ un\ commentaire | répondre | annuler\ la\ réponse
+| (?:\d+\ )?commentaires?(?:\ \(?\d+\)?)? | (?:laisser|laissez|ajouter|écrire|rédiger)\ un\ commentaire | répondre | annuler\ la\ réponse
 | les\ commentaires\ sont\ (?:fermés|clos|désactivés) | réagir(?:\ à\ cet\ article)?
-| (?:\d+\ )?comentarios?(?:\ \(\d+\))? | (?:deja|dejar|deje|escribe|añadir|agrega)\ (?:un|tu|su)\ (?:comentario|respuesta) | deja\ una\ respuesta
+| (?:\d+\ )?comentarios?(?:\ \(?\d+\)?)? | (?:deja|dejar|deje|escribe|añadir|agrega)\ (?:un|tu|su)\ (?:comentario|respuesta) | deja\ una\ respuesta
 | los\ comentarios\ están\ cerrados | comentarios\ cerrados | responder | cancelar\ respuesta
 | (?:\d+\ )?comentários? | deixe\ (?:um\ comentário|uma\ resposta|seu\ comentário)
 """)
 _COMMENTS_SENTENCE = re.compile(
     r"""(?:your|the)\ e-?mail\ address\ will\ not\ be\ published|required\ fields\ are\ marked
-      |you\ must\ be\ (?:logged|signed)\ in\ to\ (?:post|leave)\ a\ comment|comments?\ (?:are|is|will\ be)\ (?:moderated|reviewed|subject\ to)
+      |you\ must\ be\ (?:logged|signed)\ in\ to\ (?:post|leave)\ a\ comment|^(?:please\ )?(?:sign|log)\ in\ to\ (?:comment|reply|join\ the)|comments?\ (?:are|is|will\ be)\ (?:moderated|reviewed|subject\ to)
       |we\ reserve\ the\ right\ to\ (?:remove|delete|edit)\ (?:any\ )?comments?|this\ site\ uses\ akismet|notify\ me\ of\ (?:new\ )?(?:follow-?up\ )?(?:comments|posts)
       |save\ my\ name,\ email|community\ (?:guidelines|standards)|comment\ policy|comments\ policy
       |(?:we'?d|we\ would)\ (?:like|love)\ to\ hear\ (?:from\ you|what\ you\ think|your\ (?:thoughts|views|opinion))|letters?\ to\ the\ editor
@@ -287,6 +288,16 @@ _IMAGE_CREDIT_START = re.compile(
     r"^[\[(]?\s*(?:crédits?\s+photos?|bildquelle|fotoquelle|fotos?\s*:)",
     re.I,
 )
+_AGENCIES = (
+    r"getty(?:\s+images)?|shutterstock|reuters|afp|ap|associated\s+press|dpa|epa(?:-efe)?|efe|bloomberg|istock(?:photo)?|"
+    r"unsplash|pexels|pixabay|wikimedia(?:\s+commons)?|alamy|imago|picture\s+alliance|xinhua|ansa|sipa|nurphoto|zuma|anadolu"
+)
+_AGENCY_ONLY = re.compile(rf"^[\[(]?\s*(?:{_AGENCIES})(?:\s*(?:/|via|and|&|,)\s*(?:{_AGENCIES}))*(?:\s+(?:images|photos?))?\s*[\])]?\.?$", re.I)
+# "A worker inspects a wafer. (AP Photo/Jane Doe)", "... (Photo: Jane Doe)"
+_CAPTION_CREDIT = re.compile(
+    rf"\((?:{_AGENCIES})(?:\s+photos?)?\s*/\s*[^()]{{1,60}}\)\s*$|\((?:photo|image|foto|bild|imagen|picture)s?\s*(?:by|:|credit:?|courtesy(?:\s+of)?)\s*[^()]{{1,60}}\)\s*$",
+    re.I,
+)
 _SHORTCODE = re.compile(r"\[/?(?:button|caption|embed|gallery|audio|video|playlist|su_\w+|vc_\w+|et_pb_\w+|tweetable|ctt)\b[^\]]*\]", re.I)
 _CREDIT_AGENCY = re.compile(
     r"(?:[/|©]|\bvia\b|\bby\b|\bcredit:?|\bcourtesy(?:\ of)?\b|\bphoto:?)\s*(?:[\w.&' -]{0,40}\s)?"
@@ -325,7 +336,7 @@ _SECTION = _full(r"""
 """)
 _TAG_START = re.compile(
     r"^(?:tags?|topics?|filed\ under|categor(?:y|ies)|keywords?|schlagwörter|stichwörter|themen|mots[-\ ]clés|étiquettes|catégories?|"
-    r"etiquetas|temas|categorías?|palabras\ clave|posted\ in)\s*[:|]", re.I | re.X,
+    r"etiquetas|temas|categorías?|palabras\ clave|posted\ in|archivado\ en|abgelegt\ unter|classé\ dans|publicado\ en)\s*[:|]", re.I | re.X,
 )
 
 _WIDGET = _full(r"""
@@ -337,9 +348,12 @@ _WIDGET = _full(r"""
 | (?:la\ )?suite\ après\ (?:cette\ )?(?:la\ )?publicité | el\ artículo\ continúa\ (?:debajo|después).{0,20} | (?:sigue|continúa)\ leyendo\ debajo
 | loading(?:\ [\w'-]+){0,5} | chargement(?:\ en\ cours)? | cargando | wird\ geladen | lädt | carregando | caricamento
 | (?:an\ )?error\ (?:has\ )?occurred.{0,40} | something\ went\ wrong.{0,30} | please\ try\ again(?:\ later)? | thank\ you | thanks
-| this\ (?:article|story|page)\ has\ been\ sent\ to.{0,30} | (?:order\ )?reprints? | print(?:\ (?:article|page|this))? | e-?mail(?:\ (?:article|this|page))?
-| listen(?:\ to\ (?:this|the)\ (?:article|story))?(?:\ \d+\ min(?:utes?)?)? | audio | zoom | enlarge(?:\ (?:this\ )?image)? | click\ to\ enlarge
-| (?:view|open|see)\ (?:the\ )?(?:gallery|slideshow|photos?|images?)(?:\ \(\d+\))? | (?:image|photo|slide)\ \d+\ (?:of|/|von|de|sur)\ \d+ | \d+\ (?:/|of)\ \d+
+| this\ (?:article|story|page)\ has\ been\ sent\ to.{0,30} | (?:order\ )?reprints? | print(?:\ this)?(?:\ (?:article|page|story))? | e-?mail(?:\ (?:article|this|page))?
+| listen(?:\ to\ (?:this\ |the\ )?(?:article|story|podcast))?(?:\ \d+\ min(?:utes?)?)? | please\ wait | like\ loading
+| toggle\ (?:navigation|menu|sidebar|search) | (?:open|close)\ (?:menu|navigation|search) | permalink
+| (?:zur|zurück\ zur|back\ to|return\ to|retour\ à\ la|volver\ a\ la|voltar\ à)\ (?:startseite|homepage|home|page\ d'accueil|portada|página\ inicial|übersicht)
+| (?:auf\ dieser\ seite|in\ diesem\ (?:artikel|beitrag)|sur\ cette\ page|dans\ cet\ article|en\ esta\ página|en\ este\ artículo|nesta\ página) | audio | zoom | enlarge(?:\ (?:this\ )?image)? | click\ to\ enlarge
+| (?:view|open|see)\ (?:the\ )?(?:gallery|slideshow|photos?|images?)(?:\ \(?\d+\)?)? | (?:image|photo|slide)\ \d+\ (?:of|/|von|de|sur)\ \d+ | \d+\ (?:/|of)\ \d+
 | next | previous | prev | back\ to\ top | top | font\ size | text\ size | a\ a | bookmark | save(?:\ (?:article|story|for\ later))?
 | inhaltsverzeichnis | inhalt | table\ des\ matières | sommaire | índice(?:\ de\ contenidos?)? | tabla\ de\ contenidos? | contenidos? | conteúdo
 | what'?s\ (?:included|inside|in\ this\ (?:article|guide|post)) | in\ this\ (?:guide|post) | quick\ (?:links|navigation)
@@ -371,7 +385,9 @@ _AGGREGATOR = _full(r"""
 | view\ (?:the\ )?(?:original|source|full\ (?:article|story))(?:\ (?:on|at)\ .{1,40})? | (?:go\ to|visit)\ (?:the\ )?(?:source|original\ (?:article|site))
 | (?:full|original)\ (?:article|story)(?:\ (?:on|at)\ .{1,40})? | source\ link | original\ source
 | questions | (?:related|follow-?up|suggested|generated)\ questions | people\ also\ ask | (?:frequently\ )?asked\ questions | faqs?
-| ask\ (?:a\ )?(?:follow-?up\ )?question | actions | more\ actions | flag(?:\ (?:content|this|as\ inappropriate|post|article))?
+| ask\ (?:a\ )?(?:follow-?up\ )?question | actions | more\ actions | aktionen | acciones | permalink | explore\ more
+| (?:weitere\ |verwandte\ |häufige\ |häufig\ gestellte\ )?fragen | questions\ (?:fréquentes|liées|connexes|associées) | foire\ aux\ questions
+| preguntas(?:\ (?:frecuentes|relacionadas))? | perguntas(?:\ frequentes|\ relacionadas)? | flag(?:\ (?:content|this|as\ inappropriate|post|article))?
 | report(?:\ (?:this|content|abuse|an?\ (?:error|issue|problem)|post|article|comment|inappropriate\ content))? | report\ abuse | hide(?:\ this)?
 | upvote | downvote | like | unlike | dislike | mute | block(?:\ user)? | moderate | moderation | mark\ as\ (?:spam|inappropriate)
 | (?:summarized|summarised|generated|written)\ by\ (?:ai|an\ ai|gpt|chatgpt)\b.{0,30}
@@ -384,6 +400,7 @@ _AGGREGATOR = _full(r"""
 
 _BLURB_START = re.compile(
     r"^(?:we\s+are|we're|we\s+help|wir\s+sind|nous\s+sommes|somos|about\s+us)\b.{0,160}\b(?:agency|company|studio|team|firm|consultancy|"
+    r"newsroom|publication|magazine|platform|network|redaktion|rédaction|redacción|"
     r"agentur|unternehmen|firma|agence|société|entreprise|studio|agencia|empresa|estudio)\b",
     re.I,
 )
@@ -399,6 +416,7 @@ _ADDRESS = re.compile(
 )
 _REVIEWS = re.compile(
     r"^(?:rated\s+)?\d[\d,.]*\+?\s*(?:/\s*5\s*)?(?:stars?\s+)?(?:reviews?|ratings?|bewertungen|rezensionen|avis|reseñas|opiniones|valoraciones|avaliações)\b.{0,60}$"
+    r"|^.{0,40}\b\d[\d,.]*\+?\s*(?:verified\s+|google\s+|client\s+|customer\s+)?(?:reviews|ratings|bewertungen|rezensionen|avis(?:\s+clients)?|reseñas|opiniones|valoraciones)\b.{0,40}$"
     r"|^(?:★|☆|⭐){1,5}.{0,40}$|^(?:rated|bewertet|noté|valorado)\s+\d(?:[.,]\d)?\s*(?:/|out\s+of|von|sur|de)\s*5\b.{0,40}$",
     re.I,
 )
@@ -477,6 +495,8 @@ def _credit(line: str) -> bool:
     n = _nwords(s)
     if n == 0 or n > 40:
         return False
+    if _CAPTION_CREDIT.search(s) or (n <= 5 and _AGENCY_ONLY.match(s)):
+        return True
     if _BYLINE_CREDIT.match(s):
         return True
     if n <= 25 and _CREDIT_START.match(s):
@@ -599,7 +619,7 @@ def _strong(line: str, url: str | None) -> str | None:
         return "related"
     if _SHORTCODE.search(s):
         return "widget"
-    if n <= 20 and (_IMAGE_CREDIT_START.match(s) or _CREDIT_PHRASE.search(s)):
+    if n <= 20 and (_IMAGE_CREDIT_START.match(s) or _CREDIT_PHRASE.search(s)) or n <= 45 and _CAPTION_CREDIT.search(s):
         return "credit"
     if n <= 8 and _related_label(s) and (n >= 2 or s.rstrip().endswith(":") or _key(s) in ("related", "more", "recommended")):
         return "related"  # a lone rail label whose items were not extracted ("Most read in world news")
@@ -758,6 +778,7 @@ _ANCHORS = frozenset({"related", "comments", "share", "newsletter", "aggregator"
 
 def _bottom(page: _Page) -> bool:
     changed = False
+    run_done = False
     # 1. peel furniture lines off the end
     while True:
         order = page.idx()
@@ -783,9 +804,11 @@ def _bottom(page: _Page) -> bool:
                 else:
                     break
             sentences = sum(1 for j in run if _ends_sentence(page.lines[j]) and not page.lines[j].rstrip().endswith("?"))
-            if len(run) >= 2 and len(run) < len(order) and sentences * 4 <= len(run):
+            if not run_done and 2 <= len(run) <= 12 and len(run) < len(order) and sentences * 4 <= len(run):
+                run_done = True
                 before = page.lines[order[len(order) - len(run) - 1]].rstrip()
-                if not before.endswith(":"):
+                # a list under a heading or a colon is the article's; after a paragraph, a rail
+                if _ends_sentence(before) and not before.endswith(":"):
                     for j in run:
                         page.cut(j, "related")
                     changed = True
@@ -828,13 +851,6 @@ def _middle(page: _Page) -> None:
     while k < len(order):
         i = order[k]
         line = page.lines[i]
-        fam = _strong(line, page.url)
-        if fam is None and page.variants and k > 0 and _tokens(line) in page.variants:
-            fam = "title"
-        if fam is not None:
-            page.cut(i, fam)
-            k += 1
-            continue
         if _related_label(line) and k + 1 < len(order) and _headline_like(page.lines[order[k + 1]], 20):
             # a related-links box: its label and the headlines under it
             page.cut(i, "related")
@@ -845,6 +861,11 @@ def _middle(page: _Page) -> None:
                 page.cut(order[k], "related")
                 k += 1
             continue
+        fam = _strong(line, page.url)
+        if fam is None and page.variants and k > 0 and _tokens(line) in page.variants:
+            fam = "title"
+        if fam is not None:
+            page.cut(i, fam)
         k += 1
 
 
@@ -866,15 +887,20 @@ def _glued(page: _Page) -> None:
 
 
 def _url_fragments(page: _Page) -> None:
-    """The page's own URL broken over two lines: a bare URL, then the rest of it."""
+    """A URL broken over two lines: a bare URL, then the rest of it (no spaces, slug-like)."""
     order = page.idx()
     for a, b in zip(order, order[1:]):
-        if page.alive[a] and _URL_ONLY.match(page.lines[a]) and _URL_FRAGMENT.match(page.lines[b]) and len(page.lines[b]) <= 80:
-            joined = page.lines[a] + page.lines[b]
-            if (page.url and joined.rstrip("/") == page.url.rstrip("/")) or not re.search(r"\s", page.lines[b]) and "-" in page.lines[b] or "/" in page.lines[b]:
-                if _nwords(page.lines[b]) <= 12 and not _headline_like(page.lines[b].replace("-", " "), 3) or "/" in page.lines[b] or page.lines[b].startswith("-"):
-                    page.cut(a, "url")
-                    page.cut(b, "url")
+        first, rest = page.lines[a], page.lines[b]
+        if not (page.alive[a] and _URL_ONLY.match(first) and _URL_FRAGMENT.match(rest) and len(rest) <= 100):
+            continue
+        if (
+            (page.url and (first + rest).rstrip("/") == page.url.rstrip("/"))
+            or first[-1] in "-/_=&?.%"
+            or rest[0] in "-/_=&?.%"
+            or re.fullmatch(r"[a-z0-9]+(?:[-/_.][a-z0-9]+)+/?", rest)
+        ):
+            page.cut(a, "url")
+            page.cut(b, "url")
 
 
 def _one_pass(lines: list[str], title: str | None, url: str | None) -> tuple[list[str], list[Removed]]:
@@ -911,7 +937,7 @@ def strip_furniture(text: str, *, title: str | None = None, url: str | None = No
         return FurnitureResult(text=text if isinstance(text, str) else "", removed=())
     try:
         removed: list[Removed] = []
-        for _ in range(8):  # to a fixed point, so that the result is idempotent
+        for _ in range(len(lines) + 2):  # to a fixed point, so that the result is idempotent
             kept, gone = _one_pass(list(lines), title, url)
             if not gone:
                 break

@@ -40,7 +40,6 @@ from .urls import is_http_url
 
 MAX_BYTES = 64 * 1024 * 1024  # the protocol caps a sitemap at 50 MB uncompressed
 GZIP_MAGIC = b"\x1f\x8b"
-NEWS_NS = "http://www.google.com/schemas/sitemap-news/0.9"
 
 
 # TODO(move): SitemapError belongs in extractors/errors.py next to FeedError; it lives here
@@ -211,11 +210,12 @@ def _local(tag) -> str | None:
     return tag.lower()
 
 
-def _prefix_ok(el, wanted_ns: str) -> bool:
-    """An extension element: in its namespace, or with no (or an undeclared) namespace."""
+def _is_news(el) -> bool:
+    """A Google News element: in its namespace (any version: 0.84 and 0.9 are both seen), or
+    with no (or an undeclared) namespace."""
     tag = el.tag
     if "}" in tag:
-        return tag[1:].split("}", 1)[0].rstrip("/") == wanted_ns.rstrip("/")
+        return "sitemap-news" in tag[1:].split("}", 1)[0]
     return True
 
 
@@ -296,7 +296,7 @@ def _refuse_entities(root) -> None:
 
 def _news(url_el) -> tuple[datetime | None, str | None, str | None]:
     for child in url_el:
-        if _local(child.tag) == "news" and _prefix_ok(child, NEWS_NS):
+        if _local(child.tag) == "news" and _is_news(child):
             parts = _children(child)
             published = parse_w3c_datetime(_text(parts.get("publication_date")))
             title = _text(parts.get("title"))
@@ -309,6 +309,8 @@ def _news(url_el) -> tuple[datetime | None, str | None, str | None]:
 
 
 def _read_xml(data: bytes, url: str) -> Sitemap:
+    if b"<!ENTITY" in data:  # refused before libxml2 sees them (UTF-16 input: checked after parsing)
+        raise SitemapError("refused: the document declares XML entities")
     root, repaired = _parse_xml(data)
     if root is None:
         raise SitemapError("malformed XML: no root element")

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 from prefect import flow
 
-from .settings import build_settings
+# Imports are absolute: a worker loads this file by its path, not as part of the package.
+
+from flows.settings import build_settings
 
 # deployment name -> cron (UTC); None = run on demand only
 SCHEDULES: dict[str, str | None] = {
@@ -23,7 +25,7 @@ SCHEDULES: dict[str, str | None] = {
 @flow(name="chipwire-ingest", log_prints=False)
 def ingest(db: str | None = None, sources: str | None = None) -> dict:
     """One scheduled ingest run over the sources file."""
-    from .ingest import ingest_flow, with_runner
+    from flows.ingest import ingest_flow, with_runner
 
     settings = build_settings(db=db, sources=sources, progress=False)
     return with_runner(ingest_flow, settings)(settings)
@@ -32,7 +34,7 @@ def ingest(db: str | None = None, sources: str | None = None) -> dict:
 @flow(name="chipwire-backfill", log_prints=False)
 def backfill(directory: str, db: str | None = None) -> dict:
     """Backfill a folder of saved .html/.htm/.txt articles."""
-    from .backfill import backfill_dir_flow
+    from flows.backfill import backfill_dir_flow
 
     return backfill_dir_flow(build_settings(db=db, progress=False), directory)
 
@@ -40,7 +42,7 @@ def backfill(directory: str, db: str | None = None) -> dict:
 @flow(name="chipwire-reextract", log_prints=False)
 def reextract(db: str | None = None) -> dict:
     """Extract and clean every stored raw page again, offline."""
-    from .backfill import reextract_flow
+    from flows.backfill import reextract_flow
 
     return reextract_flow(build_settings(db=db, progress=False))
 

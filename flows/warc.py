@@ -43,7 +43,6 @@ from pathlib import Path
 from typing import BinaryIO
 
 from warcio.archiveiterator import ArchiveIterator
-from warcio.bufferedreaders import ChunkedDataReader
 from warcio.limitreader import LimitReader
 from warcio.statusandheaders import StatusAndHeadersParser
 
@@ -101,14 +100,17 @@ class _Guarded:
 
     warcio takes an EOFError from its source as a clean end of the archive; a gzip stream cut
     short raises exactly that, so without this guard a damaged file would look complete.
+    ``head`` is the first bytes (decompressed), read ahead to tell WARC from ARC from neither.
     """
 
     def __init__(self, raw: BinaryIO, decompress: bool):
         self._raw = raw
         self._src = gzip.GzipFile(fileobj=raw, mode="rb") if decompress else raw
         self.error: str | None = None
+        self._pending = self._read(64)
+        self.head = self._pending
 
-    def read(self, size: int = -1) -> bytes:
+    def _read(self, size: int) -> bytes:
         if self.error is not None:
             return b""
         try:
@@ -117,9 +119,20 @@ class _Guarded:
             self.error = _one_line(err) or type(err).__name__
             return b""
 
+    def read(self, size: int = -1) -> bytes:
+        if self._pending:
+            data, self._pending = self._pending, b""
+            if size is None or size < 0:
+                return data + self._read(-1)
+            if len(data) > size:
+                data, self._pending = data[:size], data[size:]
+                return data
+            return data + (self._read(size - len(data)) if size > len(data) else b"")
+        return self._read(size)
+
     def tell(self) -> int:
         try:
-            return self._src.tell()
+            return self._src.tell() - len(self._pending)
         except (OSError, ValueError):
             return 0
 
@@ -129,6 +142,16 @@ class _Guarded:
                 self._src.close()
         finally:
             self._raw.close()
+
+    @property
+    def kind(self) -> str | None:
+        """"warc", "arc" or None (neither, by the first line)."""
+        head = self.head.lstrip(b"\r\n")
+        if head.startswith(b"WARC/"):
+            return "warc"
+        if head.startswith(b"filedesc://"):
+            return "arc"
+        return None
 
 
 class _QuietArchiveIterator(ArchiveIterator):
@@ -213,6 +236,33 @@ def _decode(payload: bytes, encodings: list[str], cap: int) -> bytes:
     return payload
 
 
+def _dechunk(data: bytes) -> bytes:
+    """Undo chunked transfer coding. Data that does not start as chunks is taken as it is (a
+    crawler that stored the de-chunked body but kept the header); chunks that stop before the
+    terminating zero-length chunk are a truncated capture."""
+    out, pos = [], 0
+    while True:
+        nl = data.find(b"\n", pos)
+        line = data[pos:nl if nl >= 0 else len(data)].split(b";", 1)[0].strip()
+        if not re.fullmatch(rb"[0-9A-Fa-f]{1,8}", line):
+            if pos == 0:
+                return data
+            raise _Skip("truncated")
+        size = int(line, 16)
+        if size == 0:
+            return b"".join(out)
+        start = nl + 1
+        chunk = data[start:start + size]
+        if nl < 0 or len(chunk) < size:
+            raise _Skip("truncated")
+        out.append(chunk)
+        pos = start + size
+        if data[pos:pos + 2] == b"\r\n":
+            pos += 2
+        elif data[pos:pos + 1] == b"\n":
+            pos += 1
+
+
 def _status(protocol: str, statusline: str) -> int:
     if not protocol.upper().startswith("HTTP/"):
         raise _Skip("unparseable")
@@ -222,7 +272,7 @@ def _status(protocol: str, statusline: str) -> int:
     return int(code)
 
 
-_HTTP_PARSER = StatusAndHeadersParser(["HTTP/"], verify=False)
+_HTTP_PARSER = StatusAndHeadersParser(["HTTP/"], verify=False)  # the protocol is checked in _status
 
 
 def _read_response(record, archive: ArchiveIterator, max_bytes: int, is_arc: bool) -> WarcItem:
@@ -237,8 +287,11 @@ def _read_response(record, archive: ArchiveIterator, max_bytes: int, is_arc: boo
     raw = record.raw_stream
     if record.length is None or not isinstance(raw, LimitReader):
         raise _Skip("unparseable")  # no Content-Length: the record's end is unknown
+    first = raw.readline(8192)  # bounded: a record of binary junk must not be read as one "line"
+    if not first.lstrip().upper().startswith(b"HTTP/"):
+        raise _Skip("unparseable")
     try:
-        http = _HTTP_PARSER.parse(raw)
+        http = _HTTP_PARSER.parse(raw, first.lstrip())
     except Exception:  # noqa: BLE001 -- any failure to read the HTTP head is the same verdict
         raise _Skip("unparseable") from None
     status = _status(http.protocol, http.statusline)
@@ -251,11 +304,9 @@ def _read_response(record, archive: ArchiveIterator, max_bytes: int, is_arc: boo
     if base not in HTML_TYPES and base not in SNIFF_TYPES:
         raise _Skip("non_html")
 
-    chunked = "chunked" in (http.get_header("Transfer-Encoding") or "").lower()
-    stream = ChunkedDataReader(raw) if chunked else raw
     chunks, size = [], 0
     while True:
-        block = stream.read(_READ)
+        block = raw.read(_READ)
         if not block:
             break
         size += len(block)
@@ -268,8 +319,8 @@ def _read_response(record, archive: ArchiveIterator, max_bytes: int, is_arc: boo
     archive.read_to_end()  # consume the record and the blank lines after it, as warcio would
     if raw.limit > 0 or archive.err_count > errors_before:
         raise _Skip("truncated")  # the file ended inside the record, or its Content-Length is wrong
-    if chunked and not stream.not_chunked and not stream.all_chunks_read:
-        raise _Skip("truncated")  # the terminating zero-length chunk never came
+    if "chunked" in (http.get_header("Transfer-Encoding") or "").lower():
+        payload = _dechunk(payload)
 
     encodings = [c.strip().lower() for c in (http.get_header("Content-Encoding") or "").split(",")]
     body = _decode(payload, encodings, max_bytes)
@@ -309,10 +360,19 @@ def iter_warc(path: str | os.PathLike, stats: WarcStats | None = None, *,
 
 def _records(path: Path, source: _Guarded, stats: WarcStats, max_bytes: int) -> Iterator[WarcItem]:
     stats.files += 1
-    name = path.name
+    seen = 0  # records of this file
+
+    def damaged(reason: str) -> None:
+        stats.damaged.append(f"{path.name}: {reason} (after {seen} record{'s' if seen != 1 else ''})")
+
     try:
-        archive = _QuietArchiveIterator(source, arc2warc=True, no_record_parse=True)
-        is_arc: bool | None = None
+        kind = source.kind
+        if kind is None:
+            shown = source.head.split(b"\n", 1)[0][:60].decode("utf-8", "replace").strip()
+            damaged(f"not a WARC or ARC file: {source.error or 'it begins ' + repr(shown)}")
+            return
+        # WARC: warcio then holds every record to WARC framing; ARC records are converted
+        archive = _QuietArchiveIterator(source, arc2warc=kind == "arc", no_record_parse=True)
         records = iter(archive)
         while True:
             try:
@@ -320,23 +380,22 @@ def _records(path: Path, source: _Guarded, stats: WarcStats, max_bytes: int) -> 
             except StopIteration:
                 break
             except Exception as err:  # noqa: BLE001 -- warcio's framing errors: the file is damaged here
-                stats.damaged.append(f"{name}: {_describe(err)} (after {stats_records_note(archive)})")
+                damaged(_describe(err))
                 return
-            if is_arc is None:
-                is_arc = record.rec_type == "warcinfo" and record.rec_headers.get_header("WARC-Filename") is None \
-                    and (record.content_type or "").startswith("text/plain") and record.format == "warc" \
-                    and _first_is_arc(source)
+            if record.length is None:  # framing lost: the record runs to the end of the file
+                damaged("a record without Content-Length; the rest of the file cannot be framed")
+                return
+            seen += 1
             stats.records += 1
-            archive.record_count = getattr(archive, "record_count", 0) + 1
-            kind = (record.rec_type or "").lower()
-            if kind == "revisit":
+            rec_type = (record.rec_type or "").lower()
+            if rec_type == "revisit":
                 stats.skipped["revisit"] += 1
                 continue
-            if kind != "response":
+            if rec_type != "response":
                 stats.ignored += 1
                 continue
             try:
-                item = _read_response(record, archive, max_bytes, bool(is_arc))
+                item = _read_response(record, archive, max_bytes, kind == "arc")
             except _Skip as skip:
                 stats.skipped[skip.reason] += 1
                 continue
@@ -346,18 +405,9 @@ def _records(path: Path, source: _Guarded, stats: WarcStats, max_bytes: int) -> 
             stats.used += 1
             yield item
         if source.error is not None:
-            stats.damaged.append(f"{name}: {source.error} (after {stats_records_note(archive)})")
+            damaged(source.error)
     finally:
         source.close()
-
-
-def _first_is_arc(source: _Guarded) -> bool:
-    return getattr(source, "arc", False)
-
-
-def stats_records_note(archive) -> str:
-    n = getattr(archive, "record_count", 0)
-    return f"{n} record{'s' if n != 1 else ''}"
 
 
 def _describe(err: BaseException) -> str:

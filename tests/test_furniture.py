@@ -1,0 +1,367 @@
+"""extractors.furniture: generic, per-page residual furniture, by family.
+
+The furniture here is written in other words (and other languages) than the seeds': the seeds
+only show which families exist. Body paragraphs that merely mention a furniture word stay.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from extractors.furniture import FAMILIES, FurnitureResult, Removed, strip_furniture
+
+SEEDS = Path(__file__).resolve().parents[1].parent / "shared" / "seeds"
+
+BODY = [
+    "The Commerce Department on Tuesday widened its restrictions on advanced AI accelerators, adding "
+    "three more countries to the list of destinations that need a licence for Nvidia's H20 and AMD's MI308.",
+    "Officials said the rule was meant to close a loophole that let Chinese cloud providers rent capacity "
+    "in data centres abroad, a practice that had grown quickly since the first controls in October 2022.",
+    "Nvidia said in a filing that it expected no material impact this quarter, but warned that sales to "
+    "the affected regions could fall by as much as a fifth over the coming year.",
+    "Analysts in Shanghai said domestic suppliers such as Huawei and Cambricon stood to gain, although "
+    "their chips still trail Nvidia's flagship parts on memory bandwidth and software support.",
+    "Beijing's commerce ministry called the measures discriminatory and said it would take the steps "
+    "needed to protect the rights of Chinese companies.",
+]
+ARTICLE = "\n".join(BODY)
+
+
+def clean(text: str, **kw) -> FurnitureResult:
+    return strip_furniture(text, **kw)
+
+
+def kept(text: str, **kw) -> list[str]:
+    return clean(text, **kw).text.split("\n")
+
+
+def assert_body_intact(text: str, **kw) -> FurnitureResult:
+    result = clean(text, **kw)
+    assert result.text.split("\n") == BODY, result.removed
+    return result
+
+
+def families(result: FurnitureResult) -> set[str]:
+    return {r.family for r in result.removed}
+
+
+# --- the API ---------------------------------------------------------------------------------
+
+
+def test_api_shapes():
+    result = strip_furniture(ARTICLE + "\nAdvertisement")
+    assert isinstance(result, FurnitureResult)
+    assert result.removed == (Removed("Advertisement", "widget"),)
+    assert all(r.family in FAMILIES for r in result.removed)
+
+
+def test_clean_article_loses_nothing():
+    result = strip_furniture(ARTICLE)
+    assert result.text == ARTICLE and result.removed == ()
+
+
+def test_naive_capture_with_blank_lines_comes_out_one_paragraph_a_line():
+    assert strip_furniture("\n\n".join(BODY) + "\n\n\n").text == ARTICLE
+
+
+def test_empty_and_blank():
+    assert strip_furniture("").text == ""
+    assert strip_furniture("  \n\n \t").text == ""
+
+
+# --- families, in other words than the seeds ---------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "tail",
+    [
+        ["Haftungsausschluss: Dieser Beitrag stellt keine Anlageberatung dar."],
+        ["Avertissement : cet article ne constitue pas un conseil en investissement."],
+        ["Aviso legal: este contenido no constituye asesoramiento financiero y tiene fines informativos."],
+        ["The views expressed here are those of the author and do not constitute investment advice."],
+        ["© 2025 Example Media Group. All rights reserved."],
+        ["We may earn a commission when you buy through links on our site."],
+    ],
+)
+def test_disclaimers(tail):
+    result = assert_body_intact(ARTICLE + "\n" + "\n".join(tail))
+    assert families(result) == {"disclaimer"}
+
+
+@pytest.mark.parametrize(
+    "lines",
+    [
+        ["Diesen Artikel teilen", "Link kopieren"],
+        ["Partager sur Facebook", "Partager sur LinkedIn"],
+        ["Compartir en WhatsApp"],
+        ["Share on LinkedIn", "Share via Email"],
+        ["Enjoyed this piece? Share it with your colleagues!"],
+        ["Folgen Sie uns auf Twitter und Instagram."],
+        ["Suivez-nous sur X et sur LinkedIn."],
+        ["Síguenos en Facebook y en Instagram."],
+        ["Follow our tech desk on Bluesky and Threads for more."],
+    ],
+)
+def test_share_and_follow_prompts(lines):
+    result = assert_body_intact(ARTICLE + "\n" + "\n".join(lines))
+    assert families(result) == {"share"}
+
+
+@pytest.mark.parametrize(
+    "lines",
+    [
+        ["Melden Sie sich für unseren Newsletter an und verpassen Sie keine Analyse."],
+        ["Inscrivez-vous à notre lettre d'information hebdomadaire."],
+        ["Suscríbete a nuestro boletín semanal sobre tecnología."],
+        ["The Chip Brief", "Get our weekly briefing delivered straight to your inbox."],
+        ["Never miss a story: sign up for our morning newsletter."],
+    ],
+)
+def test_newsletter_prompts(lines):
+    result = assert_body_intact(ARTICLE + "\n" + "\n".join(lines))
+    assert "newsletter" in families(result)
+
+
+@pytest.mark.parametrize(
+    "label",
+    ["Lesen Sie auch", "À lire aussi", "Te puede interesar", "More from our markets desk", "Popular right now",
+     "You might also like", "Recommended for you", "Meistgelesene Artikel", "Les plus lus", "Lo más leído"],
+)
+def test_related_rails_at_the_bottom(label):
+    headlines = [
+        "Huawei's Ascend roadmap slips into next year",
+        "Inside the race to build China's own HBM memory",
+        "Why TSMC's Arizona fab matters for Washington",
+    ]
+    result = assert_body_intact(ARTICLE + "\n" + label + "\n" + "\n".join(headlines))
+    assert families(result) == {"related"}
+    assert len(result.removed) == 4
+
+
+@pytest.mark.parametrize(
+    "widget",
+    ["LESEN SIE AUCH: Huawei baut eigene KI-Chips", "Read next: Nvidia's China revenue slides",
+     "À lire aussi : la Chine accélère sur les puces", "[Related: The export rules, explained]",
+     "Advertisement", "Anzeige", "Publicidad", "Story continues below advertisement", "Share this article",
+     "Photo: Ann Wang / Reuters", "Image credit: Getty Images"],
+)
+def test_unmistakable_single_line_widgets_mid_body(widget):
+    text = "\n".join(BODY[:2] + [widget] + BODY[2:])
+    result = assert_body_intact(text)
+    assert [r.line for r in result.removed] == [widget]
+
+
+def test_related_box_mid_body_takes_its_headlines():
+    text = "\n".join(BODY[:2] + ["Mehr zum Thema", "Huawei stellt neuen KI-Chip vor", "Was die neuen Regeln bedeuten"] + BODY[2:])
+    result = assert_body_intact(text)
+    assert families(result) == {"related"} and len(result.removed) == 3
+
+
+@pytest.mark.parametrize(
+    "lines",
+    [
+        ["Schreibe einen Kommentar", "Deine E-Mail-Adresse wird nicht veröffentlicht. Erforderliche Felder sind mit * markiert."],
+        ["Laisser un commentaire", "Votre adresse e-mail ne sera pas publiée."],
+        ["Deja una respuesta", "Tu dirección de correo electrónico no será publicada."],
+        ["Les commentaires sont fermés."],
+        ["12 comentarios"],
+        ["Join the conversation"],
+        ["17 Comments"],
+        ["You must be logged in to post a comment."],
+    ],
+)
+def test_comment_forms_and_stubs(lines):
+    result = assert_body_intact(ARTICLE + "\n" + "\n".join(lines))
+    assert families(result) == {"comments"}
+
+
+@pytest.mark.parametrize(
+    "line",
+    ["Foto: Kay Nietfeld / dpa", "Imagen: EFE", "Photo : AFP", "Picture courtesy of the company",
+     "(Reporting by Jane Doe in Taipei; Editing by John Roe)", "Additional reporting by Max Muster in Berlin.",
+     "Mit Material von dpa und Reuters"],
+)
+def test_credits(line):
+    result = assert_body_intact(ARTICLE + "\n" + line)
+    assert families(result) == {"credit"}
+
+
+def test_toc_widget_glued_onto_first_word():
+    text = "In this guide\nTable of ContentsThe Commerce Department" + ARTICLE[len("The Commerce Department"):]
+    result = assert_body_intact(text)
+    assert families(result) == {"widget"}
+    assert Removed("Table of Contents", "widget") in result.removed
+
+
+def test_glued_toggle_is_only_cut_at_a_capitalised_word():
+    assert kept("Toggles and switches are what the new firmware exposes to users.") == [
+        "Toggles and switches are what the new firmware exposes to users."
+    ]
+
+
+@pytest.mark.parametrize("line", ["Inhaltsverzeichnis", "Table des matières", "Show more", "Chargement en cours…",
+                                  "Loading comments…", "Cargando..."])
+def test_widget_labels_and_placeholders(line):
+    result = assert_body_intact(line + "\n" + ARTICLE + "\n" + line)
+    assert families(result) == {"widget"}
+
+
+def test_own_url_split_over_two_lines_and_aggregator_chrome():
+    url = "https://news.example.org/story/us-widens-ai-chip-rules-to-more-countries-7f3a9c"
+    text = "\n".join(BODY + [url[:60], url[60:], "Read the full story", "Related questions",
+                             "Will the new rule slow Huawei's cloud business?", "Who gains from the loophole closing?",
+                             "Report this", "More actions"])
+    result = assert_body_intact(text, url=url)
+    assert {"url", "aggregator"} <= families(result)
+    assert assert_body_intact(text).removed  # without the URL too
+
+
+def test_french_and_spanish_aggregator_links():
+    for tail in (["Lire la suite sur Les Échos", "Signaler ce contenu"], ["Seguir leyendo", "Denunciar"]):
+        result = assert_body_intact(ARTICLE + "\n" + "\n".join(tail))
+        assert families(result) == {"aggregator"}
+
+
+def test_title_repeated_and_dateline_without_known_title():
+    title = "Washington tightens the screws on AI chip exports"
+    result = assert_body_intact(f"{title}\n\n{title}\n\n" + "\n\n".join(BODY))
+    assert [r.family for r in result.removed] == ["title", "title"]
+    result = assert_body_intact(f"{title}\nAktualisiert am 12.03.2025, 14:05 Uhr\n" + ARTICLE)
+    assert [r.family for r in result.removed] == ["title", "dateline"]
+    result = assert_body_intact(f"{title}\nPublié le 3 mars 2025 à 10h12\n" + ARTICLE)
+    assert [r.family for r in result.removed] == ["title", "dateline"]
+
+
+def test_title_known_with_site_suffix_and_section_label():
+    result = assert_body_intact("Technology\nU.S. widens AI chip curbs\n" + ARTICLE,
+                                title="U.S. widens AI chip curbs | Example News")
+    assert [r.family for r in result.removed] == ["section", "title"]
+
+
+def test_section_label_and_tags_at_the_bottom():
+    result = assert_body_intact(ARTICLE + "\nWirtschaft\nÄhnliche Artikel\nSo teuer wird der Chipstreit\nTags: Nvidia, Exportkontrollen")
+    assert {"section", "related"} <= families(result)
+
+
+def test_summary_box_at_the_top():
+    text = "\n".join(["Das Wichtigste in Kürze", "• Die USA weiten die Regeln aus", "• Nvidia erwartet kaum Folgen"] + BODY)
+    result = assert_body_intact(text)
+    assert families(result) == {"summary"}
+
+
+def test_agency_blurb_and_address_at_the_top():
+    text = "\n".join(["Wir sind eine Digitalagentur aus Berlin und entwickeln Apps für Unternehmen.",
+                      "Musterstraße 12", "10115 Berlin", "Über 300 Bewertungen von Kunden"] + BODY)
+    result = assert_body_intact(text)
+    assert families(result) == {"blurb"}
+
+
+# --- the guard: body text that merely mentions furniture words -------------------------------
+
+GUARDED = [
+    "Nvidia shareholders reacted calmly, and analysts said the disclaimer in its annual filing had already "
+    "flagged the export risk.",
+    "Cloud customers who subscribe to rented GPU capacity abroad would need to show who the end user is.",
+    "The secretary's comments drew a sharp response from Beijing, which said it would share its concerns with "
+    "the World Trade Organization.",
+    "In a disclaimer attached to the filing, the company said it could not predict future licensing decisions.",
+    "Follow-on rules are expected later this year, officials said.",
+    "Readers of the agency's newsletter had been warned about the loophole in March.",
+]
+
+
+def test_guard_paragraphs_mentioning_furniture_words_stay():
+    for para in GUARDED:
+        for text in (ARTICLE + "\n" + para, para + "\n" + ARTICLE, "\n".join(BODY[:2] + [para] + BODY[2:])):
+            assert strip_furniture(text).text == text, (para, strip_furniture(text).removed)
+
+
+def test_short_last_paragraph_after_a_mid_body_widget_stays():
+    text = "\n".join(BODY[:3] + ["Advertisement"] + BODY[3:] + ["The rule takes effect on Friday."])
+    assert kept(text) == BODY + ["The rule takes effect on Friday."]
+
+
+def test_list_introduced_by_the_article_stays():
+    text = ARTICLE + "\nThe countries added on Tuesday are:\n- Malaysia and Thailand\n- The United Arab Emirates\n- Saudi Arabia"
+    assert strip_furniture(text).text == text
+
+
+# --- the seeds ---------------------------------------------------------------------------------
+
+_TOKEN = re.compile(r"\w+")
+
+
+def _shingles(text: str, n: int = 4) -> Counter:
+    toks = _TOKEN.findall(text)
+    return Counter(tuple(toks[i:i + n]) for i in range(max(1, len(toks) - n + 1)) if toks[i:i + n])
+
+
+def _f1(true: str, pred: str) -> float:
+    t, p = _shingles(true), _shingles(pred)
+    tp = sum((t & p).values())
+    if not tp:
+        return 0.0
+    precision, recall = tp / sum(p.values()), tp / sum(t.values())
+    return 2 * precision * recall / (precision + recall)
+
+
+def _seed_pairs():
+    if not (SEEDS / "raw").is_dir():
+        return []
+    return sorted((SEEDS / "raw").glob("*.txt"))
+
+
+@pytest.mark.skipif(not (SEEDS / "raw").is_dir(), reason="../shared/seeds is not here")
+@pytest.mark.parametrize("raw", _seed_pairs(), ids=lambda p: p.name[:3])
+def test_seed_bodies(raw):
+    truth = (SEEDS / "clean" / raw.name).read_text(encoding="utf-8")
+    result = strip_furniture(raw.read_text(encoding="utf-8"))
+    assert _f1(truth, result.text) >= 0.97
+    truth_lines = {line.strip() for line in truth.splitlines() if line.strip()}
+    left = [line for line in result.text.split("\n") if line and line not in truth_lines]
+    assert left == [], left
+    assert truth_lines <= set(result.text.split("\n"))
+
+
+# --- properties --------------------------------------------------------------------------------
+
+FURNITURE_SAMPLES = [
+    "Share this article", "Advertisement", "Most read", "Comments are closed", "Leave a Reply",
+    "Related News", "Photo: Jane Doe / Reuters", "Loading...", "Toggle", "questions", "flag content",
+    "Subscribe to our newsletter", "Disclaimer: not investment advice.", "https://example.com/a-b-c",
+    "Business", "What's Included?", "ToggleArtificial", "Sun Sep 08 2024", "In this post:", "• bullet",
+    "Lesen Sie auch", "Tags: chips", "© 2024 Example", "- A headline in a list", "Why? Because.", "",
+]
+LINE = st.one_of(st.sampled_from(FURNITURE_SAMPLES + BODY + GUARDED), st.text(max_size=80))
+TEXTS = st.lists(LINE, max_size=25).flatmap(
+    lambda lines: st.sampled_from(["\n", "\n\n", "\r\n"]).map(lambda sep: sep.join(lines))
+)
+TITLES = st.one_of(st.none(), st.sampled_from(BODY[:1] + ["Business", "A headline in a list"]), st.text(max_size=40))
+URLS = st.one_of(st.none(), st.just("https://example.com/a-b-c"), st.text(max_size=30))
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(text=TEXTS, title=TITLES, url=URLS)
+def test_never_raises_never_adds_text_and_is_idempotent(text, title, url):
+    result = strip_furniture(text, title=title, url=url)
+    assert isinstance(result.text, str)
+    for line in result.text.split("\n"):
+        assert line in text
+    assert "\n\n" not in result.text
+    again = strip_furniture(result.text, title=title, url=url)
+    assert again.text == result.text
+    for removed in result.removed:
+        assert removed.line in text and removed.family in FAMILIES
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.text())
+def test_any_text(text):
+    result = strip_furniture(text)
+    assert all(line in text for line in result.text.split("\n"))
