@@ -3,6 +3,7 @@
     ExtractorError
     ├── SourcesError      the sources file is unusable (message: one line naming file, entry, problem)
     ├── FeedError         bytes that are not a feed at all
+    ├── SitemapError      bytes that are not a usable sitemap
     └── ExtractionError   a page that yields no article
         └── NotAnArticle  parsed fine, but there is no article body in it
 
@@ -21,6 +22,10 @@ class SourcesError(ExtractorError):
 
 class FeedError(ExtractorError):
     """The bytes could not be read as RSS, Atom or RDF at all."""
+
+
+class SitemapError(ExtractorError):
+    """The bytes are not a usable sitemap; str(err) is one line."""
 
 
 class ExtractionError(ExtractorError):

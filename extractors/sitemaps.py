@@ -34,18 +34,12 @@ from datetime import date, datetime, timedelta, timezone
 
 from lxml import etree
 
-from .errors import ExtractorError
+from .errors import ExtractorError, SitemapError  # noqa: F401 (re-exported)
 from .language import normalize_tag
 from .urls import is_http_url
 
 MAX_BYTES = 64 * 1024 * 1024  # the protocol caps a sitemap at 50 MB uncompressed
 GZIP_MAGIC = b"\x1f\x8b"
-
-
-# TODO(move): SitemapError belongs in extractors/errors.py next to FeedError; it lives here
-# only because this module's author does not own errors.py. Import it from there once moved.
-class SitemapError(ExtractorError):
-    """The bytes are not a usable sitemap; str(err) is one line."""
 
 
 class DateArgError(ValueError, argparse.ArgumentTypeError):

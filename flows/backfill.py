@@ -1,4 +1,9 @@
-"""`backfill` and `reextract`: Prefect flows over saved files and stored raw pages.
+"""`backfill` and `reextract`: Prefect flows over saved files, URL lists, sitemaps, WARC files
+and stored raw pages.
+
+Every source ends in the frontier, so a backfill is idempotent (what is stored is not fetched
+or stored again) and resumable (run the same command again: what is pending is fetched,
+what is fetched is extracted), and as polite as ingest (the same fetcher and [fetch] policy).
 
 ``--dir``: saved .html/.htm/.txt files, recursively. Each file is stored as a raw page (so
 `reextract` can run over it later) and goes through the same extraction and cleaning as a
@@ -11,7 +16,8 @@ from __future__ import annotations
 
 import hashlib
 import zlib
-from datetime import datetime, timezone
+from collections import Counter
+from datetime import date, datetime, timezone
 from pathlib import Path
 
 from prefect import flow, task
@@ -20,7 +26,13 @@ from extractors.article import declared_canonical
 from extractors.urls import canonicalize
 from warehouse.db import Warehouse
 
-from .ingest import TASK_OPTS, extract_stored, recorded_run, stages
+from extractors.errors import SitemapError, SourcesError
+from extractors.sitemaps import SitemapEntry, in_window, parse_sitemap, ref_may_match
+from extractors.sources import Sources, load_sources
+from extractors.urllist import parse_url_list
+
+from .fetch import FetchRequest, origin_key
+from .ingest import TASK_OPTS, extract_stored, fetch_and_extract, recorded_run, stages
 from .progress import Progress
 from .settings import Settings
 
@@ -71,6 +83,134 @@ def backfill_dir_flow(settings: Settings, directory: str) -> dict:
     return dict(totals)
 
 
+def _url_entries(links, *, trusted_origin: str | None, hints: dict | None = None) -> list[dict]:
+    hints = hints or {}
+    return [{"url": canonicalize(link), "link": link, "origin": "backfill",
+             "trusted_origin": trusted_origin if trusted_origin else origin_key(link), **hints.get(link, {})}
+            for link in links]
+
+
+@flow(name="backfill-urls", validate_parameters=False, log_prints=False)
+def backfill_urls_flow(settings: Settings, urls_file: str) -> dict:
+    """--urls FILE: one URL a line, listed by the user (trusted as given)."""
+    progress = Progress(enabled=None if settings.progress else False)
+    sources = _sources_or_default(settings)
+    links = parse_url_list(Path(urls_file).read_text(encoding="utf-8"), urls_file)
+    with recorded_run(settings, "backfill", urls_file) as (wh, totals):
+        totals["urls_listed"] = len(links)
+        totals.update(wh.add_to_frontier(_url_entries(links, trusted_origin=None)))
+        totals.update(fetch_and_extract(settings, sources, wh, progress, totals["run_id"]))
+    return dict(totals)
+
+
+MAX_SITEMAPS = 2000  # child sitemaps followed in one backfill
+
+
+def discover_sitemap(policy, url: str, since, until) -> tuple[list[SitemapEntry], Counter]:
+    """Fetch a sitemap (index, urlset or news sitemap) and its children, recursively; keep the
+    entries inside the window. Links may reach a private address only on the sitemap's origin."""
+    trusted = origin_key(url)
+    counts: Counter = Counter()
+    entries: list[SitemapEntry] = []
+    queue, seen = [url], {url}
+    while queue and counts["sitemaps_read"] < MAX_SITEMAPS:
+        batch, queue = queue[:20], queue[20:]
+        results = stages.run_fetches(policy, [FetchRequest(url=u, kind="feed", trusted_origin=trusted) for u in batch])
+        for res in results:
+            if res.error is not None or res.body is None:
+                counts["sitemaps_failed"] += 1
+                continue
+            try:
+                sm = parse_sitemap(res.body, res.final_url or res.request.url)
+            except SitemapError:
+                counts["sitemaps_failed"] += 1
+                continue
+            counts["sitemaps_read"] += 1
+            for ref in sm.sitemaps:
+                if ref.loc not in seen and ref_may_match(ref, since, until):
+                    seen.add(ref.loc)
+                    queue.append(ref.loc)
+            for entry in sm.entries:
+                if in_window(entry, since, until):
+                    entries.append(entry)
+                else:
+                    counts["sitemap_entries_outside_window"] += 1
+    return entries, counts
+
+
+@flow(name="backfill-sitemap", validate_parameters=False, log_prints=False)
+def backfill_sitemap_flow(settings: Settings, sitemap_url: str, since: date | None = None,
+                          until: date | None = None) -> dict:
+    progress = Progress(enabled=None if settings.progress else False)
+    sources = _sources_or_default(settings)
+    with recorded_run(settings, "backfill", sitemap_url) as (wh, totals):
+        entries, counts = discover_sitemap(sources.fetch, sitemap_url, since, until)
+        totals.update(counts)
+        totals["urls_listed"] = len(entries)
+        hints = {e.loc: {"entry_title": e.title, "entry_published_at": e.published or e.lastmod,
+                         "entry_language": e.language} for e in entries}
+        totals.update(wh.add_to_frontier(_url_entries([e.loc for e in entries],
+                                                      trusted_origin=origin_key(sitemap_url), hints=hints)))
+        totals.update(fetch_and_extract(settings, sources, wh, progress, totals["run_id"]))
+    return dict(totals)
+
+
+def warc_records(items) -> list[dict]:
+    records = []
+    for item in items:
+        records.append({
+            "url": canonicalize(item.url), "link": item.url, "origin": "backfill", "trusted_origin": None,
+            "final_url": item.url, "status": item.status, "content_type": item.content_type,
+            "fetched_at": item.fetched_at or datetime.now(timezone.utc), "body_size": len(item.body),
+            "sha256": hashlib.sha256(item.body).hexdigest(), "body": zlib.compress(item.body, 6),
+        })
+    return records
+
+
+@task(name="store-warc", **TASK_OPTS)
+def store_records_task(wh: Warehouse, records: list[dict]) -> dict:
+    by_url = {r["url"]: r for r in records}  # the same URL captured twice: keep the last capture
+    states = wh.frontier_states(list(by_url))
+    fresh = [r for r in by_url.values() if states.get(r["url"]) not in ("done", "failed", "fetched")]
+    if fresh:
+        wh.add_to_frontier(fresh)
+        wh.save_fetches(fresh, [])
+    return {"records_stored": len(fresh), "records_already_stored": len(by_url) - len(fresh)}
+
+
+@flow(name="backfill-warc", validate_parameters=False, log_prints=False)
+def backfill_warc_flow(settings: Settings, paths: list[str]) -> dict:
+    """--warc FILE...: HTML response records become articles (WARC-Date as fetched_at);
+    revisit, truncated and non-HTML records are skipped and counted."""
+    from .warc import WarcStats, iter_warc
+
+    progress = Progress(enabled=None if settings.progress else False)
+    stats = WarcStats()
+    with recorded_run(settings, "backfill", " ".join(paths)) as (wh, totals):
+        with progress.stage("reading WARC", total=len(paths)) as advance:
+            for path in paths:
+                batch = []
+                for item in iter_warc(path, stats):
+                    batch.append(item)
+                    if len(batch) >= settings.batch_size:
+                        totals.update(store_records_task(wh, warc_records(batch)))
+                        batch = []
+                if batch:
+                    totals.update(store_records_task(wh, warc_records(batch)))
+                advance(1)
+        totals.update({k: v for k, v in stats.as_dict().items() if v})
+        totals.update(extract_stored(settings, wh, progress))
+    return dict(totals)
+
+
+def _sources_or_default(settings: Settings):
+    """The [fetch] policy of the sources file in use, so backfills are as polite as ingest."""
+    try:
+        return load_sources(settings.sources_path)
+    except SourcesError:
+        return Sources(path="(defaults)")
+
+
 @flow(name="reextract", validate_parameters=False, log_prints=False)
 def reextract_flow(settings: Settings) -> dict:
     progress = Progress(enabled=None if settings.progress else False)
@@ -80,4 +220,5 @@ def reextract_flow(settings: Settings) -> dict:
     return dict(totals)
 
 
-__all__ = ["backfill_dir_flow", "reextract_flow", "scan_dir", "stages"]
+__all__ = ["backfill_dir_flow", "backfill_sitemap_flow", "backfill_urls_flow", "backfill_warc_flow",
+           "reextract_flow", "scan_dir", "stages"]

@@ -69,14 +69,24 @@ def build_parser() -> argparse.ArgumentParser:
     _add_db(p)
     p.add_argument("--format", choices=["table", "csv", "json"], default="table", help="output format (default table)")
 
-    p = sub.add_parser("backfill", help="ad-hoc historical load from saved files",
-                       description="Load a folder of saved .html/.htm/.txt articles, recursively, through the same "
-                       "extraction and cleaning as fetched pages. A file's URL is its file:// URI unless the document "
-                       "declares a canonical URL. Idempotent: files already stored are skipped; run the same command "
-                       "again after an interruption to carry on.")
-    p.add_argument("--dir", required=True, metavar="PATH", help="folder of saved articles")
+    p = sub.add_parser("backfill", help="ad-hoc historical load: saved files, URL lists, sitemaps, WARC files",
+                       description="Historical load through the same fetching, extraction and cleaning as ingest. "
+                       "--dir: saved .html/.htm/.txt files, recursively (a file's URL is its file:// URI unless the "
+                       "document declares a canonical URL). --urls: one URL a line. --sitemap: a sitemap, index or "
+                       "news sitemap, with --since/--until on the publication date or lastmod (entries with neither "
+                       "are taken only without a window). --warc: HTML response records of WARC/ARC files. "
+                       "Idempotent (a second run adds nothing) and resumable (run the same command again).")
+    src = p.add_mutually_exclusive_group(required=True)
+    src.add_argument("--dir", metavar="PATH", help="folder of saved .html/.htm/.txt articles (recursive)")
+    src.add_argument("--urls", metavar="FILE", help="file with one URL a line (# comments allowed)")
+    src.add_argument("--sitemap", metavar="URL", help="sitemap, sitemap index or news sitemap (followed recursively)")
+    src.add_argument("--warc", metavar="FILE", nargs="+", help="WARC/ARC files: HTML response records become articles")
+    p.add_argument("--since", metavar="DATE", type=_date_arg, help="with --sitemap: first day, YYYY-MM-DD (inclusive)")
+    p.add_argument("--until", metavar="DATE", type=_date_arg, help="with --sitemap: last day, YYYY-MM-DD (inclusive)")
+    p.add_argument("--sources", metavar="FILE", help="sources file whose [fetch] politeness to use")
     _add_db(p)
     p.add_argument("--no-progress", action="store_true", help="no progress bars")
+    _add_runner(p)
 
     p = sub.add_parser("reextract", help="extract and clean the stored raw pages again, offline",
                        description="Re-run extraction and cleaning over every stored raw page, without fetching "
@@ -189,22 +199,59 @@ def run_ingest(settings: Settings, title: str = "ingest") -> dict:
     return _run(title, lambda: with_runner(ingest_flow, settings)(settings))
 
 
+def _date_arg(value: str):
+    from extractors.sitemaps import parse_date_arg
+
+    return parse_date_arg(value)
+
+
 def cmd_backfill(args) -> int:
     from pathlib import Path
 
+    from extractors.errors import ExtractorError
     from warehouse.errors import WarehouseError
 
-    settings = build_settings(db=args.db, progress=not args.no_progress)
-    directory = Path(args.dir)
-    if not directory.is_dir():
-        return _die(f"--dir {directory}: not a directory")
+    extra = {"task_runner": args.task_runner} if args.task_runner else {}
+    settings = build_settings(db=args.db, sources=args.sources, progress=not args.no_progress, **extra)
+    if (args.since or args.until) and not args.sitemap:
+        return _die("--since/--until go with --sitemap")
+    if args.since and args.until and args.since > args.until:
+        return _die(f"--since {args.since} is after --until {args.until}")
     try:
+        if args.dir:
+            if not Path(args.dir).is_dir():
+                return _die(f"--dir {args.dir}: not a directory")
+        elif args.urls:
+            from extractors.urllist import parse_url_list
+
+            try:
+                parse_url_list(Path(args.urls).read_text(encoding="utf-8"), args.urls)  # fail before Prefect
+            except OSError as err:
+                return _die(f"--urls {args.urls}: cannot read: {err.strerror or err}")
+        elif args.warc:
+            missing = [w for w in args.warc if not Path(w).is_file()]
+            if missing:
+                return _die(f"--warc {missing[0]}: no such file")
+        elif args.sitemap:
+            from extractors.urls import is_http_url
+
+            if not is_http_url(args.sitemap):
+                return _die(f"--sitemap {args.sitemap!r}: not an http(s) URL")
         _start_prefect(settings)
-        from .backfill import backfill_dir_flow
+        from . import backfill as bf
         from .ingest import with_runner
 
-        _run("backfill", lambda: with_runner(backfill_dir_flow, settings)(settings, str(directory)))
-    except WarehouseError as err:
+        if args.dir:
+            call = lambda: with_runner(bf.backfill_dir_flow, settings)(settings, str(args.dir))  # noqa: E731
+        elif args.urls:
+            call = lambda: with_runner(bf.backfill_urls_flow, settings)(settings, str(args.urls))  # noqa: E731
+        elif args.warc:
+            call = lambda: with_runner(bf.backfill_warc_flow, settings)(settings, list(args.warc))  # noqa: E731
+        else:
+            call = lambda: with_runner(bf.backfill_sitemap_flow, settings)(  # noqa: E731
+                settings, args.sitemap, args.since, args.until)
+        _run("backfill", call)
+    except (WarehouseError, ExtractorError) as err:
         return _die(str(err))
     return 0
 

@@ -50,7 +50,10 @@ def summary_table(title: str, counts: dict, seconds: float | None = None) -> Tab
     table.add_column("stage")
     table.add_column("count", justify="right")
     rows = SUMMARY_ROWS if "feeds_polled" in counts else [r for r in SUMMARY_ROWS if r[1] in counts]
-    for label, key in rows + [r for r in EXTRA_ROWS if r[1] in counts]:
+    rows = rows + [r for r in EXTRA_ROWS if r[1] in counts]
+    named = {key for _, key in SUMMARY_ROWS + EXTRA_ROWS} | {"run_id", "feeds_skipped", "pages_failed_transient"}
+    rows += [(k.replace("_", " "), k) for k in sorted(counts) if k not in named and isinstance(counts[k], int)]
+    for label, key in rows:
         table.add_row(label, str(counts.get(key, 0)))
     return table
 

@@ -12,7 +12,9 @@ tens of thousands).
 from __future__ import annotations
 
 import contextlib
+import os
 import random
+import socket
 import time
 import uuid
 from collections.abc import Iterator
@@ -40,6 +42,16 @@ def _migrations() -> list[tuple[int, str, str]]:
         if name.endswith(".sql") and name[:3].isdigit():
             found.append((int(name[:3]), name, entry.read_text(encoding="utf-8")))
     return sorted(found)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def _is_lock_error(err: Exception) -> bool:
@@ -132,10 +144,26 @@ class Warehouse:
         run_id = uuid.uuid4().hex[:16]
         with self.transaction() as con:
             con.execute(
-                "INSERT INTO runs (run_id, flow, started_at, status, sources) VALUES (?, ?, ?, 'running', ?)",
-                [run_id, flow, utcnow(), sources],
+                "INSERT INTO runs (run_id, flow, started_at, status, sources, pid, host) "
+                "VALUES (?, ?, ?, 'running', ?, ?, ?)",
+                [run_id, flow, utcnow(), sources, os.getpid(), socket.gethostname()],
             )
         return run_id
+
+    @staticmethod
+    def _dead_claimers(con, now: datetime) -> list[str]:
+        """Runs holding unexpired leases whose process is gone (finished, failed, or killed on
+        this host): their leases are void."""
+        rows = con.execute(
+            "SELECT DISTINCT f.claimed_by, r.status, r.pid, r.host FROM frontier f "
+            "LEFT JOIN runs r ON r.run_id = f.claimed_by "
+            "WHERE f.state = 'pending' AND f.claimed_until >= $now", {"now": now}).fetchall()
+        here = socket.gethostname()
+        dead = []
+        for run_id, status, pid, host in rows:
+            if status != "running" or (host == here and pid and not _alive(pid)):
+                dead.append(run_id)
+        return dead
 
     def finish_run(self, run_id: str, status: str, counts: dict[str, int], error: str | None = None) -> None:
         allowed = {
@@ -291,13 +319,14 @@ class Warehouse:
             "SELECT f.url, f.link, f.origin, f.feed_url, f.trusted_origin, f.attempts, r.etag, r.last_modified "
             "FROM frontier f LEFT JOIN raw_pages r USING (url) "
             "WHERE f.state = 'pending' AND (f.next_attempt_at IS NULL OR f.next_attempt_at <= $now) "
-            "AND (f.claimed_until IS NULL OR f.claimed_until < $now) "
+            "AND (f.claimed_until IS NULL OR f.claimed_until < $now OR list_contains($dead, f.claimed_by)) "
             "ORDER BY f.discovered_at, f.url"
         )
         if limit:
             sql += f" LIMIT {int(limit)}"
         with self.transaction() as con:
-            cur = con.execute(sql, {"now": now})
+            dead = self._dead_claimers(con, now)
+            cur = con.execute(sql, {"now": now, "dead": dead})
             cols = [d[0] for d in cur.description]
             rows = [dict(zip(cols, row)) for row in cur.fetchall()]
             if claim_for and rows:

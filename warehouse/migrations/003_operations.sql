@@ -21,3 +21,7 @@ CREATE TABLE feed_health_history (
     entries_seen       INTEGER,
     PRIMARY KEY (day, feed_url)
 );
+
+-- which process runs a run: a lease held by a run whose process is gone is void at once
+ALTER TABLE runs ADD COLUMN pid INTEGER;
+ALTER TABLE runs ADD COLUMN host VARCHAR;
