@@ -24,7 +24,7 @@ from .language import choose_language
 from .clean import clean_text
 from .urls import article_id, canonicalize, choose_canonical, is_http_url, site_of
 
-EXTRACTOR_VERSION = "extract-1"
+EXTRACTOR_VERSION = "extract-2"
 MIN_WORDS = 25  # fewer words than this is a stub, a paywall or an index page, not an article
 
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_:.\-]+)""", re.I)
@@ -60,7 +60,9 @@ class ExtractedArticle:
     text: str
     description: str | None
     word_count: int
-    extracted_text: str = ""  # trafilatura's output before cleaning (kept to clean again offline)
+    # the body after page-level cleaning, before what the site's other pages teach: kept so that
+    # site cleaning can run again offline whenever the site's profile changes
+    extracted_text: str = ""
     site: str | None = None  # the site whose furniture this page teaches and is cleaned by
     extractor_version: str = EXTRACTOR_VERSION
 
@@ -271,9 +273,12 @@ def extract_article(
             tree,
             url=final_url,
             with_metadata=True,
+            # chosen by measurement on AEB with the furniture cleaner after it: docs/extraction.md
             include_comments=False,
             include_tables=True,
             deduplicate=False,
+            fast=True,
+            favor_recall=True,
             date_extraction_params=date_params,
         )
     except Exception as err:
@@ -314,7 +319,7 @@ def extract_article(
         text=text,
         description=(doc.description or "").strip() or None,
         word_count=words,
-        extracted_text=extracted,
+        extracted_text=text,
         site=site_of(canonical) if is_http_url(canonical) else None,
     )
 
@@ -374,7 +379,7 @@ def extract_text_article(
         text=cleaned,
         description=None,
         word_count=words,
-        extracted_text=extracted,
+        extracted_text=cleaned,
         site=site_of(url) if is_http_url(url) else None,
     )
 

@@ -25,8 +25,13 @@ def clean_text(extracted: str, *, title: str | None = None, url: str | None = No
 def clean_with_report(extracted: str, *, title: str | None = None, url: str | None = None,
                       profile: SiteProfile | None = None) -> tuple[str, tuple[str, ...]]:
     """(clean text, the lines removed as the site's learnt furniture)."""
-    text = strip_furniture(extracted, title=title, url=url).text
+    return site_clean(strip_furniture(extracted, title=title, url=url).text, profile)
+
+
+def site_clean(page_text: str, profile: SiteProfile | None) -> tuple[str, tuple[str, ...]]:
+    """The second pass alone, over a page already cleaned at page level (what the warehouse
+    keeps as ``extracted_text``): (clean text, lines removed as the site's furniture)."""
     if profile is None or profile.pages < 2:
-        return text, ()
-    result = strip_site_furniture(text, profile)
+        return page_text, ()
+    result = strip_site_furniture(page_text, profile)
     return result.text, result.removed

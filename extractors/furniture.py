@@ -9,14 +9,16 @@ Spanish, a sentence shape, a position), never a list of one site's phrases.
 
 Where it cuts, from safest to boldest:
 
-- the top block: lines before the first body paragraph (title repeats, datelines, section
-  labels, site blurbs and addresses, summary boxes, TOC widgets, share bars);
+- the top block: lines before the first body paragraph (title repeats, bylines, datelines,
+  section labels, site blurbs and addresses, summary boxes, TOC widgets, share bars);
 - the bottom block: from the last body paragraph down. Furniture lines are peeled off the end
   one by one; a furniture *anchor* (a "Related" label, a comment stub, a newsletter prompt...)
   takes with it every line after it, provided those lines all look like furniture, headlines,
   list items or questions, never like body paragraphs;
 - mid-body, only unmistakable single-line widgets ("Advertisement", "Share this article",
   "READ MORE: <headline>") and a related-links label with the headlines right under it.
+
+Families: see ``FAMILIES``; docs/extraction.md describes each, and how it was measured.
 
 Guarantees: pure, never raises, never adds text. Output lines are a subsequence of the input's
 (stripped) lines, except that a widget token glued before the first word of a line
@@ -32,7 +34,7 @@ from dataclasses import dataclass
 __all__ = ["FAMILIES", "FurnitureResult", "Removed", "strip_furniture"]
 
 FAMILIES = (
-    "title", "dateline", "section", "summary", "blurb", "widget", "share", "newsletter",
+    "title", "dateline", "byline", "section", "summary", "blurb", "widget", "share", "newsletter",
     "related", "comments", "credit", "disclaimer", "url", "aggregator",
 )
 
@@ -83,6 +85,12 @@ def _tokens(line: str) -> list[str]:
 def _ends_sentence(line: str) -> bool:
     s = line.rstrip()
     return bool(_SENT_END.search(s)) and not _ABBREV_END.search(s.rstrip("'\"’”)]»"))
+
+
+def _ends_with_period(line: str) -> bool:
+    """A finished statement ("The rule takes effect on Friday." / "... said."”), not "Sorry!"."""
+    s = line.rstrip().rstrip("'\"’”)]»")
+    return s.endswith((".", "。")) and not s.endswith("...") and not _ABBREV_END.search(s)
 
 
 def _headline_like(line: str, max_words: int = 22) -> bool:
@@ -225,7 +233,7 @@ _COMMENTS = _full(r"""
 | comments\ (?:on|for)\ this\ (?:entry|post|article|story)\ are\ closed
 | leave\ a\ (?:reply|comment|response)(?:\ cancel\ reply)? | cancel\ reply | reply | post\ (?:a|your)\ comment | add\ (?:a|your)\ comment
 | write\ a\ comment | submit\ (?:a\ )?comment | join\ the\ (?:discussion|conversation|debate) | be\ the\ first\ to\ comment.{0,30}
-| tell\ us\ what\ you\ think.{0,10} | (?:one|two|three|\d+)\ (?:thoughts?|responses?|comments?|replies)\ (?:on|to)\ .{1,150} | what\ do\ you\ think | have\ your\ say | start\ the\ conversation | conversation
+| sort\ by\b.{0,20} | (?:newest|oldest)\ first | tell\ us\ what\ you\ think.{0,10} | (?:one|two|three|\d+)\ (?:thoughts?|responses?|comments?|replies)\ (?:on|to)\ .{1,150} | what\ do\ you\ think | have\ your\ say | start\ the\ conversation | conversation
 | (?:\d+\ )?kommentare?(?:\ \(?\d+\)?)? | kommentar\ (?:schreiben|verfassen|abgeben) | (?:schreibe|hinterlasse|verfasse)\ einen\ kommentar
 | kommentare\ (?:sind\ )?(?:geschlossen|deaktiviert) | die\ kommentarfunktion\ (?:ist|wurde)\ .{0,30} | antworten | antwort\ abbrechen
 | (?:\d+\ )?commentaires?(?:\ \(?\d+\)?)? | (?:laisser|laissez|ajouter|écrire|rédiger)\ un\ commentaire | répondre | annuler\ la\ réponse
@@ -236,8 +244,11 @@ _COMMENTS = _full(r"""
 """)
 _COMMENTS_SENTENCE = re.compile(
     r"""(?:your|the)\ e-?mail\ address\ will\ not\ be\ published|required\ fields\ are\ marked
-      |you\ must\ be\ (?:logged|signed)\ in\ to\ (?:post|leave)\ a\ comment|^(?:please\ )?(?:sign|log)\ in\ to\ (?:comment|reply|join\ the)|comments?\ (?:are|is|will\ be)\ (?:moderated|reviewed|subject\ to)
+      |you\ must\ be\ (?:logged|signed)\ in\ to\ (?:post|leave)\ a\ comment
+      |vous\ devez\ être\ (?:connecté|inscrit|identifié)e?\ pour\ (?:commenter|réagir|publier)|(?:debes|debe|tienes\ que)\ (?:iniciar\ sesión|estar\ registrado)\ para\ comentar
+      |(?:du\ musst|sie\ müssen)\ (?:angemeldet|eingeloggt)\ sein,?\ um\ (?:zu\ kommentieren|einen\ kommentar)|^(?:please\ )?(?:sign|log)\ in\ to\ (?:comment|reply|join\ the)|comments?\ (?:are|is|will\ be)\ (?:moderated|reviewed|subject\ to)
       |we\ reserve\ the\ right\ to\ (?:remove|delete|edit)\ (?:any\ )?comments?|this\ site\ uses\ akismet|notify\ me\ of\ (?:new\ )?(?:follow-?up\ )?(?:comments|posts)
+      |^(?:this\ |the\ )?(?:discussion|conversation|thread|comments?(?:\ section)?)\ (?:is|are|has\ been|have\ been)\ (?:now\ )?(?:closed|disabled|locked|turned\ off)
       |save\ my\ name,\ email|community\ (?:guidelines|standards)|comment\ policy|comments\ policy
       |(?:we'?d|we\ would)\ (?:like|love)\ to\ hear\ (?:from\ you|what\ you\ think|your\ (?:thoughts|views|opinion))|letters?\ to\ the\ editor
       |send\ us\ your\ (?:thoughts|feedback|comments|views)|share\ your\ (?:thoughts|views|opinions?)\ (?:in|below|with\ us)
@@ -259,9 +270,9 @@ _LEGAL = re.compile(
     r"""not\ (?:intended\ as\ )?(?:financial|investment|trading|legal|tax|medical)\ advice
       |(?:does|do|should)\ not\ constitute\ (?:a\ |an\ )?(?:financial|investment|legal|professional|trading)?\s*(?:advice|recommendation|offer|solicitation)
       |(?:is|are)\ (?:provided\ )?for\ (?:general\ )?information(?:al)?\ purposes\ only|(?:holds?|accepts?|assumes?|bears?)\ no\ (?:liability|responsibility)
-      |(?:conduct|do)\ your\ own\ (?:research|due\ diligence)|past\ performance\ (?:is|does)\ not
+      |(?:conduct|do)\ your\ own\ (?:research|due\ diligence)
       |views\ (?:and\ opinions\ )?expressed\ (?:here|herein|in\ this|are)|(?:are|is)\ (?:solely\ )?(?:those|that)\ of\ the\ (?:author|writer)
-      |(?:we|site|publisher|[\w]+)\ (?:may|might|will)\ (?:earn|receive|get|make)\ (?:a\ )?(?:small\ )?(?:commission|share\ of|portion\ of|fee|affiliate)
+      |(?:may|might)\ (?:earn|receive|get|collect)\ (?:a\ )?(?:small\ )?(?:affiliate\ )?(?:commission|share\ of\ (?:the\ )?(?:sales?|revenue)|portion\ of\ (?:the\ )?(?:sales?|revenue))
       |affiliate\ (?:links?|commission|partnerships?|programs?)|if\ you\ (?:buy|purchase|click)\ (?:something|a\ product|through|on)\b.{0,60}\b(?:commission|share|earn|compensat)
       |this\ (?:post|article|page)\ (?:may\ )?contains?\ affiliate|prices?\ (?:are|is)\ (?:accurate|subject\ to\ change)
       |all\ rights\ reserved|alle\ rechte\ vorbehalten|tous\ droits\ réservés|todos\ los\ derechos\ reservados|todos\ os\ direitos\ reservados
@@ -306,11 +317,15 @@ _CREDIT_AGENCY = re.compile(
     r"(?:\ (?:images|photo|via\ getty\ images))?\s*[)\]]?\.?$",
     re.I | re.X,
 )
+# a caption's credit: "Axies image taken from X's account" (only at the edges, and not a sentence)
 _CREDIT_PHRASE = re.compile(
-    r"\b(?:photo|picture|image|foto|bild|imagen|screenshot|illustration)s?\s+(?:taken\ from|courtesy(?:\ of)?|via|source[ds]?|credit(?:ed)?|provided\ by|by|from|de|von|par|aus)\b"
-    r"|\((?:photo|image|credit|foto|bild|imagen)s?\s*:"
-    r"|\b(?:photo|image|picture|foto|bild|imagen)s?\s*(?:©|\(c\)|copyright\b)",
+    r"\b(?:photo|picture|image|foto|bild|imagen|screenshot|illustration)s?\s+(?:taken\ from|courtesy(?:\ of)?|via|source[ds]?|credit(?:ed)?|provided\ by|by|from|de|von|par|aus)\b",
     re.I | re.X,
+)
+# unmistakable credit markers: "(Photo: ...)", "photos © Agency"
+_CREDIT_MARK = re.compile(
+    r"\((?:photo|image|credit|foto|bild|imagen)s?\s*:|\b(?:photo|image|picture|foto|bild|imagen)s?\s*(?:©|\(c\)|copyright\b)",
+    re.I,
 )
 _BYLINE_CREDIT = re.compile(
     r"""^[\[(]?\s*(?:(?:additional\ )?(?:reporting|writing|editing|edited|compiled|translated|translation|research|graphics|production|produced)
@@ -346,7 +361,7 @@ _WIDGET = _full(r"""
 | (?:story|article|text|content)\ continues\ (?:below|after)(?:\ (?:the\ )?(?:advertisement|ad))? | continue\ reading\ (?:below|the\ main\ story)
 | advertisement\ -?\ ?(?:continue|scroll)\ .{0,30} | scroll\ (?:down\ )?to\ continue.{0,30} | weiterlesen\ nach\ der\ anzeige
 | (?:la\ )?suite\ après\ (?:cette\ )?(?:la\ )?publicité | el\ artículo\ continúa\ (?:debajo|después).{0,20} | (?:sigue|continúa)\ leyendo\ debajo
-| loading(?:\ [\w'-]+){0,5} | chargement(?:\ en\ cours)? | cargando | wird\ geladen | lädt | carregando | caricamento
+| loading | chargement(?:\ en\ cours)? | cargando | wird\ geladen | lädt | carregando | caricamento
 | (?:an\ )?error\ (?:has\ )?occurred.{0,40} | something\ went\ wrong.{0,30} | please\ try\ again(?:\ later)? | thank\ you | thanks
 | this\ (?:article|story|page)\ has\ been\ sent\ to.{0,30} | (?:order\ )?reprints? | print(?:\ this)?(?:\ (?:article|page|story))? | e-?mail(?:\ (?:article|this|page))?
 | listen(?:\ to\ (?:this\ |the\ )?(?:article|story|podcast))?(?:\ \d+\ min(?:utes?)?)? | please\ wait | like\ loading
@@ -362,6 +377,7 @@ _WIDGET = _full(r"""
 | (?:estimated\ )?read(?:ing)?\ time\b.{0,25}
 """)
 _WIDGET_LINE = re.compile(r"^(?:loading|chargement|cargando|wird\s+geladen)\b.{0,60}(?:\.\.\.|…)$", re.I)
+_TOC_TOKEN = re.compile(r"toggle|table|inhalts|tabla", re.I)
 # a widget token glued onto the first word of a line ("ToggleArtificial intelligence ...")
 _GLUED = re.compile(
     r"^(?P<tok>Toggle(?:\s*Table\s+of\s+Contents)?|Table\s+of\s+Contents|Inhaltsverzeichnis|Table\s+des\s+matières|Tabla\s+de\s+contenidos?|"
@@ -404,15 +420,18 @@ _BLURB_START = re.compile(
     r"agentur|unternehmen|firma|agence|société|entreprise|studio|agencia|empresa|estudio)\b",
     re.I,
 )
+# street, postcode and phone lines of a masthead (case matters: a street type is capitalised)
 _ADDRESS = re.compile(
-    r"""^(?:\d{1,6}[a-z]?\s+(?:[\w.'-]+\s+){0,5}(?:st|street|ave|avenue|rd|road|blvd|boulevard|dr|drive|ln|lane|way|ct|court|pl|place|
-        pkwy|parkway|hwy|highway|sq|square|ter|terrace|suite|ste|floor|fl)\.?(?:,?\s*(?:suite|ste|unit|\#)\s*\w+)?
-      |[\w.' -]{2,40},\s*[A-Z]{2}\s+\d{5}(?:-\d{4})?(?:,?\s*(?:usa|us|united\ states))?
-      |(?:[\wäöüß.-]+(?:straße|strasse|str\.|weg|platz|gasse|allee|ring|damm))\s+\d{1,4}[a-z]?(?:,\s*\d{5}\s+[\wäöüß -]+)?
-      |\d{4,5}\s+[A-ZÄÖÜ][\wäöüßéèà' -]{1,40}(?:,\s*(?:germany|deutschland|france|españa|spain|austria|österreich|schweiz))?
-      |(?:\d{1,4},?\s+)?(?:rue|avenue|boulevard|bd|place|chemin|allée|calle|avenida|av\.|plaza|paseo|carrer)\s+[\w' .-]{2,40}(?:,?\s*\d{1,5})?
-      |(?:tel|phone|fax|téléphone|teléfono|telefon)\.?\s*[:.]?\s*\+?[\d ()./-]{6,20})$""",
-    re.I | re.X,
+    r"""^(?:\d{1,6}[A-Za-z]?\s+(?:[A-Z0-9][\w.'-]*\s+){1,4}(?:St|Street|Ave|Avenue|Rd|Road|Blvd|Boulevard|Dr|Drive|Ln|Lane|Way|Ct|Court|
+        Pl|Place|Pkwy|Parkway|Hwy|Highway|Sq|Square|Ter|Terrace)\.?(?:,?\s*(?:Suite|Ste|Unit|Floor|Fl|\#)\.?\s*\w+)?
+      |[A-Z][\w.' -]{1,40},\s*[A-Z]{2}\s+\d{5}(?:-\d{4})?(?:,?\s*(?:USA|US|United\ States))?
+      |[A-ZÄÖÜ][\wäöüß-]*(?:straße|strasse|str\.|weg|platz|gasse|allee|ring|damm)\s+\d{1,4}[a-z]?(?:,\s*\d{5}\s+[A-ZÄÖÜ][\wäöüß -]+)?
+      |\d{4,5}\s+[A-ZÄÖÜÉ][\wäöüßéèàç'-]+(?:[\s-](?:[A-ZÄÖÜÉ][\wäöüßéèàç'-]+|am|an|der|de|la|le|sur|del)){0,3}
+          (?:,\s*(?:Germany|Deutschland|France|España|Spain|Austria|Österreich|Schweiz|Switzerland))?
+      |\d{1,4},?\s+(?:rue|avenue|boulevard|bd|place|chemin|allée|quai|impasse)\s+[\w' .-]{2,40}
+      |(?:Calle|Avenida|Av\.|Plaza|Paseo|Carrer|C/)\s+[\w' .-]{2,40},?\s*\d{1,5}[a-zA-Z]?
+      |(?:Tel|Phone|Fax|Téléphone|Teléfono|Telefon|tel|phone|fax)\.?\s*[:.]?\s*\+?[\d ()./-]{6,20})$""",
+    re.X,
 )
 _REVIEWS = re.compile(
     r"^(?:rated\s+)?\d[\d,.]*\+?\s*(?:/\s*5\s*)?(?:stars?\s+)?(?:reviews?|ratings?|bewertungen|rezensionen|avis|reseñas|opiniones|valoraciones|avaliações)\b.{0,60}$"
@@ -461,6 +480,8 @@ def _dateline(line: str, strict: bool = False) -> bool:
     rest = _TIME.sub(" ", _DATE.sub(" ", s))
     rest = _DATE_WORDS.sub(" ", rest)
     leftover = [w for w in _WORD.findall(rest) if not w.isdigit()]
+    if leftover and _ends_sentence(s):
+        return False  # "On March 3, 2025, officials met." is prose
     if strict:
         keyword = re.search(r"\b(?:updated?|published|posted|aktualisiert|veröffentlicht|mis à jour|publié|actualizado|publicado)\b", s, re.I)
         return len(leftover) <= (3 if keyword else 0)
@@ -501,7 +522,9 @@ def _credit(line: str) -> bool:
         return True
     if n <= 25 and _CREDIT_START.match(s):
         return True
-    if n <= 18 and (_CREDIT_AGENCY.search(s) or _CREDIT_PHRASE.search(s)):
+    if n <= 18 and (_CREDIT_AGENCY.search(s) or _CREDIT_MARK.search(s)):
+        return True
+    if n <= 15 and _CREDIT_PHRASE.search(s) and not _ends_with_period(s):
         return True
     # a bare author contact: an e-mail address or a social handle, nothing else
     rest = _WORD.findall(_HANDLE.sub(" ", _EMAIL.sub(" ", re.sub(r"\S*(?:twitter|x|instagram|linkedin)\.com/\S*", " ", s, flags=re.I))))
@@ -575,6 +598,34 @@ def _section_tags(line: str) -> bool:
     return _nwords(s) <= 3 and _is(_SECTION, s)
 
 
+_BYLINE = re.compile(
+    r"^(?i:by|from|von|par|por|di|door|written\s+by|text:?|texte\s*:|autor(?:in)?:?|auteur\s*:)\s+"
+    r"(?:(?:Dr|Prof|Mr|Mrs|Ms)\.?\s+)?[A-ZÀ-ÖØ-Þ][\w.'’-]+(?:\s+(?:[A-ZÀ-ÖØ-Þ][\w.'’-]+|de|da|van|von|der|la|le|del|di|y|e))*"
+    r"(?:\s*(?:,|and|&|und|et|y|e|\||-|–|—)\s*.{0,80})?$",
+)
+
+
+def _byline(line: str) -> bool:
+    """"By Jane Doe, Technology Correspondent", "Von Max Muster", "Par Jeanne Dupont et ..."."""
+    s = line.strip()
+    return _nwords(s) <= 16 and not _ends_sentence(s) and bool(_BYLINE.match(s))
+
+
+def _title_case(line: str) -> bool:
+    """A headline in Title Case ("15 Amazing Images of Stars"), not a phrase or a sentence."""
+    words = [w for w in re.findall(r"[^\W\d_][\w'’-]*", _BULLET.sub("", line)) if len(w) >= 4]
+    return len(words) >= 2 and sum(w[0].isupper() for w in words) >= 0.7 * len(words)
+
+
+def _tag_list(line: str) -> bool:
+    """"Nvidia, export controls, Huawei" / "Chips · China · Trade": short items, no sentence."""
+    s = line.strip()
+    if _nwords(s) > 40 or _ends_sentence(s):
+        return False
+    parts = [p for p in re.split(r"\s*[,·|•;/#]\s*", s) if p.strip()]
+    return len(parts) >= 2 and all(_nwords(p) <= 4 for p in parts) or _nwords(s) <= 3
+
+
 def _blurb(line: str) -> bool:
     s = line.strip()
     return bool(_BLURB_START.match(s) or _ADDRESS.match(s) or _REVIEWS.match(s))
@@ -619,7 +670,7 @@ def _strong(line: str, url: str | None) -> str | None:
         return "related"
     if _SHORTCODE.search(s):
         return "widget"
-    if n <= 20 and (_IMAGE_CREDIT_START.match(s) or _CREDIT_PHRASE.search(s)) or n <= 45 and _CAPTION_CREDIT.search(s):
+    if n <= 20 and (_IMAGE_CREDIT_START.match(s) or _CREDIT_MARK.search(s)) or n <= 45 and _CAPTION_CREDIT.search(s):
         return "credit"
     if n <= 8 and _related_label(s) and (n >= 2 or s.rstrip().endswith(":") or _key(s) in ("related", "more", "recommended")):
         return "related"  # a lone rail label whose items were not extracted ("Most read in world news")
@@ -633,7 +684,7 @@ def _strong(line: str, url: str | None) -> str | None:
 # widget words too ordinary to cut in mid-body (a subheading "Summary", a one-word line "Next")
 _THIN_WIDGET = _full(r"""
   contents | close | menu | next | previous | prev | top | audio | zoom | expand | collapse | thanks | thank\ you | inhalt | contenidos? | bookmark
-| e-?mail | print | save | ads? | sponsored | conteúdo
+| e-?mail | print | save | ads? | sponsored | conteúdo | what'?s\ (?:included|inside|in\ this\ (?:article|guide|post)) | in\ this\ (?:guide|post)
 """)
 
 
@@ -644,11 +695,10 @@ _THIN_WIDGET = _full(r"""
 def _title_variants(title: str | None) -> list[list[str]]:
     if not title or not title.strip():
         return []
-    parts = [title] + re.split(r"\s+[|–—·•:]\s+|\s+-\s+|\s+::\s+", title)
-    out = []
-    for p in parts:
-        t = _tokens(p)
-        if len(t) >= 2 or (t and len(parts) == 1):
+    out = [_tokens(title)] if _tokens(title) else []
+    for part in re.split(r"\s+[|–—·•:]\s+|\s+-\s+|\s+::\s+", title):
+        t = _tokens(part)
+        if len(t) >= 2 and t not in out:  # "Headline | Site" -> "Headline"
             out.append(t)
     return out
 
@@ -692,9 +742,6 @@ class _Page:
             self.alive[i] = False
             self.removed[i] = family
 
-    def words(self) -> int:
-        return sum(_nwords(self.lines[i]) for i in self.idx())
-
 
 def _inferred_title(page: _Page, order: list[int]) -> bool:
     """Without a known title: is the first line a headline, as a naive capture puts it?"""
@@ -726,6 +773,8 @@ def _top(page: _Page) -> None:
             fam = "title"
         elif title_seen and _tokens(line) and page.variants and _tokens(line) in page.variants:
             fam = "title"
+        elif _byline(line):
+            fam = "byline"
         elif _dateline(line) and not (nxt and _dateline(nxt)):
             fam = "dateline"  # one dateline: a run of dated lines is a schedule, i.e. content
         elif _blurb(line):
@@ -762,7 +811,7 @@ def _top(page: _Page) -> None:
 def _compatible(line: str, after_anchor: bool) -> bool:
     """Can this line sit inside a furniture block (below its anchor)?"""
     n = _nwords(line)
-    if n <= 8 and not line.rstrip().endswith("."):
+    if n <= 8 and not _ends_with_period(line):
         return True
     if _headline_like(line, 25):
         return True
@@ -790,8 +839,13 @@ def _bottom(page: _Page) -> bool:
         fam = _classify(line, page.url)
         if fam is None and _dateline(line, strict=True):
             fam = "dateline"
-        if fam is None and page.variants and _tokens(line) in page.variants:
+        if fam is None and page.variants and _tokens(line) in page.variants and not _ends_sentence(line):
             fam = "title"
+        if fam is None and len(order) >= 2 and _tag_list(line) and _section_tags(page.lines[order[-2]]):
+            page.cut(i, "section")  # the tags under a "Tags:" label
+            page.cut(order[-2], "section")
+            changed = True
+            continue
         if fam is None and below_cut and _nwords(line) <= 3 and not _ends_sentence(line) and not _list_item(line):
             fam = "section"  # a bare label ("Business") left above a removed block
         if fam is None:
@@ -799,7 +853,7 @@ def _bottom(page: _Page) -> bool:
             run = []
             for j in reversed(order):
                 item = page.lines[j]
-                if _list_item(item) and 4 <= len(_WORD.findall(item)) <= 30 and not item.rstrip().endswith((":", ";", ",")):
+                if _list_item(item) and 4 <= len(_WORD.findall(item)) <= 30 and _title_case(item):
                     run.append(j)
                 else:
                     break
@@ -862,7 +916,7 @@ def _middle(page: _Page) -> None:
                 k += 1
             continue
         fam = _strong(line, page.url)
-        if fam is None and page.variants and k > 0 and _tokens(line) in page.variants:
+        if fam is None and page.variants and k > 0 and _tokens(line) in page.variants and not _ends_sentence(line):
             fam = "title"
         if fam is not None:
             page.cut(i, fam)
@@ -877,10 +931,10 @@ def _glued(page: _Page) -> None:
             continue
         page.prefix[i] = line[: m.end()]
         page.lines[i] = line[m.end():].strip()
-        # the widget's own heading just above it ("What's included?", "Contents")
+        # a table of contents' own heading just above it ("What's included?", "Contents")
         order = page.idx()
         pos = order.index(i)
-        if pos > 0:
+        if pos > 0 and _TOC_TOKEN.match(m.group("tok")):
             prev = page.lines[order[pos - 1]]
             if _nwords(prev) <= 6 and not prev.rstrip().endswith((".", ",", ";")):
                 page.cut(order[pos - 1], "widget")

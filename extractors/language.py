@@ -28,7 +28,7 @@ def normalize_tag(tag: str | None) -> str | None:
 
 def detect(text: str) -> tuple[str | None, float]:
     """(ISO 639-1 code, probability) of ``text``; (None, 0.0) when there is too little text."""
-    sample = (text or "").strip()[:5000]
+    sample = (text or "").strip()[:2500]  # plenty for a confident answer, half the cost
     if len(sample) < 20:
         return None, 0.0
     lang, prob = _identifier().classify(sample)

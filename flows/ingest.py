@@ -37,8 +37,13 @@ def poll_feeds_task(sources: Sources, wh: Warehouse, progress: Progress) -> dict
 
 
 @task(name="fetch-pages", **TASK_OPTS)
-def fetch_task(sources: Sources, wh: Warehouse, rows: list[dict], advance) -> dict:
-    return stages.fetch_batch(sources.fetch, wh, rows, advance)
+def fetch_task(sources: Sources, wh: Warehouse, due: list[dict], batch_size: int, advance) -> dict:
+    """Fetch every due URL, batch after batch (one fetcher at a time keeps the per-host limits),
+    storing each batch of raw pages as it completes."""
+    totals: Counter = Counter()
+    for i in range(0, len(due), batch_size):
+        totals.update(stages.fetch_batch(sources.fetch, wh, due[i:i + batch_size], advance))
+    return dict(totals)
 
 
 @task(name="extract-load", **TASK_OPTS)
@@ -48,14 +53,17 @@ def extract_task(wh: Warehouse, extractor: stages.Extractor, rows: list[dict], a
 
 def fetch_and_extract(settings: Settings, sources: Sources, wh: Warehouse, progress: Progress,
                       run_id: str | None = None) -> Counter:
-    """Fetch everything due, then extract everything fetched, batch by batch."""
+    """Fetch everything due while extracting what is already fetched: the fetch task runs in
+    the flow's task runner (a thread: it mostly waits on the network) and stores raw pages
+    batch by batch; extraction takes them from the warehouse as they land."""
     totals: Counter = Counter()
     due = wh.due_urls(claim_for=run_id)
     totals["pages_queued"] = len(due)
     with progress.stage("fetching pages", total=len(due)) as advance:
-        for i in range(0, len(due), settings.batch_size):
-            totals.update(fetch_task(sources, wh, due[i:i + settings.batch_size], advance))
-    totals.update(extract_stored(settings, wh, progress))
+        fetching = fetch_task.submit(sources, wh, due, settings.batch_size, advance) if due else None
+        totals.update(extract_stored(settings, wh, progress, fetching=fetching, expected=len(due)))
+        if fetching is not None:
+            totals.update(fetching.result())
     return totals
 
 
@@ -83,7 +91,7 @@ def with_runner(flow_obj, settings: Settings):
     return flow_obj if runner is None else flow_obj.with_options(task_runner=runner)
 
 
-def _extract_distributed(settings: Settings, wh: Warehouse, advance) -> tuple[Counter, set[str]]:
+def _extract_distributed(settings: Settings, wh: Warehouse, advance, fetching=None) -> tuple[Counter, set[str]]:
     """Submit extraction batches to the flow's task runner (Dask); load results here, in order,
     so only this process writes to the warehouse."""
     totals: Counter = Counter()
@@ -99,7 +107,15 @@ def _extract_distributed(settings: Settings, wh: Warehouse, advance) -> tuple[Co
             totals.update(counts)
             advance(size)
 
-    for rows in stages.batches(lambda after: wh.fetched_pages(settings.batch_size, after=after)):
+    submitted: set[str] = set()
+    while True:
+        rows = [r for r in _next_rows(settings, wh, fetching) if r["url"] not in submitted]
+        if not rows:
+            if not pending:
+                break
+            drain(0)  # what is in flight lands (and leaves the 'fetched' state) before looking again
+            continue
+        submitted.update(r["url"] for r in rows)
         pending.append((extract_compute.submit(stages.jobs_from_rows(rows)), len(rows)))
         drain(window)
     drain(0)
@@ -111,25 +127,39 @@ def clean_task(wh: Warehouse, sites: set[str], advance) -> dict:
     return stages.clean_sites(wh, sites, advance)
 
 
-def extract_stored(settings: Settings, wh: Warehouse, progress: Progress, all_sites: bool = False) -> Counter:
-    """Extract every fetched page, then clean again every site that gained pages (or all)."""
+def _next_rows(settings: Settings, wh: Warehouse, fetching) -> list[dict]:
+    """The next batch of fetched pages; while fetching goes on, wait for a worthwhile batch."""
+    want = settings.batch_size
+    while True:
+        rows = wh.fetched_pages(want)
+        if fetching is None or len(rows) >= min(want, 50) or fetching.state.is_final():
+            if rows or fetching is None:
+                return rows
+            rows = wh.fetched_pages(want)  # the fetch task finished: take what it left
+            return rows
+        fetching.wait(timeout=0.25)
+
+
+def extract_stored(settings: Settings, wh: Warehouse, progress: Progress, all_sites: bool = False,
+                   fetching=None, expected: int = 0) -> Counter:
+    """Extract every fetched page (also those a concurrent ``fetching`` task is still storing),
+    then clean again every site that gained pages (or all of them)."""
     totals: Counter = Counter()
     sites: set[str] = set()
-    waiting = wh.count_pending().get("fetched", 0)
-    if settings.task_runner != "local":
-        with progress.stage("extracting", total=waiting) as advance:
-            done, sites = _extract_distributed(settings, wh, advance)
-        totals.update(done)
-    else:
-        extractor = stages.Extractor(settings.workers)
-        try:
-            with progress.stage("extracting", total=waiting) as advance:
-                for rows in stages.batches(lambda after: wh.fetched_pages(settings.batch_size, after=after)):
+    waiting = wh.count_pending().get("fetched", 0) + expected
+    with progress.stage("extracting", total=waiting) as advance:
+        if settings.task_runner != "local":
+            done, sites = _extract_distributed(settings, wh, advance, fetching)
+            totals.update(done)
+        else:
+            extractor = stages.Extractor(settings.workers)
+            try:
+                while rows := _next_rows(settings, wh, fetching):
                     counts = extract_task(wh, extractor, rows, advance)
                     sites |= counts.pop("sites", set())
                     totals.update(counts)
-        finally:
-            extractor.close()
+            finally:
+                extractor.close()
     if all_sites:
         sites = set(wh.all_sites())
     if sites:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import sys
+import threading
 from collections.abc import Callable, Iterator
 
 from rich.console import Console
@@ -13,20 +14,37 @@ from rich.table import Table
 
 
 class Progress:
+    """One live display with a bar per running stage (fetching and extracting run together)."""
+
     def __init__(self, enabled: bool | None = None, console: Console | None = None):
         self.console = console or Console(stderr=True)
         self.enabled = self.console.is_terminal if enabled is None else enabled
+        self._bar: RichProgress | None = None
+        self._open = 0
+        self._lock = threading.Lock()
 
     @contextlib.contextmanager
     def stage(self, label: str, total: int) -> Iterator[Callable[[int], None]]:
         if not self.enabled or total <= 0:
             yield lambda n=1: None
             return
-        bar = RichProgress(TextColumn("{task.description:<16}"), BarColumn(), MofNCompleteColumn(),
-                           TimeElapsedColumn(), console=self.console, transient=True)
-        with bar:
+        with self._lock:
+            if self._bar is None:
+                self._bar = RichProgress(TextColumn("{task.description:<16}"), BarColumn(), MofNCompleteColumn(),
+                                         TimeElapsedColumn(), console=self.console, transient=True)
+                self._bar.start()
+            self._open += 1
+            bar = self._bar
             task_id = bar.add_task(label, total=total)
+        try:
             yield lambda n=1: bar.advance(task_id, n)
+        finally:
+            with self._lock:
+                bar.remove_task(task_id)
+                self._open -= 1
+                if self._open == 0:
+                    bar.stop()
+                    self._bar = None
 
 
 SUMMARY_ROWS = [

@@ -18,7 +18,7 @@ import multiprocessing
 from collections import Counter
 
 from extractors.article import EntryHints, extract_article, extract_text_article, word_count
-from extractors.clean import CLEANER_VERSION, clean_with_report
+from extractors.clean import CLEANER_VERSION, site_clean
 from extractors.sitelearn import build_profile, line_rows
 from extractors.errors import ExtractorError
 from extractors.feeds import parse_feed
@@ -286,8 +286,7 @@ def clean_sites(wh: Warehouse, sites: set[str], progress: Callable[[int], None] 
         profile = build_profile(wh.site_lines(site))
         texts, removed = [], Counter()
         for a in wh.site_articles(site):
-            text, gone = clean_with_report(a["extracted_text"], title=a["title"], url=a["final_url"] or a["url"],
-                                           profile=profile)
+            text, gone = site_clean(a["extracted_text"], profile)
             removed.update(gone)
             if text != a["text"]:
                 texts.append({"article_id": a["article_id"], "text": text, "word_count": word_count(text),
@@ -300,12 +299,3 @@ def clean_sites(wh: Warehouse, sites: set[str], progress: Callable[[int], None] 
     return {"sites_cleaned": len(sites), "articles_recleaned": changed}
 
 
-def batches(fetch: Callable[[str], list[dict]]) -> Iterator[list[dict]]:
-    """Keyset pagination over a growing/shrinking queue: ``fetch(after_url)`` gives the next rows."""
-    after = ""
-    while True:
-        rows = fetch(after)
-        if not rows:
-            return
-        yield rows
-        after = rows[-1]["url"]

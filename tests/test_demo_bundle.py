@@ -30,7 +30,7 @@ def ingested(tmp_path_factory):
         stages.fetch_batch(sources.fetch, wh, wh.due_urls())
         extractor = stages.Extractor(workers=1)
         sites_seen = set()
-        for rows in stages.batches(lambda after: wh.fetched_pages(100, after=after)):
+        while rows := wh.fetched_pages(100):
             sites_seen |= stages.extract_batch(wh, extractor, rows)["sites"]
         stages.clean_sites(wh, sites_seen)
         bases = {name: site.base for name, site in sites.items()}

@@ -262,6 +262,30 @@ def test_agency_blurb_and_address_at_the_top():
     assert families(result) == {"blurb"}
 
 
+@pytest.mark.parametrize(
+    "lines",
+    [
+        ["One thought on \u201cWashington tightens the screws\u201d"],
+        ["3 Responses to \u201cChip curbs\u201d", "Sign in to comment"],
+        ["Kommentare (12)"],
+        ["Share this:", "Like Loading..."],
+        ["Getty Images"],
+        ["Archivado en:", "Nvidia \u00b7 Huawei \u00b7 China"],
+        ["Read more at Reuters"],
+        ["Preguntas frecuentes", "\u00bfQui\u00e9n gana con las nuevas reglas?", "\u00bfQu\u00e9 har\u00e1 Pek\u00edn?"],
+    ],
+)
+def test_more_phrasings_at_the_bottom(lines):
+    result = assert_body_intact(ARTICLE + "\n" + "\n".join(lines))
+    assert len(result.removed) == len(lines)
+
+
+def test_caption_with_agency_credit_mid_body():
+    caption = "A worker inspects a wafer at a plant in Hsinchu. (AP Photo/Chiang Ying-ying)"
+    result = assert_body_intact("\n".join(BODY[:2] + [caption] + BODY[2:]))
+    assert families(result) == {"credit"}
+
+
 # --- the guard: body text that merely mentions furniture words -------------------------------
 
 GUARDED = [
@@ -273,6 +297,8 @@ GUARDED = [
     "In a disclaimer attached to the filing, the company said it could not predict future licensing decisions.",
     "Follow-on rules are expected later this year, officials said.",
     "Readers of the agency's newsletter had been warned about the loophole in March.",
+    "Photos from the launch event show Huawei's new chip next to an Nvidia board.",
+    "Images taken from satellites show new fabs rising near Shanghai.",
 ]
 
 
@@ -285,6 +311,26 @@ def test_guard_paragraphs_mentioning_furniture_words_stay():
 def test_short_last_paragraph_after_a_mid_body_widget_stays():
     text = "\n".join(BODY[:3] + ["Advertisement"] + BODY[3:] + ["The rule takes effect on Friday."])
     assert kept(text) == BODY + ["The rule takes effect on Friday."]
+
+
+@pytest.mark.parametrize(
+    "first",
+    ["On March 3, 2025, officials met in Geneva.", "2024 was a turbulent year for Nvidia's China business.",
+     "Place your bets: the rules are coming, one official said.", "10 ways the new rules change the market"],
+)
+def test_first_body_line_that_looks_like_a_date_or_address_stays(first):
+    text = first + "\n" + ARTICLE
+    assert strip_furniture(text).text == text
+
+
+def test_short_quote_after_a_share_bar_at_the_end_stays():
+    text = "\n".join(BODY + ["Share this article", "\u201cWe will comply,\u201d the company said."])
+    assert kept(text) == BODY + ["\u201cWe will comply,\u201d the company said."]
+
+
+def test_final_list_of_phrases_after_a_sentence_stays():
+    text = ARTICLE + "\nThe rule covers three kinds of chips.\n- accelerators sold to cloud providers\n- chips inside servers shipped abroad\n- parts for domestic supercomputers"
+    assert strip_furniture(text).text == text
 
 
 def test_list_introduced_by_the_article_stays():

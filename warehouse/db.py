@@ -15,6 +15,7 @@ import contextlib
 import os
 import random
 import socket
+import threading
 import time
 import uuid
 from collections.abc import Iterator
@@ -42,6 +43,16 @@ def _migrations() -> list[tuple[int, str, str]]:
         if name.endswith(".sql") and name[:3].isdigit():
             found.append((int(name[:3]), name, entry.read_text(encoding="utf-8")))
     return sorted(found)
+
+
+_LOCKS: dict[str, threading.RLock] = {}
+_LOCKS_GUARD = threading.Lock()
+
+
+def _lock_for(path: Path) -> threading.RLock:
+    key = str(path.resolve())
+    with _LOCKS_GUARD:
+        return _LOCKS.setdefault(key, threading.RLock())
 
 
 def _alive(pid: int) -> bool:
@@ -101,8 +112,9 @@ class Warehouse:
 
     @contextlib.contextmanager
     def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        """One short write transaction: all of it commits, or none of it does."""
-        with self.connect() as con:
+        """One short write transaction: all of it commits, or none of it does. Threads of one
+        process (fetching beside extraction) take turns; other processes wait on the file lock."""
+        with _lock_for(self.path), self.connect() as con:
             con.begin()
             try:
                 yield con
@@ -429,6 +441,7 @@ class Warehouse:
 
     # -- extraction ----------------------------------------------------------------------------
     def fetched_pages(self, limit: int, states: tuple[str, ...] = ("fetched",), after: str = "") -> list[dict]:
+        """Up to ``limit`` raw pages waiting for extraction (ordered by URL, after ``after``)."""
         """Raw pages waiting for extraction (or, for reextract, all stored ones), by url order."""
         placeholders = ", ".join(f"'{s}'" for s in states if s.isalpha())
         with self.connect() as con:

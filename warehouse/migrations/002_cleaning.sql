@@ -1,5 +1,5 @@
--- Cleaning: keep trafilatura's own output beside the clean text, so cleaning can run again
--- offline, and the line fingerprints from which each site's furniture is learnt.
+-- Cleaning: keep the page-level-cleaned body beside the final text, so site cleaning can run
+-- again offline, and the line fingerprints from which each site's furniture is learnt.
 
 ALTER TABLE articles ADD COLUMN extracted_text VARCHAR;
 ALTER TABLE articles ADD COLUMN site VARCHAR;
