@@ -68,12 +68,17 @@ class ExtractedArticle:
 
 
 def _codec(name: str | None) -> str | None:
+    """A text encoding by its label; None for unknown labels and for codecs that are not text
+    encodings (base64, rot13, zlib ... are valid codec names, and a page may claim them)."""
     if not name:
         return None
     try:
-        return codecs.lookup(name.strip().strip("\"'")).name
-    except LookupError:
+        info = codecs.lookup(name.strip().strip("\"'"))
+    except (LookupError, ValueError):
         return None
+    if not getattr(info, "_is_text_encoding", True) or info.name in ("undefined",):
+        return None
+    return info.name
 
 
 def decode_html(body: bytes, content_type: str | None = None) -> str:
@@ -105,9 +110,12 @@ def decode_html(body: bytes, content_type: str | None = None) -> str:
         for candidate in ("cp1252", enc) if enc in ("iso8859-1", "ascii") else (enc,):
             try:
                 return body.decode(candidate)
-            except UnicodeDecodeError:
+            except (UnicodeError, LookupError, ValueError):
                 continue
+    high = sum(1 for b in body[:200_000] if b >= 0x80)
     try:
+        if high < 32:  # too little evidence for a detector: read it as browsers do
+            raise ValueError("few non-ASCII bytes")
         from charset_normalizer import from_bytes
 
         best = from_bytes(body[:200_000]).best()
@@ -115,7 +123,10 @@ def decode_html(body: bytes, content_type: str | None = None) -> str:
             return body.decode(best.encoding, errors="replace")
     except Exception:
         pass
-    return body.decode(declared[0] if declared else "cp1252", errors="replace")
+    try:
+        return body.decode(declared[0] if declared else "cp1252", errors="replace")
+    except (UnicodeError, LookupError, ValueError):
+        return body.decode("cp1252", errors="replace")
 
 
 def _looks_binary(text: str) -> bool:

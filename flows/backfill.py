@@ -32,7 +32,7 @@ from extractors.sources import Sources, load_sources
 from extractors.urllist import parse_url_list
 
 from .fetch import FetchRequest, origin_key
-from .ingest import TASK_OPTS, extract_stored, fetch_and_extract, recorded_run, stages
+from .ingest import TASK_OPTS, classify_stored, extract_stored, fetch_and_extract, recorded_run, stages
 from .progress import Progress
 from .settings import Settings
 
@@ -80,6 +80,7 @@ def backfill_dir_flow(settings: Settings, directory: str) -> dict:
             for i in range(0, len(paths), settings.batch_size):
                 totals.update(store_files_task(wh, paths[i:i + settings.batch_size], advance))
         totals.update(extract_stored(settings, wh, progress))
+        totals.update(classify_stored(settings, wh, progress))
     return dict(totals)
 
 
@@ -100,6 +101,7 @@ def backfill_urls_flow(settings: Settings, urls_file: str) -> dict:
         totals["urls_listed"] = len(links)
         totals.update(wh.add_to_frontier(_url_entries(links, trusted_origin=None)))
         totals.update(fetch_and_extract(settings, sources, wh, progress, totals["run_id"]))
+        totals.update(classify_stored(settings, wh, progress))
     return dict(totals)
 
 
@@ -152,6 +154,7 @@ def backfill_sitemap_flow(settings: Settings, sitemap_url: str, since: date | No
         totals.update(wh.add_to_frontier(_url_entries([e.loc for e in entries],
                                                       trusted_origin=origin_key(sitemap_url), hints=hints)))
         totals.update(fetch_and_extract(settings, sources, wh, progress, totals["run_id"]))
+        totals.update(classify_stored(settings, wh, progress))
     return dict(totals)
 
 
@@ -200,6 +203,7 @@ def backfill_warc_flow(settings: Settings, paths: list[str]) -> dict:
                 advance(1)
         totals.update({k: v for k, v in stats.as_dict().items() if v})
         totals.update(extract_stored(settings, wh, progress))
+        totals.update(classify_stored(settings, wh, progress))
     return dict(totals)
 
 
@@ -217,8 +221,19 @@ def reextract_flow(settings: Settings) -> dict:
     with recorded_run(settings, "reextract", None) as (wh, totals):
         totals["pages_queued"] = wh.requeue_extraction()
         totals.update(extract_stored(settings, wh, progress, all_sites=True))
+        totals.update(classify_stored(settings, wh, progress))
+    return dict(totals)
+
+
+@flow(name="reclassify", validate_parameters=False, log_prints=False)
+def reclassify_flow(settings: Settings) -> dict:
+    """Relevance, themes, entities and clusters again over every stored article, offline,
+    replacing their rows (after a taxonomy edit or a classifier upgrade)."""
+    progress = Progress(enabled=None if settings.progress else False)
+    with recorded_run(settings, "reclassify", str(settings.taxonomy_path)) as (wh, totals):
+        totals.update(classify_stored(settings, wh, progress, force=True))
     return dict(totals)
 
 
 __all__ = ["backfill_dir_flow", "backfill_sitemap_flow", "backfill_urls_flow", "backfill_warc_flow",
-           "reextract_flow", "scan_dir", "stages"]
+           "reclassify_flow", "reextract_flow", "scan_dir", "stages"]

@@ -21,6 +21,8 @@ environment:
   CHIPWIRE_DB        warehouse file (default ./data/chipwire.duckdb)
   CHIPWIRE_SOURCES   sources file (default: the shipped list of real feeds)
   CHIPWIRE_TAXONOMY  theme taxonomy file (default: the shipped taxonomy)
+  CHIPWIRE_TASK_RUNNER  where extraction runs: local (default), dask, tcp://HOST:PORT
+  CHIPWIRE_LOCK_WAIT seconds to wait for another process writing the warehouse (default 60)
   PREFECT_API_URL    a running Prefect server to report to (default: an ephemeral one)
 
 examples:
@@ -29,6 +31,11 @@ examples:
   chipwire backfill --dir saved-articles/
   chipwire query "select source, count(*) from articles group by 1 order by 2 desc"
 """
+
+
+def _add_taxonomy(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--taxonomy", metavar="FILE",
+                   help="theme taxonomy (TOML; default: $CHIPWIRE_TAXONOMY or the shipped taxonomy)")
 
 
 def _add_runner(p: argparse.ArgumentParser) -> None:
@@ -60,7 +67,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--batch-size", type=int, default=200, metavar="N", help="pages per batch (default 200)")
     p.add_argument("--workers", type=int, default=0, metavar="N", help="extraction processes (default: one per core)")
     p.add_argument("--no-progress", action="store_true", help="no progress bars")
+    p.add_argument("--lock-wait", type=float, metavar="SECONDS", default=None,
+                   help="how long to wait for another process writing the warehouse (default 60; "
+                   "$CHIPWIRE_LOCK_WAIT)")
     _add_runner(p)
+
+    _add_taxonomy(p)
 
     p = sub.add_parser("query", help="read-only SQL against the warehouse",
                        description="Run read-only SQL against the warehouse. Statements that would write "
@@ -87,11 +99,20 @@ def build_parser() -> argparse.ArgumentParser:
     _add_db(p)
     p.add_argument("--no-progress", action="store_true", help="no progress bars")
     _add_runner(p)
+    _add_taxonomy(p)
 
     p = sub.add_parser("reextract", help="extract and clean the stored raw pages again, offline",
                        description="Re-run extraction and cleaning over every stored raw page, without fetching "
                        "anything, replacing the stored text (after an extractor or cleaner upgrade).")
     _add_db(p)
+    p.add_argument("--no-progress", action="store_true", help="no progress bars")
+
+    p = sub.add_parser("reclassify", help="relevance, themes, entities and clusters again, offline",
+                       description="Re-run relevance, themes, entities and story clusters over every stored article "
+                       "without fetching anything, replacing their rows (one row per article and theme), e.g. after "
+                       "editing the taxonomy file.")
+    _add_db(p)
+    _add_taxonomy(p)
     p.add_argument("--no-progress", action="store_true", help="no progress bars")
 
     p = sub.add_parser("serve", help="run the scheduled deployments until stopped (Ctrl-C)",
@@ -168,10 +189,12 @@ def cmd_query(args) -> int:
 
 
 def _start_prefect(settings: Settings) -> None:
-    """Check the warehouse first (an unusable one fails before Prefect starts), then set up
-    Prefect's environment: it reads it once, when it is imported."""
+    """Check the taxonomy and the warehouse first (a bad one fails before Prefect starts), then
+    set up Prefect's environment: it reads it once, when it is imported."""
+    from extractors.taxonomy import load_taxonomy
     from warehouse.db import Warehouse
 
+    load_taxonomy(settings.taxonomy_path)
     Warehouse(settings.db_path, lock_wait=settings.lock_wait).migrate()
     if "prefect" not in sys.modules:
         apply_prefect_environment(settings)
@@ -212,7 +235,8 @@ def cmd_backfill(args) -> int:
     from warehouse.errors import WarehouseError
 
     extra = {"task_runner": args.task_runner} if args.task_runner else {}
-    settings = build_settings(db=args.db, sources=args.sources, progress=not args.no_progress, **extra)
+    settings = build_settings(db=args.db, sources=args.sources, taxonomy=args.taxonomy,
+                              progress=not args.no_progress, **extra)
     if (args.since or args.until) and not args.sitemap:
         return _die("--since/--until go with --sitemap")
     if args.since and args.until and args.since > args.until:
@@ -257,6 +281,7 @@ def cmd_backfill(args) -> int:
 
 
 def cmd_reextract(args) -> int:
+    from extractors.errors import ExtractorError
     from warehouse.errors import WarehouseError
 
     settings = build_settings(db=args.db, progress=not args.no_progress)
@@ -268,21 +293,24 @@ def cmd_reextract(args) -> int:
         from .ingest import with_runner
 
         _run("reextract", lambda: with_runner(reextract_flow, settings)(settings))
-    except WarehouseError as err:
+    except (WarehouseError, ExtractorError) as err:
         return _die(str(err))
     return 0
 
 
 def cmd_ingest(args) -> int:
-    from extractors.errors import SourcesError
+    from extractors.errors import ExtractorError
     from warehouse.errors import WarehouseError
 
     extra = {"task_runner": args.task_runner} if args.task_runner else {}
-    settings = build_settings(db=args.db, sources=args.sources, batch_size=max(1, args.batch_size),
-                              workers=max(0, args.workers), progress=not args.no_progress, **extra)
+    if args.lock_wait is not None:
+        extra["lock_wait"] = max(0.0, args.lock_wait)
+    settings = build_settings(db=args.db, sources=args.sources, taxonomy=args.taxonomy,
+                              batch_size=max(1, args.batch_size), workers=max(0, args.workers),
+                              progress=not args.no_progress, **extra)
     try:
         run_ingest(settings)
-    except (SourcesError, WarehouseError) as err:
+    except (ExtractorError, WarehouseError) as err:
         return _die(str(err))
     return 0
 
@@ -291,6 +319,23 @@ def cmd_demo(args) -> int:
     from .demo.run import run_demo
 
     return run_demo(db=args.db, progress=not args.no_progress)
+
+
+def cmd_reclassify(args) -> int:
+    from extractors.errors import ExtractorError
+    from warehouse.errors import WarehouseError
+
+    settings = build_settings(db=args.db, taxonomy=args.taxonomy, progress=not args.no_progress)
+    if not settings.db_path.exists():
+        return _die(f"{settings.db_path}: no warehouse here yet (run `chipwire ingest` first)")
+    try:
+        _start_prefect(settings)
+        from .backfill import reclassify_flow
+
+        _run("reclassify", lambda: reclassify_flow(settings))
+    except (ExtractorError, WarehouseError) as err:
+        return _die(str(err))
+    return 0
 
 
 def cmd_serve(args) -> int:
@@ -329,7 +374,8 @@ def main(argv: list[str] | None = None) -> int:
         parser.print_help()
         return 0
     handler = {"ingest": cmd_ingest, "query": cmd_query, "demo": cmd_demo, "backfill": cmd_backfill,
-               "reextract": cmd_reextract, "serve": cmd_serve, "export": cmd_export}[args.command]
+               "reextract": cmd_reextract, "reclassify": cmd_reclassify, "serve": cmd_serve,
+               "export": cmd_export}[args.command]
     try:
         return handler(args)
     except KeyboardInterrupt:

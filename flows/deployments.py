@@ -19,6 +19,7 @@ SCHEDULES: dict[str, str | None] = {
     "maintenance": "15 3 * * *",
     "backfill": None,
     "reextract": None,
+    "reclassify": None,
 }
 
 
@@ -58,7 +59,16 @@ def maintenance(db: str | None = None, retention_days: int = 180) -> dict:
     return wh.maintain(retention_days)
 
 
-FLOWS = {"ingest": ingest, "backfill": backfill, "reextract": reextract, "maintenance": maintenance}
+@flow(name="chipwire-reclassify", log_prints=False)
+def reclassify(db: str | None = None, taxonomy: str | None = None) -> dict:
+    """Relevance, themes, entities and clusters again over every stored article, offline."""
+    from flows.backfill import reclassify_flow
+
+    return reclassify_flow(build_settings(db=db, taxonomy=taxonomy, progress=False))
+
+
+FLOWS = {"ingest": ingest, "backfill": backfill, "reextract": reextract, "reclassify": reclassify,
+         "maintenance": maintenance}
 
 
 def runner_deployments(db: str | None = None, sources: str | None = None) -> list:

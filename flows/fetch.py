@@ -21,6 +21,7 @@ import ipaddress
 import random
 import socket
 import time
+import zlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -97,6 +98,30 @@ def _retry_after(value: str | None) -> float | None:
     if when.tzinfo is None:
         when = when.replace(tzinfo=timezone.utc)
     return max(0.0, (when - datetime.now(timezone.utc)).total_seconds())
+
+
+class _Inflater:
+    """gzip/deflate decoding that never produces more than asked per call: httpx inflates each
+    network chunk whole, and 64 KB of a gzip bomb is 64 MB once inflated, before any cap applies."""
+
+    def __init__(self, encoding: str):
+        self._gzip = encoding in ("gzip", "x-gzip")
+        self._obj = zlib.decompressobj(zlib.MAX_WBITS | 16 if self._gzip else zlib.MAX_WBITS)
+        self._first = True
+
+    def feed(self, data: bytes, limit: int) -> bytes:
+        """At most ``limit`` bytes; fewer means all of ``data`` was consumed."""
+        first, self._first = self._first, False
+        try:
+            return self._obj.decompress(data, limit)
+        except zlib.error:
+            if self._gzip or not first:
+                raise
+            self._obj = zlib.decompressobj(-zlib.MAX_WBITS)  # "deflate" sent without its zlib header
+            return self._obj.decompress(data, limit)
+
+    def flush(self) -> bytes:
+        return self._obj.flush()
 
 
 @dataclass
@@ -219,7 +244,7 @@ class Fetcher:
         addrs = await self._resolve(host, port)
         for addr in addrs:
             if not _is_public(addr):
-                raise RefusedURL(f"refused: {host} resolves to non-public address {addr} (not the feed's own origin)")
+                raise RefusedURL(f"{host} resolves to non-public address {addr} (not the feed's own origin)")
 
     async def _robots_allows(self, url: str, trusted_origin: str | None) -> None:
         if not self.policy.respect_robots:
@@ -319,11 +344,29 @@ class Fetcher:
                     if length and length.isdigit() and int(length) > cap:
                         raise TerminalFetchError(f"too large: {int(length):,} bytes (cap {cap:,})")
                     chunks, size = [], 0
-                    async for chunk in resp.aiter_bytes():
+                    encoding = resp.headers.get("content-encoding", "").strip().lower()
+                    if encoding in ("gzip", "x-gzip", "deflate"):  # decoded here, bounded by the cap
+                        inflater = _Inflater(encoding)
+                        try:
+                            async for raw in resp.aiter_raw():
+                                chunk = inflater.feed(raw, cap - size + 1)
+                                size += len(chunk)
+                                if size > cap:
+                                    raise TerminalFetchError(f"too large: over {cap:,} bytes once decoded (cap)")
+                                chunks.append(chunk)
+                            chunk = inflater.flush()
+                        except zlib.error as err:
+                            raise TerminalFetchError(f"undecodable content encoding: {err}") from None
                         size += len(chunk)
                         if size > cap:
                             raise TerminalFetchError(f"too large: over {cap:,} bytes once decoded (cap)")
                         chunks.append(chunk)
+                    else:
+                        async for chunk in resp.aiter_bytes():
+                            size += len(chunk)
+                            if size > cap:
+                                raise TerminalFetchError(f"too large: over {cap:,} bytes once decoded (cap)")
+                            chunks.append(chunk)
                     result.final_url, result.status, result.content_type = url, status, ctype or None
                     result.body = b"".join(chunks)
                     result.etag = resp.headers.get("etag")

@@ -122,6 +122,20 @@ def _extract_distributed(settings: Settings, wh: Warehouse, advance, fetching=No
     return totals, sites
 
 
+@task(name="classify", **TASK_OPTS)
+def classify_task(wh: Warehouse, taxonomy, force: bool, advance) -> dict:
+    return stages.classify_pending(wh, taxonomy, force=force, progress=advance)
+
+
+def classify_stored(settings: Settings, wh: Warehouse, progress: Progress, force: bool = False) -> dict:
+    """Relevance, themes, entities, clusters for what needs them (after extraction and cleaning)."""
+    from extractors.taxonomy import load_taxonomy
+
+    taxonomy = load_taxonomy(settings.taxonomy_path)
+    with progress.stage("classifying", total=wh.count_articles()) as advance:
+        return classify_task(wh, taxonomy, force, advance)
+
+
 @task(name="clean-sites", **TASK_OPTS)
 def clean_task(wh: Warehouse, sites: set[str], advance) -> dict:
     return stages.clean_sites(wh, sites, advance)
@@ -220,4 +234,5 @@ def ingest_flow(settings: Settings) -> dict:
     with recorded_run(settings, "ingest", str(settings.sources_path)) as (wh, totals):
         totals.update(poll_feeds_task(sources, wh, progress))
         totals.update(fetch_and_extract(settings, sources, wh, progress, totals["run_id"]))
+        totals.update(classify_stored(settings, wh, progress))
     return dict(totals)

@@ -58,6 +58,11 @@ def build_settings(
     taxonomy_path = Path(taxonomy or env.get("CHIPWIRE_TAXONOMY") or default_taxonomy_path())
     if "task_runner" not in extra and env.get("CHIPWIRE_TASK_RUNNER"):
         extra["task_runner"] = env["CHIPWIRE_TASK_RUNNER"]
+    if "lock_wait" not in extra and env.get("CHIPWIRE_LOCK_WAIT"):
+        try:
+            extra["lock_wait"] = max(0.0, float(env["CHIPWIRE_LOCK_WAIT"]))
+        except ValueError:
+            pass
     return Settings(db_path=db_path, sources_path=sources_path, taxonomy_path=taxonomy_path, **extra)
 
 

@@ -299,3 +299,53 @@ def clean_sites(wh: Warehouse, sites: set[str], progress: Callable[[int], None] 
     return {"sites_cleaned": len(sites), "articles_recleaned": changed}
 
 
+
+
+# -- classification -------------------------------------------------------------------------------
+CLUSTER_WINDOW = timedelta(days=60)  # a copy is looked for among articles this close in time
+
+
+def classify_pending(wh: Warehouse, taxonomy, force: bool = False, batch_size: int = 500,
+                     progress: Callable[[int], None] | None = None) -> dict[str, int]:
+    """Relevance, themes, entities and story clusters for every article that needs them:
+    new, changed since it was classified, or classified by another classifier or taxonomy
+    (``force``: all). Rows are replaced, never duplicated."""
+    from extractors.classify import classifier_version, classify
+    from extractors.dedup import SIGNATURE_SCHEME, assign_clusters, signature
+
+    version = classifier_version(taxonomy)
+    counts = {"articles_classified": 0, "articles_relevant": 0}
+    after = ""
+    while rows := wh.articles_to_classify(version, batch_size, force=force, after=after):
+        after = rows[-1]["article_id"]
+        cls_rows, themes, entities, sigs, new = [], [], [], [], []
+        for r in rows:
+            c = classify(r["title"], r["text"] or "", r["language"], taxonomy)
+            cls_rows.append({"article_id": r["article_id"], "relevance": c.relevance, "is_relevant": c.is_relevant,
+                             "primary_theme": c.primary_theme, "classifier_version": version})
+            themes += [{"article_id": r["article_id"], "theme": t.theme, "score": t.score, "evidence": t.evidence,
+                        "classifier_version": version} for t in c.themes]
+            entities += [{"article_id": r["article_id"], "entity": e.entity, "kind": e.kind, "mentions": e.mentions}
+                         for e in c.entities]
+            sig = signature(r["text"] or "")
+            when = r["story_date"]
+            sigs.append({"article_id": r["article_id"], "scheme": SIGNATURE_SCHEME, "signature": list(sig),
+                         "story_date": when})
+            new.append((r["article_id"], sig, when))
+            counts["articles_classified"] += 1
+            counts["articles_relevant"] += int(c.is_relevant)
+        dates = [w for _, _, w in new if w is not None]
+        existing = []
+        if dates:
+            existing = wh.signatures_between(min(dates) - CLUSTER_WINDOW, max(dates) + CLUSTER_WINDOW,
+                                             [aid for aid, _, _ in new])
+        updates = assign_clusters(existing, new)
+        # a syndicated copy (rel=canonical on another site) joins its original's cluster
+        originals = wh.cluster_of_urls([r["syndicated_from"] for r in rows if r["syndicated_from"]])
+        for r in rows:
+            if r["syndicated_from"] in originals:
+                updates[r["article_id"]] = originals[r["syndicated_from"]]
+        wh.save_classifications(cls_rows, themes, entities, sigs, updates)
+        if progress:
+            progress(len(rows))
+    return counts

@@ -83,7 +83,11 @@ class Warehouse:
         delay = 0.05
         while True:
             try:
-                return duckdb.connect(str(self.path), read_only=read_only)
+                # never fetch extensions: a --db that is, say, a SQLite file must not make DuckDB
+                # download a scanner and write into it
+                return duckdb.connect(str(self.path), read_only=read_only,
+                                      config={"autoinstall_known_extensions": False,
+                                              "autoload_known_extensions": False})
             except duckdb.Error as err:
                 if _is_lock_error(err):
                     if time.monotonic() >= deadline:
@@ -181,7 +185,7 @@ class Warehouse:
         allowed = {
             "feeds_polled", "feeds_not_modified", "feeds_failed", "entries_seen", "entries_new",
             "pages_queued", "pages_fetched", "pages_failed", "articles_new", "articles_updated",
-            "extract_failed", "files_stored", "articles_recleaned",
+            "extract_failed", "files_stored", "articles_recleaned", "articles_classified", "articles_relevant",
         }
         cols = [k for k in counts if k in allowed]
         sets = ", ".join([f"{c} = ?" for c in cols] + ["finished_at = ?", "status = ?", "error = ?"])
@@ -368,6 +372,10 @@ class Warehouse:
                 "UPDATE frontier SET state = 'fetched', updated_at = $now WHERE state IN ('done', 'failed') "
                 "AND url IN (SELECT url FROM raw_pages WHERE body IS NOT NULL)", {"now": utcnow()})
         return int(n)
+
+    def count_articles(self) -> int:
+        with self.connect() as con:
+            return con.execute("SELECT count(*) FROM articles").fetchone()[0]
 
     def count_pending(self) -> dict[str, int]:
         with self.connect() as con:
@@ -571,6 +579,81 @@ class Warehouse:
                 con.execute("INSERT INTO site_furniture SELECT site, line, pages, $now FROM furn_batch", {"now": now})
                 con.unregister("furn_batch")
 
+    # -- classification ------------------------------------------------------------------------------
+    def articles_to_classify(self, version: str, limit: int, force: bool = False, after: str = "") -> list[dict]:
+        """Articles never classified, classified by another classifier version, or whose text
+        changed since (ordered by article_id, after ``after``; ``force``: all of them)."""
+        where = "$version IS NOT NULL" if force else (
+            "(classified_at IS NULL OR classifier_version IS DISTINCT FROM $version OR classified_at < updated_at)")
+        with self.connect() as con:
+            cur = con.execute(
+                f"SELECT article_id, title, text, language, coalesce(published_at, fetched_at) AS story_date, "
+                f"syndicated_from FROM articles WHERE {where} AND article_id > $after "
+                f"ORDER BY article_id LIMIT {int(limit)}", {"version": version, "after": after})
+            cols = [d[0] for d in cur.description]
+            return [dict(zip(cols, row)) for row in cur.fetchall()]
+
+    def signatures_between(self, start: datetime, end: datetime, exclude: list[str]) -> list[tuple]:
+        """(article_id, signature, story_date, cluster_id) of clustered articles whose story date
+        falls in [start, end]: the neighbours a new article may be a copy of."""
+        with self.connect() as con:
+            con.register("excluded", pa.table({"article_id": pa.array(exclude, pa.string())}))
+            rows = con.execute(
+                "SELECT s.article_id, s.signature, s.story_date, a.cluster_id FROM article_signatures s "
+                "JOIN articles a USING (article_id) WHERE s.story_date BETWEEN $start AND $end "
+                "AND s.article_id NOT IN (SELECT article_id FROM excluded)",
+                {"start": start, "end": end}).fetchall()
+            con.unregister("excluded")
+        return rows
+
+    def cluster_of_urls(self, urls: list[str]) -> dict[str, str]:
+        """url -> cluster id of the article that url leads to (for syndicated copies)."""
+        if not urls:
+            return {}
+        with self.connect() as con:
+            con.register("url_list", pa.table({"url": urls}))
+            rows = con.execute(
+                "SELECT u.url, coalesce(a.cluster_id, a.article_id) FROM url_list l JOIN article_urls u USING (url) "
+                "JOIN articles a USING (article_id)").fetchall()
+            con.unregister("url_list")
+        return dict(rows)
+
+    def save_classifications(self, rows: list[dict], themes: list[dict], entities: list[dict],
+                             signatures: list[dict], cluster_updates: dict[str, str]) -> None:
+        """Replace the themes and entities of the classified articles (one row per article and
+        theme, never duplicated), set relevance and clusters, in one transaction."""
+        now = utcnow()
+        with self.transaction() as con:
+            con.register("cls_batch", pa.Table.from_pylist(rows, schema=_CLASS_SCHEMA))
+            con.execute("DELETE FROM article_themes WHERE article_id IN (SELECT article_id FROM cls_batch)")
+            con.execute("DELETE FROM article_entities WHERE article_id IN (SELECT article_id FROM cls_batch)")
+            if themes:
+                con.register("theme_batch", pa.Table.from_pylist(themes, schema=_THEME_SCHEMA))
+                con.execute("INSERT INTO article_themes SELECT article_id, theme, score, evidence, classifier_version "
+                            "FROM theme_batch")
+                con.unregister("theme_batch")
+            if entities:
+                con.register("entity_batch", pa.Table.from_pylist(entities, schema=_ENTITY_SCHEMA))
+                con.execute("INSERT INTO article_entities SELECT article_id, entity, kind, sum(mentions)::INTEGER "
+                            "FROM entity_batch GROUP BY ALL")
+                con.unregister("entity_batch")
+            if signatures:
+                con.register("sig_batch", pa.Table.from_pylist(signatures, schema=_SIG_SCHEMA))
+                con.execute("INSERT OR REPLACE INTO article_signatures SELECT article_id, scheme, signature, story_date "
+                            "FROM sig_batch")
+                con.unregister("sig_batch")
+            con.execute(
+                "UPDATE articles SET relevance = c.relevance, is_relevant = c.is_relevant, "
+                "primary_theme = c.primary_theme, classifier_version = c.classifier_version, classified_at = $now "
+                "FROM cls_batch c WHERE articles.article_id = c.article_id", {"now": now})
+            con.unregister("cls_batch")
+            if cluster_updates:
+                con.register("cluster_batch", pa.table({"article_id": list(cluster_updates),
+                                                        "cluster_id": list(cluster_updates.values())}))
+                con.execute("UPDATE articles SET cluster_id = c.cluster_id FROM cluster_batch c "
+                            "WHERE articles.article_id = c.article_id")
+                con.unregister("cluster_batch")
+
     # -- operations --------------------------------------------------------------------------------
     def run_report(self, run_id: str) -> dict:
         """What a run's artifact shows: per-feed state and failures by reason since it started."""
@@ -678,6 +761,20 @@ _ARTICLE_SCHEMA = pa.schema([
     ("text", pa.string()), ("description", pa.string()), ("word_count", pa.int32()),
     ("extractor_version", pa.string()), ("extracted_text", pa.string()), ("site", pa.string()),
     ("cleaner_version", pa.string()),
+])
+_CLASS_SCHEMA = pa.schema([
+    ("article_id", pa.string()), ("relevance", pa.float64()), ("is_relevant", pa.bool_()),
+    ("primary_theme", pa.string()), ("classifier_version", pa.string()),
+])
+_THEME_SCHEMA = pa.schema([
+    ("article_id", pa.string()), ("theme", pa.string()), ("score", pa.float64()), ("evidence", pa.string()),
+    ("classifier_version", pa.string()),
+])
+_ENTITY_SCHEMA = pa.schema([
+    ("article_id", pa.string()), ("entity", pa.string()), ("kind", pa.string()), ("mentions", pa.int32()),
+])
+_SIG_SCHEMA = pa.schema([
+    ("article_id", pa.string()), ("scheme", pa.string()), ("signature", pa.list_(pa.uint32())), ("story_date", _TS),
 ])
 _CLEAN_SCHEMA = pa.schema([
     ("article_id", pa.string()), ("text", pa.string()), ("word_count", pa.int32()), ("cleaner_version", pa.string()),

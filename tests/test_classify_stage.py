@@ -1,0 +1,111 @@
+"""The classification stage on the warehouse: relevance, themes, entities and clusters of the
+bundled demo outlets, reclassify replacing rows, clusters persisting across runs."""
+
+from __future__ import annotations
+
+import tomllib
+
+import pytest
+
+from extractors.sources import parse_sources
+from extractors.taxonomy import load_taxonomy, parse_taxonomy
+from flows import stages
+from flows.demo.run import write_demo_sources
+from flows.demo.server import LoopbackSites, bundled_sites, bundled_sites_dir
+from flows.settings import default_taxonomy_path
+from warehouse.db import Warehouse
+
+
+def _ingest(wh: Warehouse, sites) -> None:
+    sources_path = write_demo_sources(sites, wh.path.parent / "sources.toml")
+    sources = parse_sources(sources_path.read_text(), str(sources_path))
+    stages.poll_feeds(sources, wh)
+    stages.queue_pages(sources, wh)
+    stages.fetch_batch(sources.fetch, wh, wh.due_urls())
+    extractor = stages.Extractor(workers=1)
+    seen = set()
+    while rows := wh.fetched_pages(100):
+        seen |= stages.extract_batch(wh, extractor, rows)["sites"]
+    stages.clean_sites(wh, seen)
+
+
+@pytest.fixture(scope="module")
+def classified(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("cls")
+    sites = bundled_sites()
+    with LoopbackSites(sites):
+        wh = Warehouse(tmp / "w.duckdb")
+        wh.migrate()
+        _ingest(wh, sites)
+        counts = stages.classify_pending(wh, load_taxonomy(default_taxonomy_path()))
+        yield wh, {name: s.base for name, s in sites.items()}, counts
+
+
+def manifest():
+    return tomllib.loads((bundled_sites_dir() / "MANIFEST.toml").read_text())["articles"]
+
+
+def test_relevance_flags_off_topic_articles_without_dropping_them(classified):
+    wh, bases, counts = classified
+    assert counts["articles_classified"] == 19
+    _, rows = wh.query("select canonical_url, is_relevant, relevance from articles")
+    got = {u: (rel, score) for u, rel, score in rows}
+    for art in manifest():
+        rel, score = got[f"{bases[art['outlet']]}/{art['path']}"]
+        assert rel == art["on_topic"], art["path"]
+        assert 0.0 <= score <= 1.0
+
+
+def test_relevant_articles_have_themes_with_evidence_and_entities_beyond_countries(classified):
+    wh, _, _ = classified
+    _, rows = wh.query(
+        "select a.article_id, count(distinct t.theme), min(length(t.evidence)), "
+        "count(distinct e.entity) filter (where e.kind <> 'country') "
+        "from articles a left join article_themes t using (article_id) left join article_entities e using (article_id) "
+        "where a.is_relevant group by 1")
+    assert rows
+    for aid, n_themes, min_evidence, non_country in rows:
+        assert n_themes >= 1 and min_evidence > 10 and non_country >= 1, aid
+    _, scores = wh.query("select min(score), max(score), count(*), count(distinct (article_id, theme)) from article_themes")
+    lo, hi, n, distinct = scores[0]
+    assert 0 < lo <= hi <= 1 and n == distinct
+
+
+def test_syndicated_copy_shares_its_originals_cluster(classified):
+    wh, bases, _ = classified
+    copy = next(a for a in manifest() if a["syndicated_from"])
+    outlet, path = copy["syndicated_from"].split("/", 1)
+    _, rows = wh.query("select canonical_url, article_id, cluster_id from articles")
+    by_url = {u: (aid, cid) for u, aid, cid in rows}
+    original = by_url[f"{bases[outlet]}/{path}"]
+    duplicate = by_url[f"{bases[copy['outlet']]}/{copy['path']}"]
+    assert duplicate[0] != original[0]  # its own article
+    assert duplicate[1] == original[1] == original[0]  # in the original's cluster, named after it
+    _, singles = wh.query("select count(*) from articles where cluster_id = article_id")
+    assert singles[0][0] == 18  # every other story is a story of one
+
+
+def test_reclassify_replaces_rows_and_follows_the_taxonomy(classified, tmp_path):
+    wh, _, _ = classified
+    _, before = wh.query("select count(*) from article_themes")
+    stages.classify_pending(wh, load_taxonomy(default_taxonomy_path()), force=True)
+    _, after = wh.query("select count(*), count(distinct (article_id, theme)) from article_themes")
+    assert after[0][0] == before[0][0] == after[0][1]
+    # a user removes a theme from the taxonomy file: reclassify removes it everywhere
+    text = default_taxonomy_path().read_text()
+    tax = parse_taxonomy(text, "t.toml")
+    dropped = "geopolitics"
+    assert dropped in {t.id for t in tax.themes}
+    edited = _drop_theme(text, dropped)
+    stages.classify_pending(wh, parse_taxonomy(edited, "edited.toml"), force=False)
+    _, rows = wh.query(f"select count(*) from article_themes where theme = '{dropped}'")
+    assert rows == [(0,)]
+    _, versions = wh.query("select count(distinct classifier_version) from article_themes")
+    assert versions == [(1,)]
+
+
+def _drop_theme(text: str, theme_id: str) -> str:
+    """Remove one [[themes]] table from the TOML text."""
+    blocks = text.split("[[themes]]")
+    kept = [blocks[0]] + [b for b in blocks[1:] if f'id = "{theme_id}"' not in b]
+    return "[[themes]]".join(kept)
