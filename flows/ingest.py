@@ -47,8 +47,10 @@ def fetch_task(sources: Sources, wh: Warehouse, due: list[dict], batch_size: int
 
 
 @task(name="extract-load", **TASK_OPTS)
-def extract_task(wh: Warehouse, extractor: stages.Extractor, rows: list[dict], advance) -> dict:
-    return stages.extract_batch(wh, extractor, rows, advance)
+def extract_task(wh: Warehouse, extractor: stages.Extractor, rows: list[dict], advance,
+                 taxonomy_path: str | None = None) -> dict:
+    """Extract, clean (page level) and classify one batch in the process pool; load it."""
+    return stages.extract_batch(wh, extractor, rows, advance, taxonomy_path)
 
 
 def fetch_and_extract(settings: Settings, sources: Sources, wh: Warehouse, progress: Progress,
@@ -116,7 +118,8 @@ def _extract_distributed(settings: Settings, wh: Warehouse, advance, fetching=No
             drain(0)  # what is in flight lands (and leaves the 'fetched' state) before looking again
             continue
         submitted.update(r["url"] for r in rows)
-        pending.append((extract_compute.submit(stages.jobs_from_rows(rows)), len(rows)))
+        jobs = stages.jobs_from_rows(rows, str(settings.taxonomy_path))
+        pending.append((extract_compute.submit(jobs), len(rows)))
         drain(window)
     drain(0)
     return totals, sites
@@ -169,7 +172,7 @@ def extract_stored(settings: Settings, wh: Warehouse, progress: Progress, all_si
             extractor = stages.Extractor(settings.workers)
             try:
                 while rows := _next_rows(settings, wh, fetching):
-                    counts = extract_task(wh, extractor, rows, advance)
+                    counts = extract_task(wh, extractor, rows, advance, str(settings.taxonomy_path))
                     sites |= counts.pop("sites", set())
                     totals.update(counts)
             finally:

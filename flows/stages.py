@@ -193,6 +193,7 @@ class ExtractJob:
     fetched_at: datetime
     feed_url: str | None
     hints: EntryHints
+    taxonomy_path: str | None = None  # classify in the worker too (None: leave it to the classify stage)
 
 
 def extract_one(job: ExtractJob) -> tuple[str, dict]:
@@ -214,7 +215,44 @@ def extract_one(job: ExtractJob) -> tuple[str, dict]:
     row.update(frontier_url=job.frontier_url, fetched_at=job.fetched_at, feed_url=job.feed_url,
                cleaner_version=CLEANER_VERSION,
                site_lines=line_rows(art.extracted_text) if art.site else ())
+    if job.taxonomy_path:
+        try:
+            row["classification"] = classify_row(art.article_id, art.title, art.text, art.language,
+                                                 art.published_at or job.fetched_at, _taxonomy(job.taxonomy_path))
+        except Exception:  # classification is redone by the classify stage when missing
+            pass
     return "ok", row
+
+
+_TAXONOMIES: dict = {}
+
+
+def _taxonomy(path: str):
+    """The taxonomy, loaded once per (worker) process."""
+    if path not in _TAXONOMIES:
+        from extractors.taxonomy import load_taxonomy
+
+        _TAXONOMIES[path] = load_taxonomy(path)
+    return _TAXONOMIES[path]
+
+
+def classify_row(article_id: str, title, text, language, story_date, taxonomy) -> dict:
+    """One article's classification as warehouse rows (themes, entities, signature)."""
+    from extractors.classify import classifier_version, classify
+    from extractors.dedup import SIGNATURE_SCHEME, signature
+
+    version = classifier_version(taxonomy)
+    c = classify(title, text or "", language, taxonomy)
+    return {
+        "row": {"article_id": article_id, "relevance": c.relevance, "is_relevant": c.is_relevant,
+                "primary_theme": c.primary_theme, "classifier_version": version},
+        "themes": [{"article_id": article_id, "theme": t.theme, "score": t.score, "evidence": t.evidence,
+                    "classifier_version": version} for t in c.themes],
+        "entities": [{"article_id": article_id, "entity": e.entity, "kind": e.kind, "mentions": e.mentions}
+                     for e in c.entities],
+        "signature": {"article_id": article_id, "scheme": SIGNATURE_SCHEME, "signature": list(signature(text or "")),
+                      "story_date": story_date},
+    }
 
 
 def _source_hint(row: dict) -> str | None:
@@ -226,7 +264,7 @@ def _source_hint(row: dict) -> str | None:
     return None
 
 
-def jobs_from_rows(rows: list[dict]) -> list[ExtractJob]:
+def jobs_from_rows(rows: list[dict], taxonomy_path: str | None = None) -> list[ExtractJob]:
     return [
         ExtractJob(
             frontier_url=r["url"], link=r["link"] or r["url"], final_url=r["final_url"] or r["url"],
@@ -234,6 +272,7 @@ def jobs_from_rows(rows: list[dict]) -> list[ExtractJob]:
             hints=EntryHints(title=r.get("entry_title"), author=r.get("entry_author"),
                              published_at=r.get("entry_published_at"), language=r.get("entry_language"),
                              source_name=_source_hint(r)),
+            taxonomy_path=taxonomy_path,
         )
         for r in rows
     ]
@@ -260,8 +299,8 @@ class Extractor:
 
 
 def extract_batch(wh: Warehouse, extractor: Extractor, rows: list[dict],
-                  progress: Callable[[int], None] | None = None) -> dict[str, int]:
-    counts = save_extracted(wh, extractor.map(jobs_from_rows(rows)))
+                  progress: Callable[[int], None] | None = None, taxonomy_path: str | None = None) -> dict[str, int]:
+    counts = save_extracted(wh, extractor.map(jobs_from_rows(rows, taxonomy_path)))
     if progress:
         progress(len(rows))
     return counts
@@ -273,6 +312,10 @@ def save_extracted(wh: Warehouse, results: list[tuple[str, dict]]) -> dict:
     failures = [r for kind, r in results if kind == "fail"]
     counts = wh.save_articles(articles, failures)
     counts["extract_failed"] = len(failures)
+    done = [a["classification"] for a in articles if a.get("classification")]
+    if done:  # classified in the worker: stored now, clustered by the classify stage
+        wh.save_classifications([d["row"] for d in done], [t for d in done for t in d["themes"]],
+                                [e for d in done for e in d["entities"]], [d["signature"] for d in done], {})
     counts["sites"] = {a["site"] for a in articles if a.get("site")}
     return counts
 
@@ -307,45 +350,49 @@ CLUSTER_WINDOW = timedelta(days=60)  # a copy is looked for among articles this 
 
 def classify_pending(wh: Warehouse, taxonomy, force: bool = False, batch_size: int = 500,
                      progress: Callable[[int], None] | None = None) -> dict[str, int]:
-    """Relevance, themes, entities and story clusters for every article that needs them:
-    new, changed since it was classified, or classified by another classifier or taxonomy
-    (``force``: all). Rows are replaced, never duplicated."""
-    from extractors.classify import classifier_version, classify
-    from extractors.dedup import SIGNATURE_SCHEME, assign_clusters, signature
+    """Relevance, themes, entities for every article that needs them (new, changed since it was
+    classified, or classified by another classifier or taxonomy; ``force``: all), then story
+    clusters for every article not yet in one. Rows are replaced, never duplicated."""
+    from extractors.classify import classifier_version
 
     version = classifier_version(taxonomy)
-    counts = {"articles_classified": 0, "articles_relevant": 0}
+    counts = {"articles_classified": 0}
     after = ""
     while rows := wh.articles_to_classify(version, batch_size, force=force, after=after):
         after = rows[-1]["article_id"]
-        cls_rows, themes, entities, sigs, new = [], [], [], [], []
-        for r in rows:
-            c = classify(r["title"], r["text"] or "", r["language"], taxonomy)
-            cls_rows.append({"article_id": r["article_id"], "relevance": c.relevance, "is_relevant": c.is_relevant,
-                             "primary_theme": c.primary_theme, "classifier_version": version})
-            themes += [{"article_id": r["article_id"], "theme": t.theme, "score": t.score, "evidence": t.evidence,
-                        "classifier_version": version} for t in c.themes]
-            entities += [{"article_id": r["article_id"], "entity": e.entity, "kind": e.kind, "mentions": e.mentions}
-                         for e in c.entities]
-            sig = signature(r["text"] or "")
-            when = r["story_date"]
-            sigs.append({"article_id": r["article_id"], "scheme": SIGNATURE_SCHEME, "signature": list(sig),
-                         "story_date": when})
-            new.append((r["article_id"], sig, when))
-            counts["articles_classified"] += 1
-            counts["articles_relevant"] += int(c.is_relevant)
+        done = [classify_row(r["article_id"], r["title"], r["text"], r["language"], r["story_date"], taxonomy)
+                for r in rows]
+        wh.save_classifications([d["row"] for d in done], [t for d in done for t in d["themes"]],
+                                [e for d in done for e in d["entities"]], [d["signature"] for d in done], {})
+        counts["articles_classified"] += len(rows)
+        if progress:
+            progress(len(rows))
+    counts.update(cluster_pending(wh, force=force, batch_size=batch_size))
+    counts["articles_relevant"] = wh.count_relevant()
+    return counts
+
+
+def cluster_pending(wh: Warehouse, force: bool = False, batch_size: int = 500) -> dict[str, int]:
+    """Place every article that has a signature but no cluster (``force``: all, from scratch)
+    among its neighbours in time; a syndicated copy joins its original's cluster."""
+    from extractors.dedup import assign_clusters
+
+    if force:
+        wh.reset_clusters()
+    placed = 0
+    while rows := wh.articles_to_cluster(batch_size):
+        new = [(r["article_id"], tuple(r["signature"] or ()), r["story_date"]) for r in rows]
         dates = [w for _, _, w in new if w is not None]
         existing = []
         if dates:
             existing = wh.signatures_between(min(dates) - CLUSTER_WINDOW, max(dates) + CLUSTER_WINDOW,
                                              [aid for aid, _, _ in new])
         updates = assign_clusters(existing, new)
-        # a syndicated copy (rel=canonical on another site) joins its original's cluster
         originals = wh.cluster_of_urls([r["syndicated_from"] for r in rows if r["syndicated_from"]])
         for r in rows:
             if r["syndicated_from"] in originals:
                 updates[r["article_id"]] = originals[r["syndicated_from"]]
-        wh.save_classifications(cls_rows, themes, entities, sigs, updates)
-        if progress:
-            progress(len(rows))
-    return counts
+            updates.setdefault(r["article_id"], r["article_id"])  # never left unplaced
+        wh.set_clusters(updates)
+        placed += len(rows)
+    return {"articles_clustered": placed}

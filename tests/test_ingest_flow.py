@@ -133,6 +133,12 @@ def test_two_runs_end_to_end(prefect_harness, world):
     b1 = by_title["Beta Bericht 1 über Exportkontrollen"]
     assert b1[2] == T0 + timedelta(days=11, hours=3) and b1[3] == "de"
     assert by_title["Gamma report 1"][2] == T0 + timedelta(days=21) and by_title["Gamma report 1"][3] == "en"
+    # classified in the extraction workers, clustered after: every article has relevance and a
+    # cluster, the on-topic fixtures have themes with evidence and entities
+    assert _q(settings, "select count(*) from articles where relevance is null or cluster_id is null") == [(0,)]
+    assert _q(settings, "select count(*) > 0 from article_themes t join articles a using (article_id) "
+                        "where a.is_relevant and length(t.evidence) > 20") == [(True,)]
+    assert _q(settings, "select count(*) > 0 from article_entities where entity = 'Nvidia'") == [(True,)]
     texts = _q(settings, "select text from articles")
     assert all("Commerce Department" in t or "Handelsministerium" in t for (t,) in texts)
     assert all("All rights reserved" not in t for (t,) in texts)

@@ -186,6 +186,7 @@ class Warehouse:
             "feeds_polled", "feeds_not_modified", "feeds_failed", "entries_seen", "entries_new",
             "pages_queued", "pages_fetched", "pages_failed", "articles_new", "articles_updated",
             "extract_failed", "files_stored", "articles_recleaned", "articles_classified", "articles_relevant",
+            "articles_clustered",
         }
         cols = [k for k in counts if k in allowed]
         sets = ", ".join([f"{c} = ?" for c in cols] + ["finished_at = ?", "status = ?", "error = ?"])
@@ -606,6 +607,33 @@ class Warehouse:
             con.unregister("excluded")
         return rows
 
+    def articles_to_cluster(self, limit: int) -> list[dict]:
+        """Articles with a signature but no cluster yet, earliest story first."""
+        with self.connect() as con:
+            cur = con.execute(
+                "SELECT a.article_id, s.signature, s.story_date, a.syndicated_from FROM articles a "
+                "JOIN article_signatures s USING (article_id) WHERE a.cluster_id IS NULL "
+                f"ORDER BY s.story_date NULLS LAST, a.article_id LIMIT {int(limit)}")
+            cols = [d[0] for d in cur.description]
+            return [dict(zip(cols, row)) for row in cur.fetchall()]
+
+    def reset_clusters(self) -> None:
+        with self.transaction() as con:
+            con.execute("UPDATE articles SET cluster_id = NULL WHERE cluster_id IS NOT NULL")
+
+    def set_clusters(self, updates: dict[str, str]) -> None:
+        if not updates:
+            return
+        with self.transaction() as con:
+            con.register("cluster_batch", pa.table({"article_id": list(updates), "cluster_id": list(updates.values())}))
+            con.execute("UPDATE articles SET cluster_id = c.cluster_id FROM cluster_batch c "
+                        "WHERE articles.article_id = c.article_id")
+            con.unregister("cluster_batch")
+
+    def count_relevant(self) -> int:
+        with self.connect() as con:
+            return con.execute("SELECT count(*) FILTER (WHERE is_relevant) FROM articles").fetchone()[0]
+
     def cluster_of_urls(self, urls: list[str]) -> dict[str, str]:
         """url -> cluster id of the article that url leads to (for syndicated copies)."""
         if not urls:
@@ -619,9 +647,10 @@ class Warehouse:
         return dict(rows)
 
     def save_classifications(self, rows: list[dict], themes: list[dict], entities: list[dict],
-                             signatures: list[dict], cluster_updates: dict[str, str]) -> None:
-        """Replace the themes and entities of the classified articles (one row per article and
-        theme, never duplicated), set relevance and clusters, in one transaction."""
+                             signatures: list[dict], cluster_updates: dict[str, str] | None = None) -> None:
+        """Replace the themes, entities and signatures of the classified articles (one row per
+        article and theme, never duplicated) and set their relevance, in one transaction.
+        Clusters are placed afterwards (``set_clusters``)."""
         now = utcnow()
         with self.transaction() as con:
             con.register("cls_batch", pa.Table.from_pylist(rows, schema=_CLASS_SCHEMA))
@@ -647,12 +676,6 @@ class Warehouse:
                 "primary_theme = c.primary_theme, classifier_version = c.classifier_version, classified_at = $now "
                 "FROM cls_batch c WHERE articles.article_id = c.article_id", {"now": now})
             con.unregister("cls_batch")
-            if cluster_updates:
-                con.register("cluster_batch", pa.table({"article_id": list(cluster_updates),
-                                                        "cluster_id": list(cluster_updates.values())}))
-                con.execute("UPDATE articles SET cluster_id = c.cluster_id FROM cluster_batch c "
-                            "WHERE articles.article_id = c.article_id")
-                con.unregister("cluster_batch")
 
     # -- operations --------------------------------------------------------------------------------
     def run_report(self, run_id: str) -> dict:

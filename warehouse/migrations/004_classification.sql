@@ -28,3 +28,4 @@ GROUP BY cluster_id;
 
 ALTER TABLE runs ADD COLUMN articles_classified INTEGER DEFAULT 0;
 ALTER TABLE runs ADD COLUMN articles_relevant INTEGER DEFAULT 0;
+ALTER TABLE runs ADD COLUMN articles_clustered INTEGER DEFAULT 0;
