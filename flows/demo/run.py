@@ -20,8 +20,14 @@ EXAMPLES = [
     ("Languages", "select language, count(*) as articles from articles group by 1 order by 2 desc"),
     ("Latest five", "select published_at::date as day, source, left(title, 70) as title "
      "from articles order by published_at desc limit 5"),
-    ("Syndicated copies", "select left(title, 60) as title, syndicated_from from articles "
-     "where syndicated_from is not null"),
+    ("Relevant or not (off-topic stories are kept, flagged)", "select is_relevant, count(*) as articles, "
+     "round(avg(relevance), 2) as mean_relevance from articles group by 1 order by 1 desc"),
+    ("Primary theme per relevant article", "select theme, count(*) as articles from article_primary_theme "
+     "group by 1 order by 2 desc"),
+    ("Most mentioned chips and rules", "select entity, kind, sum(mentions) as mentions from article_entities "
+     "where kind in ('chip', 'rule', 'agency') group by all order by mentions desc limit 8"),
+    ("Stories told more than once", "select cluster_id, articles, sources, left(title, 50) as title "
+     "from story_clusters where articles > 1"),
     ("What failed, and why", "select stage, reason, count(*) as urls from failures group by all order by urls desc"),
     ("The run", "select flow, status, feeds_polled, pages_fetched, articles_new, "
      "round(epoch(finished_at - started_at), 1) as seconds from runs order by started_at"),
