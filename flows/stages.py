@@ -345,7 +345,6 @@ def clean_sites(wh: Warehouse, sites: set[str], progress: Callable[[int], None] 
 
 
 # -- classification -------------------------------------------------------------------------------
-CLUSTER_WINDOW = timedelta(days=60)  # a copy is looked for among articles this close in time
 
 
 def classify_pending(wh: Warehouse, taxonomy, force: bool = False, batch_size: int = 500,
@@ -373,26 +372,29 @@ def classify_pending(wh: Warehouse, taxonomy, force: bool = False, batch_size: i
 
 
 def cluster_pending(wh: Warehouse, force: bool = False, batch_size: int = 500) -> dict[str, int]:
-    """Place every article that has a signature but no cluster (``force``: all, from scratch)
-    among its neighbours in time; a syndicated copy joins its original's cluster."""
-    from extractors.dedup import assign_clusters
+    """Place every article that has a signature but no cluster (``force``: all, from scratch).
+    Candidate copies come from the warehouse's LSH index (never every stored signature); when
+    an earlier copy arrives late, its whole cluster is renamed; a syndicated copy joins its
+    original's cluster."""
+    from extractors.dedup import assign_clusters, band_keys
 
     if force:
         wh.reset_clusters()
     placed = 0
     while rows := wh.articles_to_cluster(batch_size):
         new = [(r["article_id"], tuple(r["signature"] or ()), r["story_date"]) for r in rows]
-        dates = [w for _, _, w in new if w is not None]
-        existing = []
-        if dates:
-            existing = wh.signatures_between(min(dates) - CLUSTER_WINDOW, max(dates) + CLUSTER_WINDOW,
-                                             [aid for aid, _, _ in new])
+        probe = [{"band": b, "key": k, "article_id": aid} for aid, sig, _ in new for b, k in band_keys(sig)]
+        existing = wh.candidate_copies(probe)
+        old_cluster = {aid: cid for aid, _, _, cid in existing}
         updates = assign_clusters(existing, new)
         originals = wh.cluster_of_urls([r["syndicated_from"] for r in rows if r["syndicated_from"]])
         for r in rows:
             if r["syndicated_from"] in originals:
                 updates[r["article_id"]] = originals[r["syndicated_from"]]
             updates.setdefault(r["article_id"], r["article_id"])  # never left unplaced
-        wh.set_clusters(updates)
+        renames = {old_cluster[aid]: cid for aid, cid in updates.items()
+                   if aid in old_cluster and old_cluster[aid] and old_cluster[aid] != cid}
+        wh.rename_clusters(renames)
+        wh.set_clusters({aid: cid for aid, cid in updates.items() if aid not in old_cluster})
         placed += len(rows)
     return {"articles_clustered": placed}

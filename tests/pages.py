@@ -1,4 +1,5 @@
-"""Builders for realistic fixture pages and feeds used by the end-to-end tests."""
+"""Builders for realistic fixture pages and feeds used by the end-to-end tests, and a
+read-only look into a warehouse file."""
 
 from __future__ import annotations
 
@@ -81,3 +82,15 @@ def rss10(title: str, items: list[tuple[str, str, datetime]]) -> str:
             'xmlns="http://purl.org/rss/1.0/" xmlns:dc="http://purl.org/dc/elements/1.1/">'
             f'<channel rdf:about="urn:x"><title>{escape(title)}</title><link>http://example.invalid/</link>'
             f"<description>d</description><items><rdf:Seq>{seq}</rdf:Seq></items></channel>{body}</rdf:RDF>")
+
+
+def rows(db, sql: str) -> list[tuple]:
+    """Run ``sql`` on the DuckDB file ``db`` (a path, or Settings with a db_path), read-only."""
+    import duckdb
+
+    path = getattr(db, "db_path", db)
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        return con.execute(sql).fetchall()
+    finally:
+        con.close()

@@ -4,24 +4,18 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-import duckdb
 import pytest
 
 from flows.settings import build_settings
 from tests.conftest import SEEDS
-from tests.pages import article_html
+from tests.pages import article_html, rows
 
 pytestmark = pytest.mark.prefect
 
 T0 = datetime(2025, 9, 2, 6, 30, tzinfo=timezone.utc)
 
 
-def _q(db, sql):
-    con = duckdb.connect(str(db), read_only=True)
-    try:
-        return con.execute(sql).fetchall()
-    finally:
-        con.close()
+_q = rows  # read-only look into the warehouse file
 
 
 @pytest.fixture

@@ -12,24 +12,18 @@ import time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-import duckdb
 import pytest
 
 from flows.demo.server import LoopbackSites, Site
 from flows.settings import build_settings
-from tests.pages import article_html
+from tests.pages import article_html, rows
 
 pytestmark = pytest.mark.prefect
 REPO = Path(__file__).resolve().parents[1]
 T0 = datetime(2025, 5, 1, 9, 0, tzinfo=timezone.utc)
 
 
-def _q(db, sql):
-    con = duckdb.connect(str(db), read_only=True)
-    try:
-        return con.execute(sql).fetchall()
-    finally:
-        con.close()
+_q = rows  # read-only look into the warehouse file
 
 
 @pytest.fixture

@@ -109,3 +109,50 @@ def _drop_theme(text: str, theme_id: str) -> str:
     blocks = text.split("[[themes]]")
     kept = [blocks[0]] + [b for b in blocks[1:] if f'id = "{theme_id}"' not in b]
     return "[[themes]]".join(kept)
+
+
+def test_clusters_persist_across_runs_and_follow_the_earliest_copy(tmp_path):
+    """A copy arriving later joins the stored cluster; an earlier-published copy arriving late
+    renames the whole cluster after itself; a different story stays alone."""
+    from datetime import datetime, timedelta, timezone
+
+    from extractors.dedup import signature
+
+    wh = Warehouse(tmp_path / "c.duckdb")
+    wh.migrate()
+    story = ("The Commerce Department said on Tuesday it would require licences for exports of Nvidia's H20 "
+             "accelerators to China, a rule the company said would cost it about five billion dollars in sales "
+             "this year. Officials said the change closes a loophole that let Chinese cloud providers buy "
+             "restricted processors through distributors in Singapore and Malaysia. ") * 2
+    other = ("Huawei began shipping its Ascend 910C accelerator to large Chinese cloud providers this month, "
+             "according to three people familiar with the deliveries, as SMIC ramps its seven nanometre "
+             "process in Shanghai despite shortages of lithography tools from the Netherlands. ") * 2
+    day = datetime(2025, 7, 10, tzinfo=timezone.utc)
+
+    def add(aid, text, when):
+        sig = signature(text)
+        wh.save_classifications(
+            [{"article_id": aid, "relevance": 1.0, "is_relevant": True, "primary_theme": None,
+              "classifier_version": "t"}], [], [],
+            [{"article_id": aid, "scheme": "s", "signature": list(sig), "story_date": when}])
+
+    for aid, text, when in (("a", story, day), ("c", story.replace("Tuesday", "Wednesday"), day + timedelta(days=1)),
+                            ("x", other, day)):
+        wh.add_to_frontier([{"url": f"http://s/{aid}", "link": f"http://s/{aid}", "origin": "page"}])
+        wh.save_articles([{"article_id": aid, "url": f"http://s/{aid}", "canonical_url": f"http://s/{aid}",
+                           "final_url": f"http://s/{aid}", "frontier_url": f"http://s/{aid}", "text": text,
+                           "title": aid, "published_at": when, "fetched_at": when}], [])
+        add(aid, text, when)
+    stages.cluster_pending(wh)
+    clusters = dict(wh.query("select article_id, cluster_id from articles")[1])
+    assert clusters == {"a": "a", "c": "a", "x": "x"}
+    # next week: an earlier-published copy (a wire original) arrives
+    wh.add_to_frontier([{"url": "http://s/b", "link": "http://s/b", "origin": "page"}])
+    wire = story.replace("on Tuesday", "on Tuesday, according to a statement,")
+    wh.save_articles([{"article_id": "b", "url": "http://s/b", "canonical_url": "http://s/b", "final_url": "http://s/b",
+                       "frontier_url": "http://s/b", "text": wire, "title": "b", "published_at": day - timedelta(hours=3),
+                       "fetched_at": day + timedelta(days=7)}], [])
+    add("b", wire, day - timedelta(hours=3))
+    stages.cluster_pending(wh)
+    clusters = dict(wh.query("select article_id, cluster_id from articles")[1])
+    assert clusters == {"a": "b", "b": "b", "c": "b", "x": "x"}

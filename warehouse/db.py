@@ -26,6 +26,8 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
+from extractors.dedup import band_keys
+
 from .errors import MigrationError, NotAWarehouse, ReadOnlyViolation, WarehouseError, WarehouseLocked
 
 READ_ONLY_TYPES = {"SELECT", "EXPLAIN", "PRAGMA", "RELATION"}
@@ -594,19 +596,6 @@ class Warehouse:
             cols = [d[0] for d in cur.description]
             return [dict(zip(cols, row)) for row in cur.fetchall()]
 
-    def signatures_between(self, start: datetime, end: datetime, exclude: list[str]) -> list[tuple]:
-        """(article_id, signature, story_date, cluster_id) of clustered articles whose story date
-        falls in [start, end]: the neighbours a new article may be a copy of."""
-        with self.connect() as con:
-            con.register("excluded", pa.table({"article_id": pa.array(exclude, pa.string())}))
-            rows = con.execute(
-                "SELECT s.article_id, s.signature, s.story_date, a.cluster_id FROM article_signatures s "
-                "JOIN articles a USING (article_id) WHERE s.story_date BETWEEN $start AND $end "
-                "AND s.article_id NOT IN (SELECT article_id FROM excluded)",
-                {"start": start, "end": end}).fetchall()
-            con.unregister("excluded")
-        return rows
-
     def articles_to_cluster(self, limit: int) -> list[dict]:
         """Articles with a signature but no cluster yet, earliest story first."""
         with self.connect() as con:
@@ -633,6 +622,30 @@ class Warehouse:
     def count_relevant(self) -> int:
         with self.connect() as con:
             return con.execute("SELECT count(*) FILTER (WHERE is_relevant) FROM articles").fetchone()[0]
+
+    def candidate_copies(self, bands: list[dict]) -> list[tuple]:
+        """(article_id, signature, story_date, cluster_id) of clustered articles sharing an LSH
+        bucket with any of ``bands`` (band, key, article_id of the new articles)."""
+        if not bands:
+            return []
+        with self.connect() as con:
+            con.register("probe", pa.Table.from_pylist(bands, schema=_BAND_SCHEMA))
+            rows = con.execute(
+                "SELECT s.article_id, s.signature, s.story_date, a.cluster_id FROM article_signatures s "
+                "JOIN articles a USING (article_id) WHERE a.cluster_id IS NOT NULL AND s.article_id IN ("
+                "  SELECT DISTINCT b.article_id FROM article_bands b JOIN probe p ON b.band = p.band AND b.key = p.key"
+                "  WHERE b.article_id NOT IN (SELECT article_id FROM probe))").fetchall()
+            con.unregister("probe")
+        return rows
+
+    def rename_clusters(self, renames: dict[str, str]) -> None:
+        """Every article of cluster ``old`` moves to cluster ``new`` (an earlier copy arrived)."""
+        if not renames:
+            return
+        with self.transaction() as con:
+            con.register("rename_batch", pa.table({"old": list(renames), "new": list(renames.values())}))
+            con.execute("UPDATE articles SET cluster_id = r.new FROM rename_batch r WHERE articles.cluster_id = r.old")
+            con.unregister("rename_batch")
 
     def cluster_of_urls(self, urls: list[str]) -> dict[str, str]:
         """url -> cluster id of the article that url leads to (for syndicated copies)."""
@@ -670,6 +683,13 @@ class Warehouse:
                 con.register("sig_batch", pa.Table.from_pylist(signatures, schema=_SIG_SCHEMA))
                 con.execute("INSERT OR REPLACE INTO article_signatures SELECT article_id, scheme, signature, story_date "
                             "FROM sig_batch")
+                con.execute("DELETE FROM article_bands WHERE article_id IN (SELECT article_id FROM sig_batch)")
+                bands = [{"band": b, "key": k, "article_id": sig["article_id"]}
+                         for sig in signatures for b, k in band_keys(sig["signature"])]
+                if bands:
+                    con.register("band_batch", pa.Table.from_pylist(bands, schema=_BAND_SCHEMA))
+                    con.execute("INSERT INTO article_bands SELECT band, key, article_id FROM band_batch")
+                    con.unregister("band_batch")
                 con.unregister("sig_batch")
             con.execute(
                 "UPDATE articles SET relevance = c.relevance, is_relevant = c.is_relevant, "
@@ -799,6 +819,7 @@ _ENTITY_SCHEMA = pa.schema([
 _SIG_SCHEMA = pa.schema([
     ("article_id", pa.string()), ("scheme", pa.string()), ("signature", pa.list_(pa.uint32())), ("story_date", _TS),
 ])
+_BAND_SCHEMA = pa.schema([("band", pa.int16()), ("key", pa.uint64()), ("article_id", pa.string())])
 _CLEAN_SCHEMA = pa.schema([
     ("article_id", pa.string()), ("text", pa.string()), ("word_count", pa.int32()), ("cleaner_version", pa.string()),
 ])
