@@ -110,17 +110,22 @@ class Warehouse:
             if self.path.is_dir():
                 raise NotAWarehouse(f"{self.path}: is a directory, not a DuckDB file")
             self.path.parent.mkdir(parents=True, exist_ok=True)
-        con = self._open(read_only)
-        try:
-            yield con
-        finally:
-            con.close()
+        # One thread of a process at a time per file: DuckDB shares one database instance among
+        # a process's connections to a file, and opening one while another thread closes the
+        # last one races (seen as "python_arrow_scan does not exist"). Compute still overlaps;
+        # only the short reads and writes take turns.
+        with _lock_for(self.path):
+            con = self._open(read_only)
+            try:
+                yield con
+            finally:
+                con.close()
 
     @contextlib.contextmanager
     def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
         """One short write transaction: all of it commits, or none of it does. Threads of one
         process (fetching beside extraction) take turns; other processes wait on the file lock."""
-        with _lock_for(self.path), self.connect() as con:
+        with self.connect() as con:
             con.begin()
             try:
                 yield con
