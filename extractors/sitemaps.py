@@ -302,6 +302,23 @@ def _news(url_el) -> tuple[datetime | None, str | None, str | None]:
     return None, None, None
 
 
+def _unique_locs(root, child: str) -> tuple[list[tuple[object, dict, str]], int]:
+    """(element, its children by name, loc) for each <child> with a usable, first-seen <loc>;
+    and how many had no usable loc."""
+    found, seen, dropped = [], set(), 0
+    for el in root:
+        if _local(el.tag) != child:
+            continue
+        parts = _children(el)
+        loc = _loc(parts.get("loc"))
+        if loc is None:
+            dropped += 1
+        elif loc not in seen:
+            seen.add(loc)
+            found.append((el, parts, loc))
+    return found, dropped
+
+
 def _read_xml(data: bytes, url: str) -> Sitemap:
     if b"<!ENTITY" in data:  # refused before libxml2 sees them (UTF-16 input: checked after parsing)
         raise SitemapError("refused: the document declares XML entities")
@@ -310,40 +327,18 @@ def _read_xml(data: bytes, url: str) -> Sitemap:
         raise SitemapError("malformed XML: no root element")
     _refuse_entities(root)
     kind = _local(root.tag)
-    dropped = 0
-    seen: set[str] = set()
     if kind == "urlset":
+        found, dropped = _unique_locs(root, "url")
         entries = []
-        for el in root:
-            if _local(el.tag) != "url":
-                continue
-            parts = _children(el)
-            loc = _loc(parts.get("loc"))
-            if loc is None:
-                dropped += 1
-                continue
-            if loc in seen:
-                continue
-            seen.add(loc)
+        for el, parts, loc in found:
             published, title, language = _news(el)
             entries.append(SitemapEntry(
                 loc=loc, lastmod=parse_w3c_datetime(_text(parts.get("lastmod"))),
                 published=published, title=title, language=language))
         return Sitemap(url=url, kind="urlset", entries=tuple(entries), dropped=dropped, repaired=repaired)
     if kind == "sitemapindex":
-        refs = []
-        for el in root:
-            if _local(el.tag) != "sitemap":
-                continue
-            parts = _children(el)
-            loc = _loc(parts.get("loc"))
-            if loc is None:
-                dropped += 1
-                continue
-            if loc in seen:
-                continue
-            seen.add(loc)
-            refs.append(SitemapRef(loc=loc, lastmod=parse_w3c_datetime(_text(parts.get("lastmod")))))
+        found, dropped = _unique_locs(root, "sitemap")
+        refs = [SitemapRef(loc=loc, lastmod=parse_w3c_datetime(_text(parts.get("lastmod")))) for _, parts, loc in found]
         return Sitemap(url=url, kind="index", sitemaps=tuple(refs), dropped=dropped, repaired=repaired)
     shown = _SPACE.sub(" ", str(kind))[:40]
     hint = " (a feed: use it in the sources file)" if kind in ("rss", "feed", "rdf") else ""

@@ -94,3 +94,22 @@ def rows(db, sql: str) -> list[tuple]:
         return con.execute(sql).fetchall()
     finally:
         con.close()
+
+
+def ingest_with_stages(wh, sites, sources_path) -> None:
+    """The ingest stages as plain function calls (no Prefect) over loopback ``sites``: poll,
+    queue, fetch, extract, learn each site's furniture. Classification is left to the caller."""
+    from extractors.sources import parse_sources
+    from flows import stages
+    from flows.demo.run import write_demo_sources
+
+    write_demo_sources(sites, sources_path)
+    sources = parse_sources(sources_path.read_text(), str(sources_path))
+    stages.poll_feeds(sources, wh)
+    stages.queue_pages(sources, wh)
+    stages.fetch_batch(sources.fetch, wh, wh.due_urls())
+    extractor = stages.Extractor(workers=1)
+    seen = set()
+    while batch := wh.fetched_pages(100):
+        seen |= stages.extract_batch(wh, extractor, batch)["sites"]
+    stages.clean_sites(wh, seen)

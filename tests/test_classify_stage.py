@@ -7,26 +7,12 @@ import tomllib
 
 import pytest
 
-from extractors.sources import parse_sources
 from extractors.taxonomy import load_taxonomy, parse_taxonomy
 from flows import stages
-from flows.demo.run import write_demo_sources
 from flows.demo.server import LoopbackSites, bundled_sites, bundled_sites_dir
 from flows.settings import default_taxonomy_path
+from tests.pages import ingest_with_stages
 from warehouse.db import Warehouse
-
-
-def _ingest(wh: Warehouse, sites) -> None:
-    sources_path = write_demo_sources(sites, wh.path.parent / "sources.toml")
-    sources = parse_sources(sources_path.read_text(), str(sources_path))
-    stages.poll_feeds(sources, wh)
-    stages.queue_pages(sources, wh)
-    stages.fetch_batch(sources.fetch, wh, wh.due_urls())
-    extractor = stages.Extractor(workers=1)
-    seen = set()
-    while rows := wh.fetched_pages(100):
-        seen |= stages.extract_batch(wh, extractor, rows)["sites"]
-    stages.clean_sites(wh, seen)
 
 
 @pytest.fixture(scope="module")
@@ -36,7 +22,7 @@ def classified(tmp_path_factory):
     with LoopbackSites(sites):
         wh = Warehouse(tmp / "w.duckdb")
         wh.migrate()
-        _ingest(wh, sites)
+        ingest_with_stages(wh, sites, tmp / "sources.toml")
         counts = stages.classify_pending(wh, load_taxonomy(default_taxonomy_path()))
         yield wh, {name: s.base for name, s in sites.items()}, counts
 

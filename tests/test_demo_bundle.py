@@ -9,10 +9,8 @@ from datetime import datetime, timezone
 
 import pytest
 
-from extractors.sources import parse_sources
-from flows import stages
-from flows.demo.run import write_demo_sources
 from flows.demo.server import LoopbackSites, bundled_sites, bundled_sites_dir
+from tests.pages import ingest_with_stages
 from warehouse.db import Warehouse
 
 
@@ -21,18 +19,9 @@ def ingested(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("demo")
     sites = bundled_sites()
     with LoopbackSites(sites):
-        sources_path = write_demo_sources(sites, tmp / "sources.toml")
-        sources = parse_sources(sources_path.read_text(), str(sources_path))
         wh = Warehouse(tmp / "demo.duckdb")
         wh.migrate()
-        stages.poll_feeds(sources, wh)
-        stages.queue_pages(sources, wh)
-        stages.fetch_batch(sources.fetch, wh, wh.due_urls())
-        extractor = stages.Extractor(workers=1)
-        sites_seen = set()
-        while rows := wh.fetched_pages(100):
-            sites_seen |= stages.extract_batch(wh, extractor, rows)["sites"]
-        stages.clean_sites(wh, sites_seen)
+        ingest_with_stages(wh, sites, tmp / "sources.toml")
         bases = {name: site.base for name, site in sites.items()}
         yield wh, bases
 
