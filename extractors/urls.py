@@ -16,10 +16,18 @@ import courlan
 
 
 def is_http_url(url: str | None) -> bool:
+    """True for an absolute http(s) URL with a host; surrounding whitespace is tolerated.
+
+    Control characters anywhere are refused: ``urlsplit`` silently drops leading C0 controls
+    (WHATWG behaviour), so ``"\\x00http://\\x00"`` would otherwise pass with a NUL host.
+    """
     if not url or not isinstance(url, str):
         return False
+    url = url.strip()
+    if any(ord(c) < 0x20 or ord(c) == 0x7F for c in url):
+        return False
     try:
-        parts = urlsplit(url.strip())
+        parts = urlsplit(url)
         parts.port  # noqa: B018 -- raises ValueError for a port out of range or not a number
     except ValueError:
         return False

@@ -8,7 +8,7 @@ from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from extractors.errors import ExtractorError
@@ -286,6 +286,7 @@ _XMLISH = st.lists(
 
 @settings(max_examples=400, deadline=None)
 @given(st.one_of(st.binary(max_size=600), _XMLISH, _XMLISH.map(gzip.compress)))
+@example(b"\x00http://\x00")  # urlsplit drops leading C0 controls: once read as a URL with a NUL host
 def test_arbitrary_bytes_raise_only_sitemap_error(data):
     try:
         sm = parse_sitemap(data, URL)

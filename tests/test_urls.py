@@ -51,8 +51,10 @@ def test_is_http_url():
     assert is_http_url("https://example.com/x")
     assert is_http_url("HTTP://example.com")
     for bad in (None, "", "ftp://example.com/", "file:///etc/passwd", "javascript:alert(1)", "https://", "/relative",
-                "http://[::1", "http://example.com:99999/", "http://example.com:port/"):
+                "http://[::1", "http://example.com:99999/", "http://example.com:port/",
+                "\x00http://\x00", "\x01https://example.com/", "https://exa\x00mple.com/", "http://example.com/\x7f"):
         assert not is_http_url(bad), bad
+    assert is_http_url("  https://example.com/x\n")  # surrounding whitespace is tolerated
 
 
 _host = st.sampled_from(["example.com", "News.Example.COM", "www.bbc.co.uk", "127.0.0.1", "localhost", "[::1]"])
