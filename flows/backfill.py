@@ -14,8 +14,6 @@ extracted files are extracted by the next run).
 
 from __future__ import annotations
 
-import hashlib
-import zlib
 from collections import Counter
 from datetime import date, datetime, timezone
 from pathlib import Path
@@ -54,7 +52,7 @@ def file_records(paths: list[Path]) -> list[dict]:
         records.append({
             "url": canonicalize(link), "link": link, "origin": "backfill", "trusted_origin": None,
             "final_url": link, "status": 200, "content_type": ctype, "fetched_at": fetched,
-            "body_size": len(body), "sha256": hashlib.sha256(body).hexdigest(), "body": zlib.compress(body, 6),
+            **stages.raw_body(body),
         })
     return records
 
@@ -81,7 +79,7 @@ def backfill_dir_flow(settings: Settings, directory: str) -> dict:
                 totals.update(store_files_task(wh, paths[i:i + settings.batch_size], advance))
         totals.update(extract_stored(settings, wh, progress))
         totals.update(classify_stored(settings, wh, progress))
-    return dict(totals)
+    return dict(totals, stage_seconds=progress.timings)
 
 
 def _url_entries(links, *, trusted_origin: str | None, hints: dict | None = None) -> list[dict]:
@@ -102,7 +100,7 @@ def backfill_urls_flow(settings: Settings, urls_file: str) -> dict:
         totals.update(wh.add_to_frontier(_url_entries(links, trusted_origin=None)))
         totals.update(fetch_and_extract(settings, sources, wh, progress, totals["run_id"]))
         totals.update(classify_stored(settings, wh, progress))
-    return dict(totals)
+    return dict(totals, stage_seconds=progress.timings)
 
 
 MAX_SITEMAPS = 2000  # child sitemaps followed in one backfill
@@ -155,7 +153,7 @@ def backfill_sitemap_flow(settings: Settings, sitemap_url: str, since: date | No
                                                       trusted_origin=origin_key(sitemap_url), hints=hints)))
         totals.update(fetch_and_extract(settings, sources, wh, progress, totals["run_id"]))
         totals.update(classify_stored(settings, wh, progress))
-    return dict(totals)
+    return dict(totals, stage_seconds=progress.timings)
 
 
 def warc_records(items) -> list[dict]:
@@ -164,8 +162,7 @@ def warc_records(items) -> list[dict]:
         records.append({
             "url": canonicalize(item.url), "link": item.url, "origin": "backfill", "trusted_origin": None,
             "final_url": item.url, "status": item.status, "content_type": item.content_type,
-            "fetched_at": item.fetched_at or datetime.now(timezone.utc), "body_size": len(item.body),
-            "sha256": hashlib.sha256(item.body).hexdigest(), "body": zlib.compress(item.body, 6),
+            "fetched_at": item.fetched_at or datetime.now(timezone.utc), **stages.raw_body(item.body),
         })
     return records
 
@@ -204,7 +201,7 @@ def backfill_warc_flow(settings: Settings, paths: list[str]) -> dict:
         totals.update({k: v for k, v in stats.as_dict().items() if v})
         totals.update(extract_stored(settings, wh, progress))
         totals.update(classify_stored(settings, wh, progress))
-    return dict(totals)
+    return dict(totals, stage_seconds=progress.timings)
 
 
 def _sources_or_default(settings: Settings):
@@ -222,7 +219,7 @@ def reextract_flow(settings: Settings) -> dict:
         totals["pages_queued"] = wh.requeue_extraction()
         totals.update(extract_stored(settings, wh, progress, all_sites=True))
         totals.update(classify_stored(settings, wh, progress))
-    return dict(totals)
+    return dict(totals, stage_seconds=progress.timings)
 
 
 @flow(name="reclassify", validate_parameters=False, log_prints=False)
@@ -232,7 +229,7 @@ def reclassify_flow(settings: Settings) -> dict:
     progress = Progress(enabled=None if settings.progress else False)
     with recorded_run(settings, "reclassify", str(settings.taxonomy_path)) as (wh, totals):
         totals.update(classify_stored(settings, wh, progress, force=True))
-    return dict(totals)
+    return dict(totals, stage_seconds=progress.timings)
 
 
 __all__ = ["backfill_dir_flow", "backfill_sitemap_flow", "backfill_urls_flow", "backfill_warc_flow",

@@ -47,10 +47,13 @@ def fetch_task(sources: Sources, wh: Warehouse, due: list[dict], batch_size: int
 
 
 @task(name="extract-load", **TASK_OPTS)
-def extract_task(wh: Warehouse, extractor: stages.Extractor, rows: list[dict], advance,
-                 taxonomy_path: str | None = None) -> dict:
-    """Extract, clean (page level) and classify one batch in the process pool; load it."""
-    return stages.extract_batch(wh, extractor, rows, advance, taxonomy_path)
+def load_task(wh: Warehouse, batch, size: int, advance) -> dict:
+    """Wait for one extracted batch (page-level cleaning and classification done in the pool)
+    and load it in one transaction. ``batch``: the local pool's PendingBatch, or a Dask task's
+    future, which Prefect resolves to its result before this task starts."""
+    counts = stages.save_extracted(wh, batch.result() if isinstance(batch, stages.PendingBatch) else batch)
+    advance(size)
+    return counts
 
 
 def fetch_and_extract(settings: Settings, sources: Sources, wh: Warehouse, progress: Progress,
@@ -93,35 +96,29 @@ def with_runner(flow_obj, settings: Settings):
     return flow_obj if runner is None else flow_obj.with_options(task_runner=runner)
 
 
-def _extract_distributed(settings: Settings, wh: Warehouse, advance, fetching=None) -> tuple[Counter, set[str]]:
-    """Submit extraction batches to the flow's task runner (Dask); load results here, in order,
-    so only this process writes to the warehouse."""
+def _extract_pipelined(settings: Settings, wh: Warehouse, advance, submit, window: int,
+                       fetching=None) -> tuple[Counter, set[str]]:
+    """Keep up to ``window`` batches in extraction while loading the oldest one: the workers
+    never wait for the warehouse, and only this process writes to it (in batch order)."""
     totals: Counter = Counter()
     sites: set[str] = set()
-    window = 4
-    pending = []
-
-    def drain(n: int) -> None:
-        while len(pending) > n:
-            future, size = pending.pop(0)
-            counts = stages.save_extracted(wh, future.result())
-            sites.update(counts.pop("sites", set()))
-            totals.update(counts)
-            advance(size)
-
-    submitted: set[str] = set()
+    in_flight: list[tuple[object, list[dict]]] = []
+    in_flight_urls: set[str] = set()
     while True:
-        rows = [r for r in _next_rows(settings, wh, fetching) if r["url"] not in submitted]
-        if not rows:
-            if not pending:
-                break
-            drain(0)  # what is in flight lands (and leaves the 'fetched' state) before looking again
-            continue
-        submitted.update(r["url"] for r in rows)
-        jobs = stages.jobs_from_rows(rows, str(settings.taxonomy_path))
-        pending.append((extract_compute.submit(jobs), len(rows)))
-        drain(window)
-    drain(0)
+        rows = []
+        if len(in_flight) < window:
+            rows = _next_rows(settings, wh, fetching, exclude=in_flight_urls, wait=not in_flight)
+            if rows:
+                in_flight.append((submit(stages.jobs_from_rows(rows, str(settings.taxonomy_path))), rows))
+                in_flight_urls.update(r["url"] for r in rows)
+                continue
+        if not in_flight:
+            break  # nothing in extraction and nothing more to come
+        pending, done_rows = in_flight.pop(0)
+        counts = load_task(wh, pending, len(done_rows), advance)
+        in_flight_urls.difference_update(r["url"] for r in done_rows)
+        sites |= counts.pop("sites", set())
+        totals.update(counts)
     return totals, sites
 
 
@@ -144,16 +141,19 @@ def clean_task(wh: Warehouse, sites: set[str], advance) -> dict:
     return stages.clean_sites(wh, sites, advance)
 
 
-def _next_rows(settings: Settings, wh: Warehouse, fetching) -> list[dict]:
-    """The next batch of fetched pages; while fetching goes on, wait for a worthwhile batch."""
+def _next_rows(settings: Settings, wh: Warehouse, fetching, exclude=(), wait: bool = True) -> list[dict]:
+    """The next batch of fetched pages (not ``exclude``). While fetching goes on, a batch is
+    worth taking at 50 pages (or ``batch_size``); ``wait``: wait for one, else return [] at once.
+    [] with ``wait`` means nothing is left and nothing more will come."""
     want = settings.batch_size
     while True:
-        rows = wh.fetched_pages(want)
-        if fetching is None or len(rows) >= min(want, 50) or fetching.state.is_final():
-            if rows or fetching is None:
-                return rows
-            rows = wh.fetched_pages(want)  # the fetch task finished: take what it left
+        rows = wh.fetched_pages(want, exclude=exclude)
+        if fetching is None or len(rows) >= min(want, 50):
             return rows
+        if fetching.state.is_final():
+            return rows or wh.fetched_pages(want, exclude=exclude)  # take what the fetch task left
+        if not wait:
+            return []
         fetching.wait(timeout=0.25)
 
 
@@ -165,16 +165,14 @@ def extract_stored(settings: Settings, wh: Warehouse, progress: Progress, all_si
     sites: set[str] = set()
     waiting = wh.count_pending().get("fetched", 0) + expected
     with progress.stage("extracting", total=waiting) as advance:
-        if settings.task_runner != "local":
-            done, sites = _extract_distributed(settings, wh, advance, fetching)
+        if settings.task_runner != "local":  # Dask: each batch a Prefect task on the cluster
+            done, sites = _extract_pipelined(settings, wh, advance, extract_compute.submit, 4, fetching)
             totals.update(done)
         else:
             extractor = stages.Extractor(settings.workers)
             try:
-                while rows := _next_rows(settings, wh, fetching):
-                    counts = extract_task(wh, extractor, rows, advance, str(settings.taxonomy_path))
-                    sites |= counts.pop("sites", set())
-                    totals.update(counts)
+                done, sites = _extract_pipelined(settings, wh, advance, extractor.submit, 2, fetching)
+                totals.update(done)
             finally:
                 extractor.close()
     if all_sites:
@@ -238,4 +236,4 @@ def ingest_flow(settings: Settings) -> dict:
         totals.update(poll_feeds_task(sources, wh, progress))
         totals.update(fetch_and_extract(settings, sources, wh, progress, totals["run_id"]))
         totals.update(classify_stored(settings, wh, progress))
-    return dict(totals)
+    return dict(totals, stage_seconds=progress.timings)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import sys
 import threading
+import time
 from collections.abc import Callable, Iterator
 
 from rich.console import Console
@@ -22,9 +23,19 @@ class Progress:
         self._bar: RichProgress | None = None
         self._open = 0
         self._lock = threading.Lock()
+        self.timings: dict[str, float] = {}  # wall seconds per stage label (stages may overlap)
 
     @contextlib.contextmanager
     def stage(self, label: str, total: int) -> Iterator[Callable[[int], None]]:
+        started = time.monotonic()
+        try:
+            with self._bar_for(label, total) as advance:
+                yield advance
+        finally:
+            self.timings[label] = self.timings.get(label, 0.0) + time.monotonic() - started
+
+    @contextlib.contextmanager
+    def _bar_for(self, label: str, total: int) -> Iterator[Callable[[int], None]]:
         if not self.enabled or total <= 0:
             yield lambda n=1: None
             return
@@ -73,6 +84,10 @@ def summary_table(title: str, counts: dict, seconds: float | None = None) -> Tab
     rows += [(k.replace("_", " "), k) for k in sorted(counts) if k not in named and isinstance(counts[k], int)]
     for label, key in rows:
         table.add_row(label, str(counts.get(key, 0)))
+    timings = counts.get("stage_seconds") or {}
+    if timings:  # where the time went (fetching and extracting overlap)
+        table.caption = "time: " + " · ".join(f"{k} {v:.1f} s" for k, v in timings.items())
+        table.caption_justify = "left"
     return table
 
 

@@ -31,6 +31,17 @@ from .fetch import Fetcher, FetchRequest, FetchResult, origin_key
 GIVE_UP_AFTER = 8  # attempts at a transiently failing URL, across runs
 
 
+# zlib level 1 for stored raw bodies: on real article pages it is 2.5x faster than level 6 for
+# 19% more bytes (0.235 vs 0.197 of the HTML), and compressing runs in the fetching process
+RAW_COMPRESSION_LEVEL = 1
+
+
+def raw_body(body: bytes) -> dict:
+    """A fetched body as ``raw_pages`` stores it: size, sha256, zlib-compressed bytes."""
+    return {"body_size": len(body), "sha256": hashlib.sha256(body).hexdigest(),
+            "body": zlib.compress(body, RAW_COMPRESSION_LEVEL)}
+
+
 def utcnow() -> datetime:
     return datetime.now(timezone.utc)
 
@@ -162,9 +173,7 @@ def fetch_batch(policy: FetchPolicy, wh: Warehouse, rows: list[dict],
             pages.append({
                 "url": row["url"], "final_url": res.final_url, "status": res.status,
                 "content_type": res.content_type, "etag": res.etag, "last_modified": res.last_modified,
-                "fetched_at": res.fetched_at or now, "body_size": len(body),
-                "sha256": hashlib.sha256(body).hexdigest(), "body": zlib.compress(body, 6),
-                "not_modified": res.not_modified,
+                "fetched_at": res.fetched_at or now, "not_modified": res.not_modified, **raw_body(body),
             })
         else:
             attempts = int(row.get("attempts") or 0) + 1
@@ -279,23 +288,42 @@ def jobs_from_rows(rows: list[dict], taxonomy_path: str | None = None) -> list[E
 
 
 class Extractor:
-    """Runs extraction jobs in-process for small batches, on a process pool for large ones."""
+    """Runs extraction jobs: in-process for small batches, on a process pool for large ones.
+
+    ``submit`` returns at once with a handle whose ``result()`` waits for the batch, so the
+    caller can load one batch while the pool works on the next (the pool never idles while the
+    warehouse is written)."""
 
     def __init__(self, workers: int = 0):
         self.workers = workers or os.cpu_count() or 1
         self._pool: ProcessPoolExecutor | None = None
 
-    def map(self, jobs: list[ExtractJob]) -> list[tuple[str, dict]]:
+    def submit(self, jobs: list[ExtractJob]) -> "PendingBatch":
         if len(jobs) < 16 or self.workers <= 1:
-            return [extract_one(j) for j in jobs]
+            return PendingBatch(done=[extract_one(j) for j in jobs])
         if self._pool is None:
             self._pool = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("forkserver"))
-        return list(self._pool.map(extract_one, jobs, chunksize=4))
+        return PendingBatch(results=self._pool.map(extract_one, jobs, chunksize=4))
+
+    def map(self, jobs: list[ExtractJob]) -> list[tuple[str, dict]]:
+        return self.submit(jobs).result()
 
     def close(self) -> None:
         if self._pool is not None:
             self._pool.shutdown(cancel_futures=True)
             self._pool = None
+
+
+class PendingBatch:
+    """One submitted batch of extraction jobs; ``result()`` waits for all of it, in order."""
+
+    def __init__(self, done: list | None = None, results: Iterator | None = None):
+        self._done, self._results = done, results
+
+    def result(self) -> list[tuple[str, dict]]:
+        if self._done is None:
+            self._done = list(self._results)
+        return self._done
 
 
 def extract_batch(wh: Warehouse, extractor: Extractor, rows: list[dict],

@@ -18,7 +18,7 @@ import socket
 import threading
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from datetime import datetime, timedelta, timezone
 from importlib import resources
 from pathlib import Path
@@ -456,9 +456,10 @@ class Warehouse:
                 self._record_failures(con, failures, utcnow())
 
     # -- extraction ----------------------------------------------------------------------------
-    def fetched_pages(self, limit: int, states: tuple[str, ...] = ("fetched",), after: str = "") -> list[dict]:
-        """Up to ``limit`` raw pages waiting for extraction (ordered by URL, after ``after``)."""
-        """Raw pages waiting for extraction (or, for reextract, all stored ones), by url order."""
+    def fetched_pages(self, limit: int, states: tuple[str, ...] = ("fetched",), after: str = "",
+                      exclude: Collection[str] = ()) -> list[dict]:
+        """Up to ``limit`` raw pages waiting for extraction (or, for reextract, all stored ones),
+        ordered by URL, after ``after``, leaving out ``exclude`` (pages already in extraction)."""
         placeholders = ", ".join(f"'{s}'" for s in states if s.isalpha())
         with self.connect() as con:
             cur = con.execute(
@@ -468,9 +469,10 @@ class Warehouse:
                        coalesce(fd.name, fd.title) AS feed_name
                 FROM raw_pages r JOIN frontier f USING (url) LEFT JOIN feeds fd ON fd.feed_url = f.feed_url
                 WHERE f.state IN ({placeholders}) AND r.url > $after AND r.body IS NOT NULL
+                  AND r.url NOT IN (SELECT unnest($exclude::VARCHAR[]))
                 ORDER BY r.url LIMIT {int(limit)}
                 """,
-                {"after": after},
+                {"after": after, "exclude": sorted(exclude)},
             )
             cols = [d[0] for d in cur.description]
             return [dict(zip(cols, row)) for row in cur.fetchall()]
