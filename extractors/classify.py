@@ -48,8 +48,16 @@ def classifier_version(taxonomy: Taxonomy | None = None) -> str:
     """CLASSIFIER_VERSION plus a short digest of the taxonomy's content, e.g. rules-1.0+3f2a9c1d."""
     if taxonomy is None:
         return CLASSIFIER_VERSION
+    known = _VERSIONS.get(id(taxonomy))
+    if known is not None and known[0] is taxonomy:
+        return known[1]
     digest = hashlib.sha1(repr((taxonomy.themes, taxonomy.relevance, taxonomy.settings)).encode()).hexdigest()[:8]
-    return f"{CLASSIFIER_VERSION}+{digest}"
+    version = f"{CLASSIFIER_VERSION}+{digest}"
+    _VERSIONS[id(taxonomy)] = (taxonomy, version)  # a taxonomy is frozen: its digest never changes
+    return version
+
+
+_VERSIONS: dict[int, tuple[Taxonomy, str]] = {}  # the digest costs ~1 ms; a process loads a taxonomy or two
 
 
 def _clean(value: object) -> str:

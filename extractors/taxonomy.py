@@ -23,6 +23,7 @@ The matcher is built once per taxonomy (tokens are looked up in dicts, no per-te
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 import tomllib
@@ -212,18 +213,20 @@ class Matcher:
         hits: list[Hit] = []
         if not text:
             return hits
-        toks: list[tuple[int, int, str, str]] = []  # start, end, original, lower
-        for m in _TOKEN_RE.finditer(text):
-            s = m.group(0)
-            if len(s) > 2 and s[-2] in "'\u2019":
-                s = s[:-2]
-            toks.append((m.start(), m.start() + len(s), s, s.lower()))
+        toks = _tokens(text)
         n = len(toks)
         terms = self.terms
         exact_ci, exact_cs = self._exact_ci, self._exact_cs
         prefix_ci, prefix_cs = self._prefix_ci, self._prefix_cs
+        if self._scan:
+            positions = range(n)  # a suffix pattern may start anywhere
+        else:
+            # only the tokens that can start a term are looked at: a set test per token (in C
+            # for the most part), then the full check at the few candidate positions
+            positions = [i for i, (_s, _e, orig, low) in enumerate(toks)
+                         if low in exact_ci or orig in exact_cs or low[:3] in prefix_ci or orig[:3] in prefix_cs]
         scan = self._scan
-        for i in range(n):
+        for i in positions:
             _, _, orig, low = toks[i]
             cands: list[int] = []
             c = exact_ci.get(low)
@@ -271,6 +274,19 @@ class Matcher:
                     hits.append(Hit(m.start(), m.end(), ti))
         hits.sort(key=lambda h: (h.start, -(h.end - h.start)))
         return hits
+
+
+@functools.lru_cache(maxsize=8)
+def _tokens(text: str) -> tuple[tuple[int, int, str, str], ...]:
+    """(start, end, token, lower-case token) of each word of ``text``; a trailing possessive
+    's is left out. Cached: the theme lexicon and the gazetteer read the same texts in turn."""
+    out = []
+    for m in _TOKEN_RE.finditer(text):
+        s = m.group(0)
+        if len(s) > 2 and s[-2] in "'\u2019":
+            s = s[:-2]
+        out.append((m.start(), m.start() + len(s), s, s.lower()))
+    return tuple(out)
 
 
 def _joinable(text: str, end: int, start: int) -> bool:

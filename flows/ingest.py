@@ -37,12 +37,13 @@ def poll_feeds_task(sources: Sources, wh: Warehouse, progress: Progress) -> dict
 
 
 @task(name="fetch-pages", **TASK_OPTS)
-def fetch_task(sources: Sources, wh: Warehouse, due: list[dict], batch_size: int, advance) -> dict:
+def fetch_task(sources: Sources, wh: Warehouse, due: list[dict], batch_size: int, progress: Progress) -> dict:
     """Fetch every due URL, batch after batch (one fetcher at a time keeps the per-host limits),
     storing each batch of raw pages as it completes."""
     totals: Counter = Counter()
-    for i in range(0, len(due), batch_size):
-        totals.update(stages.fetch_batch(sources.fetch, wh, due[i:i + batch_size], advance))
+    with progress.stage("fetching pages", total=len(due)) as advance:
+        for i in range(0, len(due), batch_size):
+            totals.update(stages.fetch_batch(sources.fetch, wh, due[i:i + batch_size], advance))
     return dict(totals)
 
 
@@ -64,11 +65,10 @@ def fetch_and_extract(settings: Settings, sources: Sources, wh: Warehouse, progr
     totals: Counter = Counter()
     due = wh.due_urls(claim_for=run_id)
     totals["pages_queued"] = len(due)
-    with progress.stage("fetching pages", total=len(due)) as advance:
-        fetching = fetch_task.submit(sources, wh, due, settings.batch_size, advance) if due else None
-        totals.update(extract_stored(settings, wh, progress, fetching=fetching, expected=len(due)))
-        if fetching is not None:
-            totals.update(fetching.result())
+    fetching = fetch_task.submit(sources, wh, due, settings.batch_size, progress) if due else None
+    totals.update(extract_stored(settings, wh, progress, fetching=fetching, expected=len(due)))
+    if fetching is not None:
+        totals.update(fetching.result())
     return totals
 
 
