@@ -24,6 +24,7 @@ from . import stages
 from .progress import Progress
 from .settings import Settings
 
+FETCH_BATCH = 50  # pages fetched, then stored, at a time (peak memory: 50 bodies of up to the size cap)
 TASK_OPTS = {"cache_policy": NO_CACHE, "persist_result": False, "retries": 0}
 
 
@@ -39,11 +40,14 @@ def poll_feeds_task(sources: Sources, wh: Warehouse, progress: Progress) -> dict
 @task(name="fetch-pages", **TASK_OPTS)
 def fetch_task(sources: Sources, wh: Warehouse, due: list[dict], batch_size: int, progress: Progress) -> dict:
     """Fetch every due URL, batch after batch (one fetcher at a time keeps the per-host limits),
-    storing each batch of raw pages as it completes."""
+    storing each batch of raw pages as it completes. Batches of at most FETCH_BATCH pages:
+    what is fetched lands (and can be extracted) sooner, and at most that many bodies wait in
+    memory."""
     totals: Counter = Counter()
+    step = max(1, min(batch_size, FETCH_BATCH))
     with progress.stage("fetching pages", total=len(due)) as advance:
-        for i in range(0, len(due), batch_size):
-            totals.update(stages.fetch_batch(sources.fetch, wh, due[i:i + batch_size], advance))
+        for i in range(0, len(due), step):
+            totals.update(stages.fetch_batch(sources.fetch, wh, due[i:i + step], advance))
     return dict(totals)
 
 
@@ -147,13 +151,12 @@ def _next_rows(settings: Settings, wh: Warehouse, fetching, exclude=(), wait: bo
     [] with ``wait`` means nothing is left and nothing more will come."""
     want = settings.batch_size
     while True:
-        rows = wh.fetched_pages(want, exclude=exclude)
-        if fetching is None or len(rows) >= min(want, 50):
+        if fetching is None:
+            return wh.fetched_pages(want, exclude=exclude)
+        done = fetching.state.is_final()  # before looking: what it stored by then is visible
+        rows = wh.fetched_pages(want, exclude=exclude, at_least=0 if done else min(want, 50))
+        if rows or done or not wait:
             return rows
-        if fetching.state.is_final():
-            return rows or wh.fetched_pages(want, exclude=exclude)  # take what the fetch task left
-        if not wait:
-            return []
         fetching.wait(timeout=0.25)
 
 

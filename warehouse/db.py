@@ -457,14 +457,20 @@ class Warehouse:
 
     # -- extraction ----------------------------------------------------------------------------
     def fetched_pages(self, limit: int, states: tuple[str, ...] = ("fetched",), after: str = "",
-                      exclude: Collection[str] = ()) -> list[dict]:
+                      exclude: Collection[str] = (), at_least: int = 0) -> list[dict]:
         """Up to ``limit`` raw pages waiting for extraction (or, for reextract, all stored ones),
-        ordered by URL, after ``after``, leaving out ``exclude`` (pages already in extraction)."""
+        ordered by URL, after ``after``, leaving out ``exclude`` (pages already in extraction);
+        none (and no body read) when fewer than ``at_least`` wait.
+
+        Two steps, so the cost follows the batch and not the warehouse: the rows are chosen
+        without their bodies (a scan of the URL columns), then each body is read by a point
+        lookup on the primary key. One query joining the bodies in would read every stored
+        body (DuckDB turns an IN list into a join over a full scan)."""
         placeholders = ", ".join(f"'{s}'" for s in states if s.isalpha())
         with self.connect() as con:
             cur = con.execute(
                 f"""
-                SELECT r.url, r.final_url, r.content_type, r.fetched_at, r.body, f.link, f.feed_url,
+                SELECT r.url, r.final_url, r.content_type, r.fetched_at, f.link, f.feed_url,
                        f.entry_title, f.entry_author, f.entry_published_at, f.entry_language,
                        coalesce(fd.name, fd.title) AS feed_name
                 FROM raw_pages r JOIN frontier f USING (url) LEFT JOIN feeds fd ON fd.feed_url = f.feed_url
@@ -475,7 +481,13 @@ class Warehouse:
                 {"after": after, "exclude": sorted(exclude)},
             )
             cols = [d[0] for d in cur.description]
-            return [dict(zip(cols, row)) for row in cur.fetchall()]
+            rows = [dict(zip(cols, row)) for row in cur.fetchall()]
+            if len(rows) < at_least:
+                return []
+            for row in rows:
+                found = con.execute("SELECT body FROM raw_pages WHERE url = ?", [row["url"]]).fetchone()
+                row["body"] = found[0] if found else None
+        return [r for r in rows if r["body"] is not None]
 
     def save_articles(self, articles: list[dict], failures: list[dict]) -> dict[str, int]:
         """Upsert extracted articles (one per article_id) and mark their frontier rows done."""
