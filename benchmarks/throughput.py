@@ -126,7 +126,9 @@ def run_chipwire(sources: Path, db: Path, env: dict) -> tuple[float, dict]:
     wall = time.perf_counter() - t
     if proc.returncode != 0:
         sys.exit(f"chipwire ingest failed:\n{proc.stderr[-3000:]}")
-    return wall, {}
+    # the run summary's last line: wall seconds per stage ("time: fetching pages 12.2 s · ...")
+    tail = proc.stdout[proc.stdout.find("time:"):] if "time:" in proc.stdout else ""
+    return wall, {"stages": " ".join(tail.replace("time:", "", 1).split())}
 
 
 def peak_children_rss_mb() -> float:
@@ -151,7 +153,8 @@ def bench(n_pages: int, n_feeds: int, skip_naive: bool, skip_limit: bool) -> dic
         out["startup_s"] = run_chipwire(empty, tmp / "data" / "startup.duckdb", env)[0]
         out["startup_s"] = min(out["startup_s"], run_chipwire(empty, tmp / "data" / "startup2.duckdb", env)[0])
         rss_before = peak_children_rss_mb()
-        out["cold_s"], _ = run_chipwire(sources, tmp / "data" / "chipwire.duckdb", env)
+        out["cold_s"], cold = run_chipwire(sources, tmp / "data" / "chipwire.duckdb", env)
+        out["cold_stages"] = cold["stages"]
         out["peak_rss_mb"] = max(peak_children_rss_mb(), rss_before)
         out["noop_s"], _ = run_chipwire(sources, tmp / "data" / "chipwire.duckdb", env)
         import duckdb
@@ -186,6 +189,7 @@ def main() -> None:
         print(f"\nN = {r['pages']} pages behind F = {r['feeds']} feeds ({os.cpu_count()} cores)")
         print(f"  start-up (empty sources)   {r['startup_s']:7.1f} s")
         print(f"  chipwire ingest, cold      {r['cold_s']:7.1f} s   {r['articles']} articles, {r['failures']} failures")
+        print(f"    stages (wall, fetching and extracting overlap): {r['cold_stages']}")
         print(f"  chipwire no-op rerun       {r['noop_s']:7.1f} s   (start-up + {r['noop_s'] - r['startup_s']:.1f} s)")
         print(f"  peak RSS, largest process  {r['peak_rss_mb']:7.0f} MB")
         print(f"  chipwire throughput        {r['chipwire_pps']:7.1f} pages/s  (pages / (cold - start-up))")

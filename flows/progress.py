@@ -25,6 +25,13 @@ class Progress:
         self._lock = threading.Lock()
         self.timings: dict[str, float] = {}  # wall seconds per stage label (stages may overlap)
 
+    def __getstate__(self) -> dict:
+        """Sent to another process (a Dask worker): no terminal there, so no bars."""
+        return {"timings": {}}
+
+    def __setstate__(self, state: dict) -> None:
+        self.__init__(enabled=False)
+
     @contextlib.contextmanager
     def stage(self, label: str, total: int) -> Iterator[Callable[[int], None]]:
         started = time.monotonic()
