@@ -3,7 +3,10 @@ read-only look into a warehouse file."""
 
 from __future__ import annotations
 
+import importlib.util
+import sys
 from datetime import datetime
+from pathlib import Path
 from email.utils import format_datetime
 from html import escape
 
@@ -113,3 +116,13 @@ def ingest_with_stages(wh, sites, sources_path) -> None:
     while batch := wh.fetched_pages(100):
         seen |= stages.extract_batch(wh, extractor, batch)["sites"]
     stages.clean_sites(wh, seen)
+
+
+def eval_classify_module():
+    """benchmarks/eval_classify.py loaded as a module (it is a script, not a package member)."""
+    path = Path(__file__).resolve().parents[1] / "benchmarks" / "eval_classify.py"
+    spec = importlib.util.spec_from_file_location("eval_classify", path)
+    mod = importlib.util.module_from_spec(spec)
+    sys.modules.setdefault("eval_classify", mod)
+    spec.loader.exec_module(mod)
+    return sys.modules["eval_classify"]

@@ -6,12 +6,12 @@ script's own functions (benchmarks/eval_classify.py), never with copied numbers.
 
 from __future__ import annotations
 
-import importlib.util
 import re
-import sys
 from pathlib import Path
 
 import pytest
+
+from tests.pages import eval_classify_module
 
 from extractors.classify import CLASSIFIER_VERSION, Classification, classifier_version, classify
 from extractors.entities import find_entities, load_gazetteer
@@ -32,11 +32,7 @@ DEFAULT_IDS = (
 
 
 def _eval_module():
-    spec = importlib.util.spec_from_file_location("eval_classify", REPO / "benchmarks" / "eval_classify.py")
-    mod = importlib.util.module_from_spec(spec)
-    sys.modules.setdefault("eval_classify", mod)
-    spec.loader.exec_module(mod)
-    return sys.modules["eval_classify"]
+    return eval_classify_module()
 
 
 @pytest.fixture(scope="module")

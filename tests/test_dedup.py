@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import subprocess
 import sys
@@ -11,17 +10,15 @@ from pathlib import Path
 
 import pytest
 
+from tests.pages import eval_classify_module
+
 from extractors.dedup import NUM_PERM, THRESHOLD, assign_clusters, jaccard, signature
 
 REPO = Path(__file__).resolve().parents[1]
 
 
 def _eval_module():
-    spec = importlib.util.spec_from_file_location("eval_classify", REPO / "benchmarks" / "eval_classify.py")
-    mod = importlib.util.module_from_spec(spec)
-    sys.modules.setdefault("eval_classify", mod)
-    spec.loader.exec_module(mod)
-    return sys.modules["eval_classify"]
+    return eval_classify_module()
 
 
 @pytest.fixture(scope="module")
