@@ -172,7 +172,7 @@ def extract_stored(settings: Settings, wh: Warehouse, progress: Progress, all_si
             done, sites = _extract_pipelined(settings, wh, advance, extract_compute.submit, 4, fetching)
             totals.update(done)
         else:
-            extractor = stages.Extractor(settings.workers)
+            extractor = stages.take_extractor(settings.workers, str(settings.taxonomy_path))
             try:
                 done, sites = _extract_pipelined(settings, wh, advance, extractor.submit, 2, fetching)
                 totals.update(done)

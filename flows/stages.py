@@ -11,22 +11,23 @@ import os
 import zlib
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 import multiprocessing
 
 from collections import Counter
 
-from extractors.article import EntryHints, extract_article, extract_text_article, word_count
+from extractors.article import EntryHints, word_count
 from extractors.clean import CLEANER_VERSION, site_clean
-from extractors.sitelearn import build_profile, line_rows
+from extractors.sitelearn import build_profile
 from extractors.errors import ExtractorError
 from extractors.feeds import parse_feed
 from extractors.sources import FetchPolicy, Sources
 from extractors.urls import canonicalize, site_of
 from warehouse.db import Warehouse
 
+from . import work
 from .fetch import Fetcher, FetchRequest, FetchResult, origin_key
+from .work import ExtractJob, classify_row, extract_one  # noqa: F401  (the stages' API)
 
 GIVE_UP_AFTER = 8  # attempts at a transiently failing URL, across runs
 
@@ -192,78 +193,6 @@ def fetch_batch(policy: FetchPolicy, wh: Warehouse, rows: list[dict],
 
 
 # -- extraction ---------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class ExtractJob:
-    frontier_url: str
-    link: str
-    final_url: str
-    content_type: str | None
-    body: bytes  # compressed
-    fetched_at: datetime
-    feed_url: str | None
-    hints: EntryHints
-    taxonomy_path: str | None = None  # classify in the worker too (None: leave it to the classify stage)
-
-
-def extract_one(job: ExtractJob) -> tuple[str, dict]:
-    """Top-level (picklable) so a process pool can run it."""
-    try:
-        body = zlib.decompress(job.body)
-        if (job.content_type or "").lower().startswith("text/plain"):
-            art = extract_text_article(body, url=job.link, hints=job.hints)
-        else:
-            art = extract_article(body, url=job.link, final_url=job.final_url,
-                                  content_type=job.content_type, hints=job.hints)
-    except ExtractorError as err:
-        return "fail", {"url": job.frontier_url, "stage": "extract", "reason": str(err), "transient": False,
-                        "feed_url": job.feed_url, "give_up": True}
-    except Exception as err:  # a bug or a pathological page must not end the batch
-        return "fail", {"url": job.frontier_url, "stage": "extract", "reason": f"{type(err).__name__}: {err}"[:300],
-                        "transient": False, "feed_url": job.feed_url, "give_up": True}
-    row = {k: getattr(art, k) for k in art.__dataclass_fields__}
-    row.update(frontier_url=job.frontier_url, fetched_at=job.fetched_at, feed_url=job.feed_url,
-               cleaner_version=CLEANER_VERSION,
-               site_lines=line_rows(art.extracted_text) if art.site else ())
-    if job.taxonomy_path:
-        try:
-            row["classification"] = classify_row(art.article_id, art.title, art.text, art.language,
-                                                 art.published_at or job.fetched_at, _taxonomy(job.taxonomy_path))
-        except Exception:  # classification is redone by the classify stage when missing
-            pass
-    return "ok", row
-
-
-_TAXONOMIES: dict = {}
-
-
-def _taxonomy(path: str):
-    """The taxonomy, loaded once per (worker) process."""
-    if path not in _TAXONOMIES:
-        from extractors.taxonomy import load_taxonomy
-
-        _TAXONOMIES[path] = load_taxonomy(path)
-    return _TAXONOMIES[path]
-
-
-def classify_row(article_id: str, title, text, language, story_date, taxonomy) -> dict:
-    """One article's classification as warehouse rows (themes, entities, signature)."""
-    from extractors.classify import classifier_version, classify
-    from extractors.dedup import SIGNATURE_SCHEME, signature
-
-    version = classifier_version(taxonomy)
-    c = classify(title, text or "", language, taxonomy)
-    return {
-        "row": {"article_id": article_id, "relevance": c.relevance, "is_relevant": c.is_relevant,
-                "primary_theme": c.primary_theme, "classifier_version": version},
-        "themes": [{"article_id": article_id, "theme": t.theme, "score": t.score, "evidence": t.evidence,
-                    "classifier_version": version} for t in c.themes],
-        "entities": [{"article_id": article_id, "entity": e.entity, "kind": e.kind, "mentions": e.mentions}
-                     for e in c.entities],
-        "signature": {"article_id": article_id, "scheme": SIGNATURE_SCHEME, "signature": list(signature(text or "")),
-                      "story_date": story_date},
-    }
-
-
 def _source_hint(row: dict) -> str | None:
     """A feed's name names the outlet only for links on the feed's own site (not for an
     aggregator's search feed)."""
@@ -292,17 +221,31 @@ class Extractor:
 
     ``submit`` returns at once with a handle whose ``result()`` waits for the batch, so the
     caller can load one batch while the pool works on the next (the pool never idles while the
-    warehouse is written)."""
+    warehouse is written). The pool's fork server imports the worker module once
+    (`work.PRELOAD`) and each worker loads the language model and the taxonomy when it starts,
+    not on its first page."""
 
-    def __init__(self, workers: int = 0):
+    def __init__(self, workers: int = 0, taxonomy_path: str | None = None):
         self.workers = workers or os.cpu_count() or 1
+        self.taxonomy_path = taxonomy_path
         self._pool: ProcessPoolExecutor | None = None
+
+    def start(self) -> "Extractor":
+        """Start the pool now and have every worker load what it needs, without waiting for
+        it: the CLI does this while Prefect's server starts, on a core that would idle."""
+        if self.workers > 1 and self._pool is None:
+            ctx = multiprocessing.get_context("forkserver")
+            ctx.set_forkserver_preload(work.PRELOAD)
+            self._pool = ProcessPoolExecutor(self.workers, mp_context=ctx, initializer=work.warm,
+                                             initargs=(self.taxonomy_path,))
+            for _ in range(self.workers):  # a worker is spawned per waiting job
+                self._pool.submit(os.getpid)
+        return self
 
     def submit(self, jobs: list[ExtractJob]) -> "PendingBatch":
         if len(jobs) < 16 or self.workers <= 1:
             return PendingBatch(done=[extract_one(j) for j in jobs])
-        if self._pool is None:
-            self._pool = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("forkserver"))
+        self.start()
         return PendingBatch(results=self._pool.map(extract_one, jobs, chunksize=4))
 
     def map(self, jobs: list[ExtractJob]) -> list[tuple[str, dict]]:
@@ -312,6 +255,27 @@ class Extractor:
         if self._pool is not None:
             self._pool.shutdown(cancel_futures=True)
             self._pool = None
+
+
+_WARM: list[Extractor] = []  # at most one pool started ahead of its run (see ``warm_extractor``)
+
+
+def warm_extractor(workers: int = 0, taxonomy_path: str | None = None) -> None:
+    """Start an extraction pool ahead of the run that will use it (``take_extractor``)."""
+    while _WARM:
+        _WARM.pop().close()
+    _WARM.append(Extractor(workers, taxonomy_path).start())
+
+
+def take_extractor(workers: int = 0, taxonomy_path: str | None = None) -> Extractor:
+    """The pool ``warm_extractor`` started, when it matches; else a new one. The caller closes it."""
+    wanted = Extractor(workers, taxonomy_path)
+    while _WARM:
+        ready = _WARM.pop()
+        if (ready.workers, ready.taxonomy_path) == (wanted.workers, wanted.taxonomy_path):
+            return ready
+        ready.close()
+    return wanted
 
 
 class PendingBatch:

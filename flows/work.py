@@ -1,0 +1,101 @@
+"""What an extraction worker runs: one page in, one warehouse-ready row out.
+
+Kept apart from `stages` so a worker process imports only the extractors (no DuckDB, no
+HTTP client, no Prefect): the pool's fork server imports this module once (``PRELOAD``) and
+every worker starts from it with trafilatura, the language model and the taxonomy loaded.
+"""
+
+from __future__ import annotations
+
+import zlib
+from dataclasses import dataclass
+from datetime import datetime
+
+from extractors.article import EntryHints, extract_article, extract_text_article
+from extractors.clean import CLEANER_VERSION
+from extractors.errors import ExtractorError
+from extractors.sitelearn import line_rows
+
+PRELOAD = ["flows.work", "extractors.classify", "extractors.dedup"]
+
+
+def warm(taxonomy_path: str | None = None) -> None:
+    """Load what every page needs once per worker (the pool's initializer): the language
+    model, and the taxonomy when the workers classify."""
+    from extractors.language import detect
+
+    detect("warm up the language identifier")
+    if taxonomy_path:
+        _taxonomy(taxonomy_path)
+
+
+@dataclass(frozen=True)
+class ExtractJob:
+    frontier_url: str
+    link: str
+    final_url: str
+    content_type: str | None
+    body: bytes  # compressed
+    fetched_at: datetime
+    feed_url: str | None
+    hints: EntryHints
+    taxonomy_path: str | None = None  # classify in the worker too (None: leave it to the classify stage)
+
+
+def extract_one(job: ExtractJob) -> tuple[str, dict]:
+    """Top-level (picklable) so a process pool can run it."""
+    try:
+        body = zlib.decompress(job.body)
+        if (job.content_type or "").lower().startswith("text/plain"):
+            art = extract_text_article(body, url=job.link, hints=job.hints)
+        else:
+            art = extract_article(body, url=job.link, final_url=job.final_url,
+                                  content_type=job.content_type, hints=job.hints)
+    except ExtractorError as err:
+        return "fail", {"url": job.frontier_url, "stage": "extract", "reason": str(err), "transient": False,
+                        "feed_url": job.feed_url, "give_up": True}
+    except Exception as err:  # a bug or a pathological page must not end the batch
+        return "fail", {"url": job.frontier_url, "stage": "extract", "reason": f"{type(err).__name__}: {err}"[:300],
+                        "transient": False, "feed_url": job.feed_url, "give_up": True}
+    row = {k: getattr(art, k) for k in art.__dataclass_fields__}
+    row.update(frontier_url=job.frontier_url, fetched_at=job.fetched_at, feed_url=job.feed_url,
+               cleaner_version=CLEANER_VERSION,
+               site_lines=line_rows(art.extracted_text) if art.site else ())
+    if job.taxonomy_path:
+        try:
+            row["classification"] = classify_row(art.article_id, art.title, art.text, art.language,
+                                                 art.published_at or job.fetched_at, _taxonomy(job.taxonomy_path))
+        except Exception:  # classification is redone by the classify stage when missing
+            pass
+    return "ok", row
+
+
+_TAXONOMIES: dict = {}
+
+
+def _taxonomy(path: str):
+    """The taxonomy, loaded once per (worker) process."""
+    if path not in _TAXONOMIES:
+        from extractors.taxonomy import load_taxonomy
+
+        _TAXONOMIES[path] = load_taxonomy(path)
+    return _TAXONOMIES[path]
+
+
+def classify_row(article_id: str, title, text, language, story_date, taxonomy) -> dict:
+    """One article's classification as warehouse rows (themes, entities, signature)."""
+    from extractors.classify import classifier_version, classify
+    from extractors.dedup import SIGNATURE_SCHEME, signature
+
+    version = classifier_version(taxonomy)
+    c = classify(title, text or "", language, taxonomy)
+    return {
+        "row": {"article_id": article_id, "relevance": c.relevance, "is_relevant": c.is_relevant,
+                "primary_theme": c.primary_theme, "classifier_version": version},
+        "themes": [{"article_id": article_id, "theme": t.theme, "score": t.score, "evidence": t.evidence,
+                    "classifier_version": version} for t in c.themes],
+        "entities": [{"article_id": article_id, "entity": e.entity, "kind": e.kind, "mentions": e.mentions}
+                     for e in c.entities],
+        "signature": {"article_id": article_id, "scheme": SIGNATURE_SCHEME, "signature": list(signature(text or "")),
+                      "story_date": story_date},
+    }
