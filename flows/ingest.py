@@ -24,7 +24,7 @@ from . import stages
 from .progress import Progress
 from .settings import Settings
 
-FETCH_BATCH = 50  # pages fetched, then stored, at a time (peak memory: 50 bodies of up to the size cap)
+FETCH_BATCH = stages.FETCH_BATCH
 TASK_OPTS = {"cache_policy": NO_CACHE, "persist_result": False, "retries": 0}
 
 
@@ -38,17 +38,15 @@ def poll_feeds_task(sources: Sources, wh: Warehouse, progress: Progress) -> dict
 
 
 @task(name="fetch-pages", **TASK_OPTS)
-def fetch_task(sources: Sources, wh: Warehouse, due: list[dict], batch_size: int, progress: Progress) -> dict:
-    """Fetch every due URL, batch after batch (one fetcher at a time keeps the per-host limits),
-    storing each batch of raw pages as it completes. Batches of at most FETCH_BATCH pages:
-    what is fetched lands (and can be extracted) sooner, and at most that many bodies wait in
-    memory."""
-    totals: Counter = Counter()
-    step = max(1, min(batch_size, FETCH_BATCH))
+def fetch_task(sources: Sources, wh: Warehouse, due: list[dict], batch_size: int, progress: Progress,
+               arrivals: stages.Arrivals | None = None) -> dict:
+    """Fetch every due URL with one fetcher (it keeps the per-host limits), storing the raw
+    pages in batches of at most FETCH_BATCH as they complete: what is fetched lands (and can be
+    extracted) sooner, and at most that many bodies wait in memory. ``arrivals``: where each
+    stored batch is handed to extraction in this process."""
     with progress.stage("fetching pages", total=len(due)) as advance:
-        for i in range(0, len(due), step):
-            totals.update(stages.fetch_batch(sources.fetch, wh, due[i:i + step], advance))
-    return dict(totals)
+        return stages.fetch_pages(sources.fetch, wh, due, step=min(batch_size, FETCH_BATCH), progress=advance,
+                                  handoff=arrivals.put if arrivals is not None else None)
 
 
 @task(name="extract-load", **TASK_OPTS)
@@ -69,8 +67,10 @@ def fetch_and_extract(settings: Settings, sources: Sources, wh: Warehouse, progr
     totals: Counter = Counter()
     due = wh.due_urls(claim_for=run_id)
     totals["pages_queued"] = len(due)
-    fetching = fetch_task.submit(sources, wh, due, settings.batch_size, progress) if due else None
-    totals.update(extract_stored(settings, wh, progress, fetching=fetching, expected=len(due)))
+    # the local runner fetches in a thread of this process: pages reach extraction in memory
+    arrivals = stages.Arrivals(keep_bodies=2 * settings.batch_size) if settings.task_runner == "local" else None
+    fetching = fetch_task.submit(sources, wh, due, settings.batch_size, progress, arrivals) if due else None
+    totals.update(extract_stored(settings, wh, progress, fetching=fetching, expected=len(due), arrivals=arrivals))
     if fetching is not None:
         totals.update(fetching.result())
     return totals
@@ -101,7 +101,7 @@ def with_runner(flow_obj, settings: Settings):
 
 
 def _extract_pipelined(settings: Settings, wh: Warehouse, advance, submit, window: int,
-                       fetching=None) -> tuple[Counter, set[str]]:
+                       fetching=None, arrivals: stages.Arrivals | None = None) -> tuple[Counter, set[str]]:
     """Keep up to ``window`` batches in extraction while loading the oldest one: the workers
     never wait for the warehouse, and only this process writes to it (in batch order)."""
     totals: Counter = Counter()
@@ -111,7 +111,8 @@ def _extract_pipelined(settings: Settings, wh: Warehouse, advance, submit, windo
     while True:
         rows = []
         if len(in_flight) < window:
-            rows = _next_rows(settings, wh, fetching, exclude=in_flight_urls, wait=not in_flight)
+            rows = _next_rows(settings, wh, fetching, exclude=in_flight_urls, wait=not in_flight,
+                              arrivals=arrivals)
             if rows:
                 in_flight.append((submit(stages.jobs_from_rows(rows, str(settings.taxonomy_path))), rows))
                 in_flight_urls.update(r["url"] for r in rows)
@@ -145,23 +146,53 @@ def clean_task(wh: Warehouse, sites: set[str], advance) -> dict:
     return stages.clean_sites(wh, sites, advance)
 
 
-def _next_rows(settings: Settings, wh: Warehouse, fetching, exclude=(), wait: bool = True) -> list[dict]:
+def _next_rows(settings: Settings, wh: Warehouse, fetching, exclude=(), wait: bool = True,
+               arrivals: stages.Arrivals | None = None) -> list[dict]:
     """The next batch of fetched pages (not ``exclude``). While fetching goes on, a batch is
     worth taking at 50 pages (or ``batch_size``); ``wait``: wait for one, else return [] at once.
-    [] with ``wait`` means nothing is left and nothing more will come."""
+    [] with ``wait`` means nothing is left and nothing more will come. Pages come from
+    ``arrivals`` while the fetch task hands them over, then from the warehouse (pages an earlier
+    run stored and left, or that another process's fetch stored)."""
     want = settings.batch_size
     while True:
         if fetching is None:
             return wh.fetched_pages(want, exclude=exclude)
-        done = fetching.state.is_final()  # before looking: what it stored by then is visible
-        rows = wh.fetched_pages(want, exclude=exclude, at_least=0 if done else min(want, 50))
+        done = _finished(fetching)  # before looking: what it stored by then is visible
+        at_least = 1 if done else min(want, 50)
+        if arrivals is not None:
+            rows = arrivals.take(want, at_least=at_least, timeout=0.25 if wait and not done else 0.0)
+            if rows:
+                return _with_bodies(wh, rows)
+            if done:
+                return wh.fetched_pages(want, exclude=exclude)
+            if not wait:
+                return []
+            continue
+        rows = wh.fetched_pages(want, exclude=exclude, at_least=0 if done else at_least)
         if rows or done or not wait:
             return rows
         fetching.wait(timeout=0.25)
 
 
+def _finished(future) -> bool:
+    """Whether a task future is done, asked of the future itself: ``future.state`` asks the
+    Prefect server (an API call each time)."""
+    wrapped = getattr(future, "wrapped_future", None)
+    return wrapped.done() if wrapped is not None else future.state.is_final()
+
+
+def _with_bodies(wh: Warehouse, rows: list[dict]) -> list[dict]:
+    """Handed-over rows, with the bodies ``Arrivals`` did not keep read back from the warehouse."""
+    missing = [r["url"] for r in rows if r["body"] is None]
+    if not missing:
+        return rows
+    bodies = wh.raw_bodies(missing)
+    return [r if r["body"] is not None else dict(r, body=bodies[r["url"]])
+            for r in rows if r["body"] is not None or r["url"] in bodies]
+
+
 def extract_stored(settings: Settings, wh: Warehouse, progress: Progress, all_sites: bool = False,
-                   fetching=None, expected: int = 0) -> Counter:
+                   fetching=None, expected: int = 0, arrivals: stages.Arrivals | None = None) -> Counter:
     """Extract every fetched page (also those a concurrent ``fetching`` task is still storing),
     then clean again every site that gained pages (or all of them)."""
     totals: Counter = Counter()
@@ -174,7 +205,7 @@ def extract_stored(settings: Settings, wh: Warehouse, progress: Progress, all_si
         else:
             extractor = stages.take_extractor(settings.workers, str(settings.taxonomy_path))
             try:
-                done, sites = _extract_pipelined(settings, wh, advance, extractor.submit, 2, fetching)
+                done, sites = _extract_pipelined(settings, wh, advance, extractor.submit, 2, fetching, arrivals)
                 totals.update(done)
             finally:
                 extractor.close()

@@ -6,6 +6,8 @@ them (one task run per batch), so they are tested as ordinary functions.
 from __future__ import annotations
 
 import asyncio
+import queue
+import threading
 import hashlib
 import os
 import zlib
@@ -157,25 +159,63 @@ def run_fetches(policy: FetchPolicy, requests: list[FetchRequest],
     return asyncio.run(go())
 
 
+FETCH_BATCH = 50  # pages fetched, then stored, at a time (peak memory: 50 bodies of up to the size cap)
+
+
+def fetch_pages(policy: FetchPolicy, wh: Warehouse, rows: list[dict], step: int = FETCH_BATCH,
+                progress: Callable[[int], None] | None = None,
+                handoff: Callable[[list[dict]], None] | None = None) -> dict[str, int]:
+    """Fetch due frontier rows ``step`` at a time with one client (its connections and
+    robots.txt rules serve the whole run), storing each batch's raw pages and failures in one
+    transaction as it completes. ``handoff`` receives each batch's stored pages, once they are
+    committed, as the rows ``Warehouse.fetched_pages`` returns (for extraction to start on)."""
+    if not rows:
+        return {"pages_fetched": 0, "pages_failed": 0, "pages_failed_transient": 0}
+
+    async def go() -> Counter:
+        totals: Counter = Counter()
+        tick = (lambda _r: progress(1)) if progress else None
+        async with Fetcher(policy, robots_cache=_ROBOTS) as fetcher:
+            for i in range(0, len(rows), max(1, step)):
+                batch = rows[i:i + max(1, step)]
+                results = await fetcher.fetch_many([_page_request(r) for r in batch], tick)
+                totals.update(_store_fetched(wh, batch, results, handoff))
+        return totals
+
+    return dict(asyncio.run(go()))
+
+
 def fetch_batch(policy: FetchPolicy, wh: Warehouse, rows: list[dict],
                 progress: Callable[[int], None] | None = None) -> dict[str, int]:
     """Fetch one batch of due frontier rows and store raw pages and failures together."""
-    requests = [
-        FetchRequest(url=r["link"] or r["url"], kind="page", trusted_origin=r["trusted_origin"],
-                     etag=r.get("etag"), last_modified=r.get("last_modified"))
-        for r in rows
-    ]
-    results = run_fetches(policy, requests, progress)
+    return fetch_pages(policy, wh, rows, step=len(rows), progress=progress)
+
+
+def _page_request(row: dict) -> FetchRequest:
+    return FetchRequest(url=row["link"] or row["url"], kind="page", trusted_origin=row["trusted_origin"],
+                        etag=row.get("etag"), last_modified=row.get("last_modified"))
+
+
+_HANDED_OVER = ("url", "link", "feed_url", "entry_title", "entry_author", "entry_published_at",
+                "entry_language", "feed_name")
+
+
+def _store_fetched(wh: Warehouse, rows: list[dict], results: list[FetchResult],
+                   handoff: Callable[[list[dict]], None] | None) -> dict[str, int]:
     now = utcnow()
-    pages, failures = [], []
+    pages, failures, fetched = [], [], []
     for row, res in zip(rows, results):
         if res.error is None:
-            body = res.body or b""
-            pages.append({
+            page = {
                 "url": row["url"], "final_url": res.final_url, "status": res.status,
                 "content_type": res.content_type, "etag": res.etag, "last_modified": res.last_modified,
-                "fetched_at": res.fetched_at or now, "not_modified": res.not_modified, **raw_body(body),
-            })
+                "fetched_at": res.fetched_at or now, "not_modified": res.not_modified, **raw_body(res.body or b""),
+            }
+            pages.append(page)
+            if not res.not_modified:
+                fetched.append({**{k: row.get(k) for k in _HANDED_OVER}, "final_url": page["final_url"],
+                                "content_type": page["content_type"], "fetched_at": page["fetched_at"],
+                                "body": page["body"]})
         else:
             attempts = int(row.get("attempts") or 0) + 1
             give_up = not res.error.transient or attempts >= GIVE_UP_AFTER
@@ -188,8 +228,52 @@ def fetch_batch(policy: FetchPolicy, wh: Warehouse, rows: list[dict],
                 "next_attempt_at": None if give_up else _page_next_attempt(attempts, now),
             })
     wh.save_fetches(pages, failures)
+    if handoff is not None and fetched:
+        handoff(fetched)
     return {"pages_fetched": len(pages), "pages_failed": len(failures),
             "pages_failed_transient": sum(1 for f in failures if f["transient"] and not f["give_up"])}
+
+
+class Arrivals:
+    """The pages this run's fetch task has stored, handed to extraction in memory: the same
+    rows the warehouse now holds, so extraction neither polls the warehouse nor reads them
+    back. At most ``keep_bodies`` bodies wait here; past that a row keeps its facts but not its
+    body, which is read back when its batch is taken (memory stays bounded however far
+    fetching runs ahead of extraction)."""
+
+    def __init__(self, keep_bodies: int = 400):
+        self.keep_bodies = keep_bodies
+        self._queue: queue.SimpleQueue = queue.SimpleQueue()
+        self._waiting: list[dict] = []
+        self._lock = threading.Lock()
+        self._held = 0  # bodies in ``_queue`` and ``_waiting``
+
+    def put(self, rows: list[dict]) -> None:
+        """(fetching thread) Hand over stored pages."""
+        with self._lock:
+            for row in rows:
+                if self._held < self.keep_bodies:
+                    self._held += 1
+                else:
+                    row["body"] = None
+        self._queue.put(rows)
+
+    def take(self, limit: int, at_least: int = 1, timeout: float = 0.0) -> list[dict]:
+        """(extracting thread) Up to ``limit`` handed-over pages, oldest first, or [] when fewer
+        than ``at_least`` are there after waiting up to ``timeout`` s for more."""
+        try:
+            if len(self._waiting) < at_least and timeout > 0:
+                self._waiting.extend(self._queue.get(timeout=timeout))
+            while True:
+                self._waiting.extend(self._queue.get_nowait())
+        except queue.Empty:
+            pass
+        if not self._waiting or len(self._waiting) < at_least:
+            return []
+        batch, self._waiting = self._waiting[:limit], self._waiting[limit:]
+        with self._lock:
+            self._held -= sum(1 for row in batch if row["body"] is not None)
+        return batch
 
 
 # -- extraction ---------------------------------------------------------------------------------
@@ -302,12 +386,12 @@ def save_extracted(wh: Warehouse, results: list[tuple[str, dict]]) -> dict:
     """Load one batch of extraction results: articles and their failures, one transaction."""
     articles = [r for kind, r in results if kind == "ok"]
     failures = [r for kind, r in results if kind == "fail"]
-    counts = wh.save_articles(articles, failures)
-    counts["extract_failed"] = len(failures)
+    # classified in the worker: stored with the articles, clustered by the classify stage
     done = [a["classification"] for a in articles if a.get("classification")]
-    if done:  # classified in the worker: stored now, clustered by the classify stage
-        wh.save_classifications([d["row"] for d in done], [t for d in done for t in d["themes"]],
-                                [e for d in done for e in d["entities"]], [d["signature"] for d in done], {})
+    classified = ([d["row"] for d in done], [t for d in done for t in d["themes"]],
+                  [e for d in done for e in d["entities"]], [d["signature"] for d in done])
+    counts = wh.save_articles(articles, failures, classified)
+    counts["extract_failed"] = len(failures)
     counts["sites"] = {a["site"] for a in articles if a.get("site")}
     return counts
 

@@ -340,8 +340,10 @@ class Warehouse:
         runs out (a killed run's URLs become due again)."""
         now = utcnow()
         sql = (
-            "SELECT f.url, f.link, f.origin, f.feed_url, f.trusted_origin, f.attempts, r.etag, r.last_modified "
-            "FROM frontier f LEFT JOIN raw_pages r USING (url) "
+            "SELECT f.url, f.link, f.origin, f.feed_url, f.trusted_origin, f.attempts, r.etag, r.last_modified, "
+            "f.entry_title, f.entry_author, f.entry_published_at, f.entry_language, "
+            "coalesce(fd.name, fd.title) AS feed_name "
+            "FROM frontier f LEFT JOIN raw_pages r USING (url) LEFT JOIN feeds fd ON fd.feed_url = f.feed_url "
             "WHERE f.state = 'pending' AND (f.next_attempt_at IS NULL OR f.next_attempt_at <= $now) "
             "AND (f.claimed_until IS NULL OR f.claimed_until < $now OR list_contains($dead, f.claimed_by)) "
             "ORDER BY f.discovered_at, f.url"
@@ -484,13 +486,31 @@ class Warehouse:
             rows = [dict(zip(cols, row)) for row in cur.fetchall()]
             if len(rows) < at_least:
                 return []
-            for row in rows:
-                found = con.execute("SELECT body FROM raw_pages WHERE url = ?", [row["url"]]).fetchone()
-                row["body"] = found[0] if found else None
-        return [r for r in rows if r["body"] is not None]
+            bodies = self._bodies(con, [r["url"] for r in rows])
+        return [dict(r, body=bodies[r["url"]]) for r in rows if bodies.get(r["url"]) is not None]
 
-    def save_articles(self, articles: list[dict], failures: list[dict]) -> dict[str, int]:
-        """Upsert extracted articles (one per article_id) and mark their frontier rows done."""
+    def raw_bodies(self, urls: list[str]) -> dict[str, bytes]:
+        """url -> stored (compressed) body, for those of ``urls`` that have one."""
+        if not urls:
+            return {}
+        with self.connect() as con:
+            return self._bodies(con, urls)
+
+    @staticmethod
+    def _bodies(con, urls: list[str]) -> dict[str, bytes]:
+        # point lookups on the primary key: an IN list or a join reads every stored body
+        out = {}
+        for url in urls:
+            found = con.execute("SELECT body FROM raw_pages WHERE url = ?", [url]).fetchone()
+            if found and found[0] is not None:
+                out[url] = found[0]
+        return out
+
+    def save_articles(self, articles: list[dict], failures: list[dict],
+                      classified: tuple[list[dict], list[dict], list[dict], list[dict]] | None = None) -> dict[str, int]:
+        """Upsert extracted articles (one per article_id) and mark their frontier rows done;
+        ``classified``: the classifications of these articles (rows, themes, entities,
+        signatures as ``save_classifications`` takes them), stored in the same transaction."""
         now = utcnow()
         counts = {"articles_new": 0, "articles_updated": 0}
         with self.transaction() as con:
@@ -559,6 +579,8 @@ class Warehouse:
                 con.unregister("done_batch")
             if failures:
                 self._record_failures(con, failures, now)
+            if classified and classified[0]:
+                self._write_classifications(con, *classified, now)
         return counts
 
     # -- cleaning: per-site furniture ----------------------------------------------------------
@@ -683,38 +705,41 @@ class Warehouse:
         """Replace the themes, entities and signatures of the classified articles (one row per
         article and theme, never duplicated) and set their relevance, in one transaction.
         Clusters are placed afterwards (``set_clusters``)."""
-        now = utcnow()
         with self.transaction() as con:
-            con.register("cls_batch", pa.Table.from_pylist(rows, schema=_CLASS_SCHEMA))
-            con.execute("DELETE FROM article_themes WHERE article_id IN (SELECT article_id FROM cls_batch)")
-            con.execute("DELETE FROM article_entities WHERE article_id IN (SELECT article_id FROM cls_batch)")
-            if themes:
-                con.register("theme_batch", pa.Table.from_pylist(themes, schema=_THEME_SCHEMA))
-                con.execute("INSERT INTO article_themes SELECT article_id, theme, score, evidence, classifier_version "
-                            "FROM theme_batch")
-                con.unregister("theme_batch")
-            if entities:
-                con.register("entity_batch", pa.Table.from_pylist(entities, schema=_ENTITY_SCHEMA))
-                con.execute("INSERT INTO article_entities SELECT article_id, entity, kind, sum(mentions)::INTEGER "
-                            "FROM entity_batch GROUP BY ALL")
-                con.unregister("entity_batch")
-            if signatures:
-                con.register("sig_batch", pa.Table.from_pylist(signatures, schema=_SIG_SCHEMA))
-                con.execute("INSERT OR REPLACE INTO article_signatures SELECT article_id, scheme, signature, story_date "
-                            "FROM sig_batch")
-                con.execute("DELETE FROM article_bands WHERE article_id IN (SELECT article_id FROM sig_batch)")
-                bands = [{"band": b, "key": k, "article_id": sig["article_id"]}
-                         for sig in signatures for b, k in band_keys(sig["signature"])]
-                if bands:
-                    con.register("band_batch", pa.Table.from_pylist(bands, schema=_BAND_SCHEMA))
-                    con.execute("INSERT INTO article_bands SELECT band, key, article_id FROM band_batch")
-                    con.unregister("band_batch")
-                con.unregister("sig_batch")
-            con.execute(
-                "UPDATE articles SET relevance = c.relevance, is_relevant = c.is_relevant, "
-                "primary_theme = c.primary_theme, classifier_version = c.classifier_version, classified_at = $now "
-                "FROM cls_batch c WHERE articles.article_id = c.article_id", {"now": now})
-            con.unregister("cls_batch")
+            self._write_classifications(con, rows, themes, entities, signatures, utcnow())
+
+    def _write_classifications(self, con, rows: list[dict], themes: list[dict], entities: list[dict],
+                               signatures: list[dict], now: datetime) -> None:
+        con.register("cls_batch", pa.Table.from_pylist(rows, schema=_CLASS_SCHEMA))
+        con.execute("DELETE FROM article_themes WHERE article_id IN (SELECT article_id FROM cls_batch)")
+        con.execute("DELETE FROM article_entities WHERE article_id IN (SELECT article_id FROM cls_batch)")
+        if themes:
+            con.register("theme_batch", pa.Table.from_pylist(themes, schema=_THEME_SCHEMA))
+            con.execute("INSERT INTO article_themes SELECT article_id, theme, score, evidence, classifier_version "
+                        "FROM theme_batch")
+            con.unregister("theme_batch")
+        if entities:
+            con.register("entity_batch", pa.Table.from_pylist(entities, schema=_ENTITY_SCHEMA))
+            con.execute("INSERT INTO article_entities SELECT article_id, entity, kind, sum(mentions)::INTEGER "
+                        "FROM entity_batch GROUP BY ALL")
+            con.unregister("entity_batch")
+        if signatures:
+            con.register("sig_batch", pa.Table.from_pylist(signatures, schema=_SIG_SCHEMA))
+            con.execute("INSERT OR REPLACE INTO article_signatures SELECT article_id, scheme, signature, story_date "
+                        "FROM sig_batch")
+            con.execute("DELETE FROM article_bands WHERE article_id IN (SELECT article_id FROM sig_batch)")
+            bands = [{"band": b, "key": k, "article_id": sig["article_id"]}
+                     for sig in signatures for b, k in band_keys(sig["signature"])]
+            if bands:
+                con.register("band_batch", pa.Table.from_pylist(bands, schema=_BAND_SCHEMA))
+                con.execute("INSERT INTO article_bands SELECT band, key, article_id FROM band_batch")
+                con.unregister("band_batch")
+            con.unregister("sig_batch")
+        con.execute(
+            "UPDATE articles SET relevance = c.relevance, is_relevant = c.is_relevant, "
+            "primary_theme = c.primary_theme, classifier_version = c.classifier_version, classified_at = $now "
+            "FROM cls_batch c WHERE articles.article_id = c.article_id", {"now": now})
+        con.unregister("cls_batch")
 
     # -- operations --------------------------------------------------------------------------------
     def run_report(self, run_id: str) -> dict:

@@ -1,0 +1,69 @@
+"""Fetched pages handed to extraction within a run (`stages.Arrivals`): in order, with at most
+`keep_bodies` bodies held in memory, the rest read back from a real warehouse."""
+
+from __future__ import annotations
+
+import threading
+import time
+import zlib
+from datetime import datetime, timezone
+
+import pytest
+
+from flows import stages
+from flows.ingest import _with_bodies
+from warehouse.db import Warehouse
+
+NOW = datetime(2025, 7, 1, tzinfo=timezone.utc)
+
+
+def row(i: int) -> dict:
+    return {"url": f"http://a/{i}", "body": zlib.compress(f"<html>{i}</html>".encode())}
+
+
+def test_bodies_past_the_limit_are_dropped_and_the_limit_frees_as_batches_are_taken():
+    arrivals = stages.Arrivals(keep_bodies=3)
+    arrivals.put([row(0), row(1)])
+    arrivals.put([row(2), row(3), row(4)])
+    first = arrivals.take(2)
+    assert [r["url"] for r in first] == ["http://a/0", "http://a/1"]
+    assert all(r["body"] is not None for r in first)
+    rest = arrivals.take(10)
+    assert [r["url"] for r in rest] == ["http://a/2", "http://a/3", "http://a/4"]
+    # 3 held at most: the 4th and 5th came while 3 bodies waited
+    assert [r["body"] is not None for r in rest] == [True, False, False]
+    arrivals.put([row(5), row(6), row(7), row(8)])  # everything was taken: room for 3 again
+    assert [r["body"] is not None for r in arrivals.take(10)] == [True, True, True, False]
+
+
+def test_a_batch_waits_for_at_least_pages_and_for_a_late_hand_over():
+    arrivals = stages.Arrivals()
+    arrivals.put([row(0)])
+    assert arrivals.take(10, at_least=2) == []  # not yet worth a batch: kept for later
+    late = threading.Timer(0.1, lambda: arrivals.put([row(1)]))
+    late.start()
+    t = time.monotonic()
+    got = arrivals.take(10, at_least=2, timeout=5)
+    assert [r["url"] for r in got] == ["http://a/0", "http://a/1"]
+    assert time.monotonic() - t < 4
+    assert arrivals.take(10, timeout=0.05) == []
+
+
+@pytest.fixture
+def wh(tmp_path) -> Warehouse:
+    w = Warehouse(tmp_path / "w.duckdb")
+    w.migrate()
+    return w
+
+
+def test_bodies_not_held_are_read_back_and_pages_without_one_are_left_out(wh):
+    wh.add_to_frontier([{"url": u, "link": u, "origin": "page", "trusted_origin": None}
+                        for u in ("http://a/1", "http://a/2")])
+    body = zlib.compress(b"<html>stored</html>")
+    wh.save_fetches([{"url": "http://a/1", "final_url": "http://a/1", "status": 200, "content_type": "text/html",
+                      "fetched_at": NOW, "body_size": 19, "body": body}], [])
+    held = row(0)
+    rows = [held, {"url": "http://a/1", "body": None}, {"url": "http://a/2", "body": None}]
+    out = _with_bodies(wh, rows)
+    assert [r["url"] for r in out] == ["http://a/0", "http://a/1"]
+    assert out[0] is held and out[1]["body"] == body
