@@ -377,3 +377,36 @@ def test_future_dates_are_not_taken():
     art = extract(page('<meta property="article:published_time" content="2031-01-01T10:00:00Z">', footer=""),
                   now=now, hints=EntryHints(published_at=datetime(2025, 10, 9, 8, 0, tzinfo=UTC)))
     assert art.published_at == datetime(2025, 10, 9, 8, 0, tzinfo=UTC)
+
+
+def _pages_for_metadata():
+    import glob
+    import gzip
+    from pathlib import Path
+
+    repo = Path(__file__).resolve().parents[1]
+    pages = [Path(p).read_bytes() for p in sorted(glob.glob(str(repo / "flows" / "demo" / "**" / "*.html"),
+                                                              recursive=True))]
+    aeb = sorted((repo.parent / "shared" / "corpora" / "aeb" / "html").glob("*.html.gz"))
+    return pages + [gzip.open(p).read() for p in aeb[::6]]
+
+
+def test_page_metadata_reads_what_trafilatura_reads():
+    """`_page_metadata` follows trafilatura's extract_metadata minus categories, tags and
+    licence: the stored fields must stay identical (this fails if a trafilatura release
+    changes how it reads them)."""
+    import trafilatura
+    from trafilatura.metadata import extract_metadata
+
+    from extractors.article import _page_metadata
+
+    params = {"extensive_search": True, "original_date": True, "outputformat": "%Y-%m-%dT%H:%M:%S%z",
+              "max_date": "2026-12-01"}
+    pages = _pages_for_metadata()
+    assert len(pages) >= 20
+    for i, body in enumerate(pages):
+        url = f"https://news.example/story-{i}.html"
+        ours = _page_metadata(trafilatura.load_html(body), url, params)
+        theirs = extract_metadata(trafilatura.load_html(body), url, params)
+        for field in ("title", "author", "date", "sitename", "description", "url"):
+            assert getattr(ours, field) == getattr(theirs, field), (i, field)
