@@ -41,9 +41,9 @@ def poll_feeds_task(sources: Sources, wh: Warehouse, progress: Progress) -> dict
 def fetch_task(sources: Sources, wh: Warehouse, due: list[dict], batch_size: int, progress: Progress,
                arrivals: stages.Arrivals | None = None) -> dict:
     """Fetch every due URL with one fetcher (it keeps the per-host limits), storing the raw
-    pages in batches of at most FETCH_BATCH as they complete: what is fetched lands (and can be
-    extracted) sooner, and at most that many bodies wait in memory. ``arrivals``: where each
-    stored batch is handed to extraction in this process."""
+    pages in batches as they complete (see `stages.FETCH_BATCH`): what is fetched lands, and
+    can be extracted, before the rest is fetched. ``arrivals``: where each stored batch is
+    handed to extraction in this process."""
     with progress.stage("fetching pages", total=len(due)) as advance:
         return stages.fetch_pages(sources.fetch, wh, due, step=min(batch_size, FETCH_BATCH), progress=advance,
                                   handoff=arrivals.put if arrivals is not None else None)
