@@ -200,15 +200,6 @@ def _start_prefect(settings: Settings) -> None:
         apply_prefect_environment(settings)
 
 
-def _warm_extraction(settings: Settings) -> None:
-    """Start the extraction workers now: they import trafilatura and load their models while
-    Prefect's server starts (one core waits for it), not when the first pages arrive."""
-    if settings.task_runner == "local":
-        from . import stages
-
-        stages.warm_extractor(settings.workers, str(settings.taxonomy_path))
-
-
 def _run(title: str, flow_call) -> dict:
     from .progress import print_summary
 
@@ -222,10 +213,8 @@ def run_ingest(settings: Settings, title: str = "ingest") -> dict:
     """Validate, then run the Prefect flow; returns the run's counts. Raises user-facing errors."""
     from extractors.sources import load_sources
 
-    sources = load_sources(settings.sources_path)  # a bad sources file fails here, before anything else
+    load_sources(settings.sources_path)  # a bad sources file fails here, before anything else
     _start_prefect(settings)
-    if sources.feeds or sources.pages:
-        _warm_extraction(settings)
     from .ingest import ingest_flow
 
     from .ingest import with_runner
@@ -273,7 +262,6 @@ def cmd_backfill(args) -> int:
             if not is_http_url(args.sitemap):
                 return _die(f"--sitemap {args.sitemap!r}: not an http(s) URL")
         _start_prefect(settings)
-        _warm_extraction(settings)
         from . import backfill as bf
         from .ingest import with_runner
 
@@ -301,7 +289,6 @@ def cmd_reextract(args) -> int:
         return _die(f"{settings.db_path}: no warehouse here yet (run `chipwire ingest` first)")
     try:
         _start_prefect(settings)
-        _warm_extraction(settings)
         from .backfill import reextract_flow
         from .ingest import with_runner
 

@@ -203,7 +203,9 @@ def extract_stored(settings: Settings, wh: Warehouse, progress: Progress, all_si
             done, sites = _extract_pipelined(settings, wh, advance, extract_compute.submit, 4, fetching)
             totals.update(done)
         else:
-            extractor = stages.take_extractor(settings.workers, str(settings.taxonomy_path))
+            extractor = stages.Extractor(settings.workers, str(settings.taxonomy_path))
+            if waiting >= 16:  # workers load while the first pages are fetched
+                extractor.start()
             try:
                 done, sites = _extract_pipelined(settings, wh, advance, extractor.submit, 2, fetching, arrivals)
                 totals.update(done)

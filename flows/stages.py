@@ -335,7 +335,8 @@ class Extractor:
 
     def start(self) -> "Extractor":
         """Start the pool now and have every worker load what it needs, without waiting for
-        it: the CLI does this while Prefect's server starts, on a core that would idle."""
+        it: a run does this as soon as it knows pages are coming, so the workers load while
+        the first pages are fetched."""
         if self.workers > 1 and self._pool is None:
             ctx = multiprocessing.get_context("forkserver")
             ctx.set_forkserver_preload(work.PRELOAD)
@@ -358,27 +359,6 @@ class Extractor:
         if self._pool is not None:
             self._pool.shutdown(cancel_futures=True)
             self._pool = None
-
-
-_WARM: list[Extractor] = []  # at most one pool started ahead of its run (see ``warm_extractor``)
-
-
-def warm_extractor(workers: int = 0, taxonomy_path: str | None = None) -> None:
-    """Start an extraction pool ahead of the run that will use it (``take_extractor``)."""
-    while _WARM:
-        _WARM.pop().close()
-    _WARM.append(Extractor(workers, taxonomy_path).start())
-
-
-def take_extractor(workers: int = 0, taxonomy_path: str | None = None) -> Extractor:
-    """The pool ``warm_extractor`` started, when it matches; else a new one. The caller closes it."""
-    wanted = Extractor(workers, taxonomy_path)
-    while _WARM:
-        ready = _WARM.pop()
-        if (ready.workers, ready.taxonomy_path) == (wanted.workers, wanted.taxonomy_path):
-            return ready
-        ready.close()
-    return wanted
 
 
 class PendingBatch:
