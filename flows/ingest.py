@@ -70,7 +70,11 @@ def fetch_and_extract(settings: Settings, sources: Sources, wh: Warehouse, progr
     # the local runner fetches in a thread of this process: pages reach extraction in memory
     arrivals = stages.Arrivals(keep_bodies=2 * settings.batch_size) if settings.task_runner == "local" else None
     fetching = fetch_task.submit(sources, wh, due, settings.batch_size, progress, arrivals) if due else None
-    totals.update(extract_stored(settings, wh, progress, fetching=fetching, expected=len(due), arrivals=arrivals))
+    try:
+        totals.update(extract_stored(settings, wh, progress, fetching=fetching, expected=len(due), arrivals=arrivals))
+    finally:
+        if arrivals is not None:
+            arrivals.close()  # a fetch still going (extraction failed) no longer waits for room
     if fetching is not None:
         totals.update(fetching.result())
     return totals

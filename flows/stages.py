@@ -256,25 +256,29 @@ def _store_fetched(wh: Warehouse, rows: list[dict], results: list[FetchResult],
 class Arrivals:
     """The pages this run's fetch task has stored, handed to extraction in memory: the same
     rows the warehouse now holds, so extraction neither polls the warehouse nor reads them
-    back. At most ``keep_bodies`` bodies wait here; past that a row keeps its facts but not its
-    body, which is read back when its batch is taken (memory stays bounded however far
-    fetching runs ahead of extraction)."""
+    back. While ``keep_bodies`` bodies or more wait here, the fetching thread waits for
+    extraction to take some: fetching never runs far ahead, and memory stays bounded. Once
+    closed (extraction is over, or failed) nothing waits any more and rows come without their
+    bodies, which stay in the warehouse for whoever extracts them."""
 
     def __init__(self, keep_bodies: int = 400):
         self.keep_bodies = keep_bodies
         self._queue: queue.SimpleQueue = queue.SimpleQueue()
         self._waiting: list[dict] = []
-        self._lock = threading.Lock()
+        self._room = threading.Condition()
         self._held = 0  # bodies in ``_queue`` and ``_waiting``
+        self._closed = False
 
     def put(self, rows: list[dict]) -> None:
-        """(fetching thread) Hand over stored pages."""
-        with self._lock:
-            for row in rows:
-                if self._held < self.keep_bodies:
-                    self._held += 1
-                else:
+        """(fetching thread) Hand over stored pages; waits while too many bodies wait here."""
+        with self._room:
+            while self._held >= self.keep_bodies and not self._closed:
+                self._room.wait(timeout=1.0)
+            if self._closed:
+                for row in rows:
                     row["body"] = None
+            else:
+                self._held += sum(1 for row in rows if row["body"] is not None)
         self._queue.put(rows)
 
     def take(self, limit: int, at_least: int = 1, timeout: float = 0.0) -> list[dict]:
@@ -290,9 +294,16 @@ class Arrivals:
         if not self._waiting or len(self._waiting) < at_least:
             return []
         batch, self._waiting = self._waiting[:limit], self._waiting[limit:]
-        with self._lock:
+        with self._room:
             self._held -= sum(1 for row in batch if row["body"] is not None)
+            self._room.notify_all()
         return batch
+
+    def close(self) -> None:
+        """(extracting thread) No more takes: let the fetching thread go on without waiting."""
+        with self._room:
+            self._closed = True
+            self._room.notify_all()
 
 
 # -- extraction ---------------------------------------------------------------------------------

@@ -1,5 +1,6 @@
-"""Fetched pages handed to extraction within a run (`stages.Arrivals`): in order, with at most
-`keep_bodies` bodies held in memory, the rest read back from a real warehouse."""
+"""Fetched pages handed to extraction within a run (`stages.Arrivals`): in order, the fetching
+thread waiting while `keep_bodies` bodies wait, bodies not handed over read back from a real
+warehouse."""
 
 from __future__ import annotations
 
@@ -21,19 +22,32 @@ def row(i: int) -> dict:
     return {"url": f"http://a/{i}", "body": zlib.compress(f"<html>{i}</html>".encode())}
 
 
-def test_bodies_past_the_limit_are_dropped_and_the_limit_frees_as_batches_are_taken():
+def test_fetching_waits_while_too_many_bodies_wait_and_goes_on_once_some_are_taken():
     arrivals = stages.Arrivals(keep_bodies=3)
     arrivals.put([row(0), row(1)])
-    arrivals.put([row(2), row(3), row(4)])
+    arrivals.put([row(2), row(3)])  # 2 waiting < 3: handed over (the limit may be overshot by a batch)
+    blocked = threading.Thread(target=arrivals.put, args=([row(4)],))
+    blocked.start()
+    blocked.join(0.3)
+    assert blocked.is_alive()  # 4 bodies wait: the fetching thread waits for room
     first = arrivals.take(2)
     assert [r["url"] for r in first] == ["http://a/0", "http://a/1"]
-    assert all(r["body"] is not None for r in first)
+    blocked.join(5)
+    assert not blocked.is_alive()  # room again: the hand-over went through
     rest = arrivals.take(10)
     assert [r["url"] for r in rest] == ["http://a/2", "http://a/3", "http://a/4"]
-    # 3 held at most: the 4th and 5th came while 3 bodies waited
-    assert [r["body"] is not None for r in rest] == [True, False, False]
-    arrivals.put([row(5), row(6), row(7), row(8)])  # everything was taken: room for 3 again
-    assert [r["body"] is not None for r in arrivals.take(10)] == [True, True, True, False]
+    assert all(r["body"] is not None for r in first + rest)
+
+
+def test_once_closed_nothing_waits_and_bodies_stay_in_the_warehouse():
+    arrivals = stages.Arrivals(keep_bodies=1)
+    arrivals.put([row(0)])
+    arrivals.close()
+    done = threading.Thread(target=arrivals.put, args=([row(1)],))
+    done.start()
+    done.join(5)
+    assert not done.is_alive()
+    assert [r["body"] is None for r in arrivals.take(10)] == [False, True]
 
 
 def test_a_batch_waits_for_at_least_pages_and_for_a_late_hand_over():

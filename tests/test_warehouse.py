@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import signal
 import subprocess
@@ -174,13 +175,45 @@ def test_maintenance_prunes_old_raw_bodies_and_snapshots_feeds(wh):
     import zlib
 
     old = NOW - timedelta(days=400)
-    wh.add_to_frontier([entry("http://a/old"), entry("http://a/new")])
-    page = {"status": 200, "content_type": "text/html", "body": zlib.compress(b"<html></html>"), "body_size": 13}
-    wh.save_fetches([{**page, "url": "http://a/old", "final_url": "http://a/old", "fetched_at": old},
-                     {**page, "url": "http://a/new", "final_url": "http://a/new", "fetched_at": datetime.now(timezone.utc)}], [])
-    wh.save_articles([article("o", "http://a/old"), article("n", "http://a/new")], [])
+    urls = ["http://a/old", "http://a/new", "http://a/old-copy"]
+    wh.add_to_frontier([entry(u) for u in urls])
+    shared, own = b"<html>same page</html>", b"<html>only the old one</html>"
+
+    def page(url, body, when):
+        return {"url": url, "final_url": url, "status": 200, "content_type": "text/html", "fetched_at": when,
+                "body": zlib.compress(body), "body_size": len(body), "sha256": hashlib.sha256(body).hexdigest()}
+
+    wh.save_fetches([page("http://a/old", own, old), page("http://a/new", shared, datetime.now(timezone.utc)),
+                     page("http://a/old-copy", shared, old)], [])
+    wh.save_articles([article("o", "http://a/old"), article("n", "http://a/new"), article("c", "http://a/old-copy")], [])
     wh.register_feeds([("http://f/feed", "F")])
-    assert wh.maintain(retention_days=180) == {"raw_pages_pruned": 1}
-    assert wh.query("select url from raw_pages where body is null")[1] == [("http://a/old",)]
-    assert wh.query("select count(*) from articles")[1] == [(2,)]  # articles stay
+    files = sorted(p.name for p in wh.bodies.root.rglob("*.zz"))
+    assert len(files) == 2  # identical bodies share one file
+    assert wh.maintain(retention_days=180) == {"raw_pages_pruned": 2}
+    assert wh.query("select url from raw_pages where not body_file and body is null order by url")[1] == [
+        ("http://a/old",), ("http://a/old-copy",)]
+    # the old page's own body is gone; the shared one stays for the page that still needs it
+    assert [p.name for p in wh.bodies.root.rglob("*.zz")] == [f"{hashlib.sha256(shared).hexdigest()}.zz"]
+    assert wh.raw_bodies(urls) == {"http://a/new": zlib.compress(shared)}
+    assert wh.query("select count(*) from articles")[1] == [(3,)]  # articles stay
     assert wh.query("select feed_url, health from feed_health_history")[1] == [("http://f/feed", "ok")]
+
+
+def test_raw_bodies_live_beside_the_warehouse_and_older_inline_bodies_still_read(wh):
+    import zlib
+
+    wh.add_to_frontier([entry("http://a/1"), entry("http://a/legacy")])
+    body = zlib.compress(b"<html>page one</html>")
+    wh.save_fetches([{"url": "http://a/1", "final_url": "http://a/1", "status": 200, "content_type": "text/html",
+                      "fetched_at": NOW, "body": body, "body_size": 21}], [])
+    assert wh.query("select body is null, body_file, sha256 from raw_pages")[1] == [
+        (True, True, hashlib.sha256(b"<html>page one</html>").hexdigest())]
+    assert list(wh.bodies.root.rglob("*.zz"))  # in the store, not in DuckDB
+    # a row stored inline by an earlier version of the warehouse
+    con = duckdb.connect(str(wh.path))
+    con.execute("insert into raw_pages (url, final_url, status, fetched_at, body, body_file) "
+                "values ('http://a/legacy', 'http://a/legacy', 200, now(), ?, false)", [zlib.compress(b"<p>old</p>")])
+    con.execute("update frontier set state = 'fetched' where url = 'http://a/legacy'")
+    con.close()
+    assert {r["url"]: zlib.decompress(r["body"]) for r in wh.fetched_pages(10)} == {
+        "http://a/1": b"<html>page one</html>", "http://a/legacy": b"<p>old</p>"}

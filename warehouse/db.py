@@ -12,12 +12,14 @@ tens of thousands).
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import os
 import random
 import socket
 import threading
 import time
 import uuid
+import zlib
 from collections.abc import Collection, Iterator
 from datetime import datetime, timedelta, timezone
 from importlib import resources
@@ -28,6 +30,7 @@ import pyarrow as pa
 
 from extractors.dedup import band_keys
 
+from .bodies import BodyStore
 from .errors import MigrationError, NotAWarehouse, ReadOnlyViolation, WarehouseError, WarehouseLocked
 
 READ_ONLY_TYPES = {"SELECT", "EXPLAIN", "PRAGMA", "RELATION"}
@@ -78,6 +81,7 @@ class Warehouse:
     def __init__(self, path: str | Path, lock_wait: float = 60.0):
         self.path = Path(path)
         self.lock_wait = lock_wait
+        self.bodies = BodyStore.beside(self.path)  # raw bodies: files beside the DuckDB file
 
     # -- connections ---------------------------------------------------------------------
     def _open(self, read_only: bool) -> duckdb.DuckDBPyConnection:
@@ -377,10 +381,10 @@ class Warehouse:
         with self.transaction() as con:
             n = con.execute(
                 "SELECT count(*) FROM frontier WHERE state IN ('done', 'failed') "
-                "AND url IN (SELECT url FROM raw_pages WHERE body IS NOT NULL)").fetchone()[0]
+                "AND url IN (SELECT url FROM raw_pages WHERE body_file OR body IS NOT NULL)").fetchone()[0]
             con.execute(
                 "UPDATE frontier SET state = 'fetched', updated_at = $now WHERE state IN ('done', 'failed') "
-                "AND url IN (SELECT url FROM raw_pages WHERE body IS NOT NULL)", {"now": utcnow()})
+                "AND url IN (SELECT url FROM raw_pages WHERE body_file OR body IS NOT NULL)", {"now": utcnow()})
         return int(n)
 
     def count_articles(self) -> int:
@@ -400,15 +404,22 @@ class Warehouse:
         ``failures``: url, stage, reason, transient, next_attempt_at, give_up.
         """
         now = utcnow()
+        stored = [p for p in pages if not p.get("not_modified")]
+        unchanged = [p["url"] for p in pages if p.get("not_modified")]
+        rows = []
+        for p in stored:  # bodies go to the body store first: a committed row finds its file
+            row = {k: p.get(k) for k in _RAW_SCHEMA.names if k != "body"}
+            if p.get("body") is not None:
+                row["sha256"] = row["sha256"] or hashlib.sha256(zlib.decompress(p["body"])).hexdigest()
+                self.bodies.put(row["sha256"], p["body"])
+            rows.append(row)
         with self.transaction() as con:
-            stored = [p for p in pages if not p.get("not_modified")]
-            unchanged = [p["url"] for p in pages if p.get("not_modified")]
             if stored:
-                con.register("pages_batch", pa.Table.from_pylist(
-                    [{k: p.get(k) for k in _RAW_SCHEMA.names} for p in stored], schema=_RAW_SCHEMA))
+                con.register("pages_batch", pa.Table.from_pylist(rows, schema=_RAW_SCHEMA))
                 con.execute(
-                    "INSERT OR REPLACE INTO raw_pages SELECT url, final_url, status, content_type, etag, "
-                    "last_modified, fetched_at, body_size, sha256, body FROM pages_batch"
+                    "INSERT OR REPLACE INTO raw_pages (url, final_url, status, content_type, etag, last_modified, "
+                    "fetched_at, body_size, sha256, body, body_file) SELECT url, final_url, status, content_type, "
+                    "etag, last_modified, fetched_at, body_size, sha256, NULL, true FROM pages_batch"
                 )
                 con.execute(
                     "UPDATE frontier SET state = 'fetched', attempts = attempts + 1, last_error = NULL, "
@@ -465,9 +476,8 @@ class Warehouse:
         none (and no body read) when fewer than ``at_least`` wait.
 
         Two steps, so the cost follows the batch and not the warehouse: the rows are chosen
-        without their bodies (a scan of the URL columns), then each body is read by a point
-        lookup on the primary key. One query joining the bodies in would read every stored
-        body (DuckDB turns an IN list into a join over a full scan)."""
+        without their bodies (a scan of the URL columns), then each body is read from the
+        body store (or, for a row stored before it, by a point lookup on the primary key)."""
         placeholders = ", ".join(f"'{s}'" for s in states if s.isalpha())
         with self.connect() as con:
             cur = con.execute(
@@ -476,7 +486,7 @@ class Warehouse:
                        f.entry_title, f.entry_author, f.entry_published_at, f.entry_language,
                        coalesce(fd.name, fd.title) AS feed_name
                 FROM raw_pages r JOIN frontier f USING (url) LEFT JOIN feeds fd ON fd.feed_url = f.feed_url
-                WHERE f.state IN ({placeholders}) AND r.url > $after AND r.body IS NOT NULL
+                WHERE f.state IN ({placeholders}) AND r.url > $after AND (r.body_file OR r.body IS NOT NULL)
                   AND r.url NOT IN (SELECT unnest($exclude::VARCHAR[]))
                 ORDER BY r.url LIMIT {int(limit)}
                 """,
@@ -496,14 +506,19 @@ class Warehouse:
         with self.connect() as con:
             return self._bodies(con, urls)
 
-    @staticmethod
-    def _bodies(con, urls: list[str]) -> dict[str, bytes]:
-        # point lookups on the primary key: an IN list or a join reads every stored body
+    def _bodies(self, con, urls: list[str]) -> dict[str, bytes]:
+        con.register("body_urls", pa.table({"url": urls}))
+        where = con.execute("SELECT url, sha256, body_file FROM raw_pages JOIN body_urls USING (url)").fetchall()
+        con.unregister("body_urls")
         out = {}
-        for url in urls:
-            found = con.execute("SELECT body FROM raw_pages WHERE url = ?", [url]).fetchone()
-            if found and found[0] is not None:
-                out[url] = found[0]
+        for url, sha256, in_store in where:
+            if in_store:
+                body = self.bodies.get(sha256)
+            else:  # stored inline before the body store: a point lookup (a join would read every body)
+                found = con.execute("SELECT body FROM raw_pages WHERE url = ?", [url]).fetchone()
+                body = found[0] if found else None
+            if body is not None:
+                out[url] = body
         return out
 
     def save_articles(self, articles: list[dict], failures: list[dict],
@@ -764,15 +779,20 @@ class Warehouse:
                 "INSERT OR REPLACE INTO feed_health_history SELECT CAST($now AS DATE), feed_url, health, "
                 "consecutive_errors, error_count, entries_seen FROM feed_health", {"now": now})
             cutoff = now - timedelta(days=retention_days)
-            pruned = con.execute(
-                "SELECT count(*) FROM raw_pages WHERE fetched_at < $cutoff AND body IS NOT NULL "
-                "AND url IN (SELECT url FROM frontier WHERE state IN ('done', 'failed'))",
-                {"cutoff": cutoff}).fetchone()[0]
-            con.execute(
-                "UPDATE raw_pages SET body = NULL WHERE fetched_at < $cutoff AND body IS NOT NULL "
-                "AND url IN (SELECT url FROM frontier WHERE state IN ('done', 'failed'))", {"cutoff": cutoff})
+            old = ("fetched_at < $cutoff AND (body_file OR body IS NOT NULL) "
+                   "AND url IN (SELECT url FROM frontier WHERE state IN ('done', 'failed'))")
+            pruned = con.execute(f"SELECT count(*) FROM raw_pages WHERE {old}", {"cutoff": cutoff}).fetchone()[0]
+            digests = [r[0] for r in con.execute(
+                f"SELECT DISTINCT sha256 FROM raw_pages WHERE body_file AND {old}", {"cutoff": cutoff}).fetchall()]
+            con.execute(f"UPDATE raw_pages SET body = NULL, body_file = false WHERE {old}", {"cutoff": cutoff})
         with self.connect() as con:
             con.execute("CHECKPOINT")
+            if digests:  # files no row refers to any more (identical bodies share one file)
+                con.register("pruned", pa.table({"sha256": digests}))
+                kept = {r[0] for r in con.execute(
+                    "SELECT DISTINCT sha256 FROM raw_pages JOIN pruned USING (sha256) WHERE body_file").fetchall()}
+                con.unregister("pruned")
+                self.bodies.discard(d for d in digests if d not in kept)
         return {"raw_pages_pruned": int(pruned)}
 
     def export_parquet(self, directory: Path) -> list[Path]:
@@ -835,7 +855,7 @@ _FRONTIER_SCHEMA = pa.schema([
 _RAW_SCHEMA = pa.schema([
     ("url", pa.string()), ("final_url", pa.string()), ("status", pa.int32()), ("content_type", pa.string()),
     ("etag", pa.string()), ("last_modified", pa.string()), ("fetched_at", _TS), ("body_size", pa.int64()),
-    ("sha256", pa.string()), ("body", pa.binary()),
+    ("sha256", pa.string()),
 ])
 _FAIL_SCHEMA = pa.schema([
     ("url", pa.string()), ("stage", pa.string()), ("reason", pa.string()), ("transient", pa.bool_()),

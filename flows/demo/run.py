@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import sys
 import time
+import shutil
 from pathlib import Path
 
 FEED_FILES = ("feed.xml", "atom.xml", "index.rdf", "rss.xml", "feed.rss", "feed.atom")
@@ -78,6 +79,7 @@ def run_demo(db: str | None = None, progress: bool = True) -> int:
     for stale in (db_path, db_path.with_name(db_path.name + ".wal")):
         if stale.exists():
             stale.unlink()
+    shutil.rmtree(db_path.with_name(db_path.name + ".bodies"), ignore_errors=True)  # its raw bodies
     sites = bundled_sites()
     print(f"chipwire demo: serving {len(sites)} sample outlets on 127.0.0.1; warehouse {db_path}", file=sys.stderr)
     print("chipwire demo: starting Prefect's ephemeral server (10-20 s on a small machine) ...", file=sys.stderr)
