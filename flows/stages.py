@@ -20,7 +20,7 @@ from collections import Counter
 
 from extractors.article import EntryHints, word_count
 from extractors.clean import CLEANER_VERSION, site_clean
-from extractors.sitelearn import build_profile
+from extractors.sitelearn import body_lines, build_profile
 from extractors.errors import ExtractorError
 from extractors.feeds import parse_feed
 from extractors.sources import FetchPolicy, Sources
@@ -412,9 +412,12 @@ def clean_sites(wh: Warehouse, sites: set[str], progress: Callable[[int], None] 
     the site with it (pages stored before the furniture was learnt included)."""
     changed = 0
     for site in sorted(sites):
-        profile = build_profile(wh.site_lines(site))
+        lines = wh.site_lines(site)
+        profile = build_profile(lines)
         texts, removed = [], Counter()
         for a in wh.site_articles(site):
+            if _untouched(a, lines.get(a["article_id"]), profile):
+                continue
             text, gone = site_clean(a["extracted_text"], profile)
             removed.update(gone)
             if text != a["text"]:
@@ -428,6 +431,16 @@ def clean_sites(wh: Warehouse, sites: set[str], progress: Callable[[int], None] 
     return {"sites_cleaned": len(sites), "articles_recleaned": changed}
 
 
+
+
+def _untouched(article: dict, fingerprints, profile) -> bool:
+    """Whether site cleaning leaves this article as it is, known from its stored line
+    fingerprints without fingerprinting its text again: none of its lines recurs on the site,
+    and its text is its extracted text, whole (no earlier site cleaning to undo)."""
+    if fingerprints is None or any(profile.recurring(fp) for fp, _prose in fingerprints):
+        return False
+    text = article["text"]
+    return text == article["extracted_text"] and text == "\n".join(body_lines(text))
 
 
 # -- classification -------------------------------------------------------------------------------
