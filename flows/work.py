@@ -7,7 +7,6 @@ every worker starts from it with trafilatura, the language model and the taxonom
 
 from __future__ import annotations
 
-import zlib
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -15,8 +14,9 @@ from extractors.article import EntryHints, extract_article, extract_text_article
 from extractors.clean import CLEANER_VERSION
 from extractors.errors import ExtractorError
 from extractors.sitelearn import line_rows
+from warehouse import codec
 
-PRELOAD = ["flows.work", "extractors.classify", "extractors.dedup"]
+PRELOAD = ["flows.work", "extractors.classify", "extractors.dedup"]  # warehouse.codec: no DuckDB
 
 
 def warm(taxonomy_path: str | None = None) -> None:
@@ -45,7 +45,7 @@ class ExtractJob:
 def extract_one(job: ExtractJob) -> tuple[str, dict]:
     """Top-level (picklable) so a process pool can run it."""
     try:
-        body = zlib.decompress(job.body)
+        body = codec.unpack(job.body)
         if (job.content_type or "").lower().startswith("text/plain"):
             art = extract_text_article(body, url=job.link, hints=job.hints)
         else:

@@ -217,3 +217,14 @@ def test_raw_bodies_live_beside_the_warehouse_and_older_inline_bodies_still_read
     con.close()
     assert {r["url"]: zlib.decompress(r["body"]) for r in wh.fetched_pages(10)} == {
         "http://a/1": b"<html>page one</html>", "http://a/legacy": b"<p>old</p>"}
+
+def test_bodies_are_stored_with_zstd_and_older_zlib_bodies_still_read():
+    from warehouse import codec
+
+    page = b"<html><body>" + "Export controls on AI chips. ".encode() * 200 + b"</body></html>"
+    packed = codec.pack(page)
+    assert packed[:4] == b"\x28\xb5\x2f\xfd" and len(packed) < len(page) // 5
+    assert codec.unpack(packed) == page
+    import zlib
+
+    assert codec.unpack(zlib.compress(page, 6)) == page  # what earlier versions stored

@@ -4,7 +4,7 @@ DuckDB is a poor home for large blobs that arrive a batch at a time: each transa
 appends them makes it rewrite the table's last block of bodies when it checkpoints (measured:
 ~0.4 s of CPU and 100-400 MB of transient memory per transaction once a few thousand pages
 are stored). Here a body is written once, as a file named by the sha256 of the body as
-fetched (identical bodies share a file), holding it zlib-compressed as `raw_pages` used to.
+fetched (identical bodies share a file), holding it compressed (`codec`).
 
 A file is written (to a temporary name, then renamed) before the transaction that records it
 commits, so a committed `raw_pages` row always finds its body; a run killed in between leaves

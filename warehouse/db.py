@@ -19,7 +19,6 @@ import socket
 import threading
 import time
 import uuid
-import zlib
 from collections.abc import Collection, Iterator
 from datetime import datetime, timedelta, timezone
 from importlib import resources
@@ -30,6 +29,7 @@ import pyarrow as pa
 
 from extractors.dedup import band_keys
 
+from . import codec
 from .bodies import BodyStore
 from .errors import MigrationError, NotAWarehouse, ReadOnlyViolation, WarehouseError, WarehouseLocked
 
@@ -410,7 +410,7 @@ class Warehouse:
         for p in stored:  # bodies go to the body store first: a committed row finds its file
             row = {k: p.get(k) for k in _RAW_SCHEMA.names if k != "body"}
             if p.get("body") is not None:
-                row["sha256"] = row["sha256"] or hashlib.sha256(zlib.decompress(p["body"])).hexdigest()
+                row["sha256"] = row["sha256"] or hashlib.sha256(codec.unpack(p["body"])).hexdigest()
                 self.bodies.put(row["sha256"], p["body"])
             rows.append(row)
         with self.transaction() as con:

@@ -1,0 +1,23 @@
+"""How raw bodies are compressed for storage: zstd level 1 (3.5x faster than zlib level 1 on
+real article pages, 11% fewer bytes, 2.3x faster to read back; measured on the 181 AEB pages).
+Bodies stored by earlier versions are zlib streams: ``unpack`` tells them apart by the zstd
+frame's magic number, so both kinds read the same way."""
+
+from __future__ import annotations
+
+import zlib
+
+import zstandard
+
+_ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"
+_LEVEL = 1
+
+
+def pack(body: bytes) -> bytes:
+    return zstandard.ZstdCompressor(level=_LEVEL).compress(body)
+
+
+def unpack(data: bytes) -> bytes:
+    if data[:4] == _ZSTD_MAGIC:
+        return zstandard.ZstdDecompressor().decompress(data)
+    return zlib.decompress(data)
