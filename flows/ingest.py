@@ -29,9 +29,9 @@ TASK_OPTS = {"cache_policy": NO_CACHE, "persist_result": False, "retries": 0}
 
 
 @task(name="poll-feeds", **TASK_OPTS)
-def poll_feeds_task(sources: Sources, wh: Warehouse, progress: Progress, on_news=None) -> dict:
+def poll_feeds_task(sources: Sources, wh: Warehouse, progress: Progress) -> dict:
     with progress.stage("polling feeds", total=len(sources.feeds)) as advance:
-        counts = stages.poll_feeds(sources, wh, advance, on_news)
+        counts = stages.poll_feeds(sources, wh, advance)
     pages = stages.queue_pages(sources, wh)
     counts["entries_new"] += pages["entries_new"]
     return counts
@@ -60,7 +60,7 @@ def load_task(wh: Warehouse, batch, size: int, advance) -> dict:
 
 
 def fetch_and_extract(settings: Settings, sources: Sources, wh: Warehouse, progress: Progress,
-                      run_id: str | None = None, extractor: stages.Extractor | None = None) -> Counter:
+                      run_id: str | None = None) -> Counter:
     """Fetch everything due while extracting what is already fetched: the fetch task runs in
     the flow's task runner (a thread: it mostly waits on the network) and stores raw pages
     batch by batch; extraction takes them from the warehouse as they land."""
@@ -71,8 +71,7 @@ def fetch_and_extract(settings: Settings, sources: Sources, wh: Warehouse, progr
     arrivals = stages.Arrivals(keep_bodies=2 * settings.batch_size) if settings.task_runner == "local" else None
     fetching = fetch_task.submit(sources, wh, due, settings.batch_size, progress, arrivals) if due else None
     try:
-        totals.update(extract_stored(settings, wh, progress, fetching=fetching, expected=len(due), arrivals=arrivals,
-                                     extractor=extractor))
+        totals.update(extract_stored(settings, wh, progress, fetching=fetching, expected=len(due), arrivals=arrivals))
     finally:
         if arrivals is not None:
             arrivals.close()  # a fetch still going (extraction failed) no longer waits for room
@@ -197,11 +196,9 @@ def _with_bodies(wh: Warehouse, rows: list[dict]) -> list[dict]:
 
 
 def extract_stored(settings: Settings, wh: Warehouse, progress: Progress, all_sites: bool = False,
-                   fetching=None, expected: int = 0, arrivals: stages.Arrivals | None = None,
-                   extractor: stages.Extractor | None = None) -> Counter:
+                   fetching=None, expected: int = 0, arrivals: stages.Arrivals | None = None) -> Counter:
     """Extract every fetched page (also those a concurrent ``fetching`` task is still storing),
-    then clean again every site that gained pages (or all of them). ``extractor``: a pool the
-    caller started early and closes; by default one is made (and closed) here."""
+    then clean again every site that gained pages (or all of them)."""
     totals: Counter = Counter()
     sites: set[str] = set()
     waiting = wh.count_pending().get("fetched", 0) + expected
@@ -210,15 +207,14 @@ def extract_stored(settings: Settings, wh: Warehouse, progress: Progress, all_si
             done, sites = _extract_pipelined(settings, wh, advance, extract_compute.submit, 4, fetching)
             totals.update(done)
         else:
-            pool = extractor or stages.Extractor(settings.workers, str(settings.taxonomy_path))
+            extractor = stages.Extractor(settings.workers, str(settings.taxonomy_path))
             if waiting >= 16:  # workers load while the first pages are fetched
-                pool.start()
+                extractor.start()
             try:
-                done, sites = _extract_pipelined(settings, wh, advance, pool.submit, 2, fetching, arrivals)
+                done, sites = _extract_pipelined(settings, wh, advance, extractor.submit, 2, fetching, arrivals)
                 totals.update(done)
             finally:
-                if extractor is None:
-                    pool.close()
+                extractor.close()
     if all_sites:
         sites = set(wh.all_sites())
     if sites:
@@ -276,15 +272,8 @@ def ingest_flow(settings: Settings) -> dict:
     progress = Progress(enabled=None if settings.progress else False)
     stages.start_run_state()
     sources = load_sources(settings.sources_path)
-    # the local pool starts as soon as a feed brings news (its workers load while the feeds are
-    # parsed and the pages fetched); a run where every feed answers 304 never starts it
-    extractor = stages.Extractor(settings.workers, str(settings.taxonomy_path)) if settings.task_runner == "local" else None
     with recorded_run(settings, "ingest", str(settings.sources_path)) as (wh, totals):
-        try:
-            totals.update(poll_feeds_task(sources, wh, progress, extractor.start if extractor else None))
-            totals.update(fetch_and_extract(settings, sources, wh, progress, totals["run_id"], extractor))
-        finally:
-            if extractor is not None:
-                extractor.close()
+        totals.update(poll_feeds_task(sources, wh, progress))
+        totals.update(fetch_and_extract(settings, sources, wh, progress, totals["run_id"]))
         totals.update(classify_stored(settings, wh, progress))
     return dict(totals, stage_seconds=progress.timings)

@@ -58,11 +58,9 @@ def _page_next_attempt(attempts: int, now: datetime) -> datetime:
 
 
 # -- feeds ------------------------------------------------------------------------------------
-def poll_feeds(sources: Sources, wh: Warehouse, progress: Callable[[int], None] | None = None,
-               on_news: Callable[[], object] | None = None) -> dict[str, int]:
+def poll_feeds(sources: Sources, wh: Warehouse, progress: Callable[[int], None] | None = None) -> dict[str, int]:
     """Poll every due feed conditionally and queue what they announce, cursor and entries in
-    one transaction. ``on_news``: called once, before parsing, when a feed sent content (not
-    a 304): pages are probably coming."""
+    one transaction."""
     now = utcnow()
     wh.register_feeds([(f.url, f.name) for f in sources.feeds])
     states = wh.feed_states()
@@ -79,8 +77,6 @@ def poll_feeds(sources: Sources, wh: Warehouse, progress: Callable[[int], None] 
         for f, st in due
     ]
     results = run_fetches(sources.fetch, requests, progress)
-    if on_news is not None and any(r.error is None and not r.not_modified for r in results):
-        on_news()
     polls, entries, failures = [], [], []
     counts = {"feeds_polled": len(due), "feeds_skipped": len(sources.feeds) - len(due),
               "feeds_not_modified": 0, "feeds_failed": 0, "entries_seen": 0}
