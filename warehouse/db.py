@@ -40,6 +40,18 @@ def utcnow() -> datetime:
     return datetime.now(timezone.utc)
 
 
+
+@contextlib.contextmanager
+def _staged(con: duckdb.DuckDBPyConnection, name: str, table: pa.Table) -> Iterator[None]:
+    """``table`` visible to SQL as ``name`` for the block (how every bulk write stages its rows:
+    one INSERT ... SELECT from Arrow instead of executemany)."""
+    con.register(name, table)
+    try:
+        yield
+    finally:
+        con.unregister(name)
+
+
 def _migrations() -> list[tuple[int, str, str]]:
     folder = resources.files("warehouse") / "migrations"
     found = []
@@ -231,41 +243,40 @@ class Warehouse:
                 self._record_failures(con, list(failures), now)
             if polls:
                 rows = [{k: p.get(k) for k in _POLL_SCHEMA.names} for p in polls]
-                con.register("polls_batch", pa.Table.from_pylist(rows, schema=_POLL_SCHEMA))
-                con.execute("DELETE FROM failures WHERE url IN (SELECT feed_url FROM polls_batch WHERE ok)")
-                con.execute(
-                    """
-                    INSERT INTO feeds AS f (feed_url, name, title, format, etag, last_modified, last_polled_at,
-                        last_success_at, last_status, last_error, bozo, consecutive_errors, error_count,
-                        poll_count, entries_seen, next_poll_at)
-                    SELECT feed_url, name, title, format, etag, last_modified, $now,
-                        CASE WHEN ok THEN $now END, status, error, bozo,
-                        CASE WHEN ok THEN 0 ELSE 1 END, CASE WHEN ok THEN 0 ELSE 1 END,
-                        1, entries, next_poll_at
-                    FROM polls_batch
-                    ON CONFLICT (feed_url) DO UPDATE SET
-                        name = excluded.name,
-                        title = coalesce(excluded.title, f.title),
-                        format = coalesce(excluded.format, f.format),
-                        etag = CASE WHEN excluded.last_status = 304 OR NOT excluded.consecutive_errors = 0
-                                    THEN f.etag ELSE excluded.etag END,
-                        last_modified = CASE WHEN excluded.last_status = 304 OR NOT excluded.consecutive_errors = 0
-                                    THEN f.last_modified ELSE excluded.last_modified END,
-                        last_polled_at = excluded.last_polled_at,
-                        last_success_at = coalesce(excluded.last_success_at, f.last_success_at),
-                        last_status = excluded.last_status,
-                        last_error = excluded.last_error,
-                        bozo = CASE WHEN excluded.last_status = 304 THEN f.bozo ELSE excluded.bozo END,
-                        consecutive_errors = CASE WHEN excluded.consecutive_errors = 0 THEN 0
-                                                  ELSE f.consecutive_errors + 1 END,
-                        error_count = f.error_count + excluded.error_count,
-                        poll_count = f.poll_count + 1,
-                        entries_seen = f.entries_seen + excluded.entries_seen,
-                        next_poll_at = excluded.next_poll_at
-                    """,
-                    {"now": now},
-                )
-                con.unregister("polls_batch")
+                with _staged(con, "polls_batch", pa.Table.from_pylist(rows, schema=_POLL_SCHEMA)):
+                    con.execute("DELETE FROM failures WHERE url IN (SELECT feed_url FROM polls_batch WHERE ok)")
+                    con.execute(
+                        """
+                        INSERT INTO feeds AS f (feed_url, name, title, format, etag, last_modified, last_polled_at,
+                            last_success_at, last_status, last_error, bozo, consecutive_errors, error_count,
+                            poll_count, entries_seen, next_poll_at)
+                        SELECT feed_url, name, title, format, etag, last_modified, $now,
+                            CASE WHEN ok THEN $now END, status, error, bozo,
+                            CASE WHEN ok THEN 0 ELSE 1 END, CASE WHEN ok THEN 0 ELSE 1 END,
+                            1, entries, next_poll_at
+                        FROM polls_batch
+                        ON CONFLICT (feed_url) DO UPDATE SET
+                            name = excluded.name,
+                            title = coalesce(excluded.title, f.title),
+                            format = coalesce(excluded.format, f.format),
+                            etag = CASE WHEN excluded.last_status = 304 OR NOT excluded.consecutive_errors = 0
+                                        THEN f.etag ELSE excluded.etag END,
+                            last_modified = CASE WHEN excluded.last_status = 304 OR NOT excluded.consecutive_errors = 0
+                                        THEN f.last_modified ELSE excluded.last_modified END,
+                            last_polled_at = excluded.last_polled_at,
+                            last_success_at = coalesce(excluded.last_success_at, f.last_success_at),
+                            last_status = excluded.last_status,
+                            last_error = excluded.last_error,
+                            bozo = CASE WHEN excluded.last_status = 304 THEN f.bozo ELSE excluded.bozo END,
+                            consecutive_errors = CASE WHEN excluded.consecutive_errors = 0 THEN 0
+                                                      ELSE f.consecutive_errors + 1 END,
+                            error_count = f.error_count + excluded.error_count,
+                            poll_count = f.poll_count + 1,
+                            entries_seen = f.entries_seen + excluded.entries_seen,
+                            next_poll_at = excluded.next_poll_at
+                        """,
+                        {"now": now},
+                    )
         return {"entries_new": new, "entries_refetch": refetch}
 
     def register_feeds(self, feeds: list[tuple[str, str | None]]) -> None:
@@ -273,12 +284,11 @@ class Warehouse:
         if not feeds:
             return
         with self.transaction() as con:
-            con.register("feed_list", pa.table({"feed_url": [f[0] for f in feeds], "name": [f[1] for f in feeds]}))
-            con.execute(
-                "INSERT INTO feeds (feed_url, name) SELECT feed_url, name FROM feed_list "
-                "ON CONFLICT (feed_url) DO UPDATE SET name = excluded.name"
-            )
-            con.unregister("feed_list")
+            with _staged(con, "feed_list", pa.table({"feed_url": [f[0] for f in feeds], "name": [f[1] for f in feeds]})):
+                con.execute(
+                    "INSERT INTO feeds (feed_url, name) SELECT feed_url, name FROM feed_list "
+                    "ON CONFLICT (feed_url) DO UPDATE SET name = excluded.name"
+                )
 
     # -- frontier --------------------------------------------------------------------------
     def _upsert_frontier(self, con, entries: list[dict], now: datetime) -> tuple[int, int]:
@@ -292,41 +302,40 @@ class Warehouse:
             if prev is None or (e.get("entry_updated_at") or now) >= (prev.get("entry_updated_at") or now):
                 dedup[e["url"]] = e
         rows = [{**{k: e.get(k) for k in _FRONTIER_SCHEMA.names}} for e in dedup.values()]
-        con.register("frontier_batch", pa.Table.from_pylist(rows, schema=_FRONTIER_SCHEMA))
-        before = con.execute(
-            "SELECT count(*) FILTER (WHERE f.url IS NULL), "
-            "count(*) FILTER (WHERE f.url IS NOT NULL AND f.state IN ('done', 'failed') "
-            "  AND b.entry_updated_at > coalesce(f.entry_updated_at, b.entry_updated_at)) "
-            "FROM frontier_batch b LEFT JOIN frontier f USING (url)"
-        ).fetchone()
-        con.execute(
-            """
-            INSERT INTO frontier AS f (url, link, origin, feed_url, trusted_origin, entry_id, entry_title,
-                entry_author, entry_published_at, entry_updated_at, entry_language, state, attempts,
-                next_attempt_at, discovered_at, updated_at, article_id)
-            SELECT b.url, b.link, b.origin, b.feed_url, b.trusted_origin, b.entry_id, b.entry_title,
-                b.entry_author, b.entry_published_at, b.entry_updated_at, b.entry_language,
-                CASE WHEN u.article_id IS NOT NULL THEN 'done' ELSE 'pending' END, 0,
-                $now, $now, $now, u.article_id
-            FROM frontier_batch b LEFT JOIN article_urls u ON u.url = b.url
-            ON CONFLICT (url) DO UPDATE SET
-                state = CASE WHEN f.state IN ('done', 'failed')
-                              AND excluded.entry_updated_at > coalesce(f.entry_updated_at, excluded.entry_updated_at)
-                             THEN 'pending' ELSE f.state END,
-                attempts = CASE WHEN f.state IN ('done', 'failed')
-                              AND excluded.entry_updated_at > coalesce(f.entry_updated_at, excluded.entry_updated_at)
-                             THEN 0 ELSE f.attempts END,
-                entry_updated_at = coalesce(excluded.entry_updated_at, f.entry_updated_at),
-                entry_title = coalesce(f.entry_title, excluded.entry_title),
-                entry_author = coalesce(f.entry_author, excluded.entry_author),
-                entry_published_at = coalesce(f.entry_published_at, excluded.entry_published_at),
-                entry_language = coalesce(f.entry_language, excluded.entry_language),
-                feed_url = coalesce(f.feed_url, excluded.feed_url),
-                updated_at = $now
-            """,
-            {"now": now},
-        )
-        con.unregister("frontier_batch")
+        with _staged(con, "frontier_batch", pa.Table.from_pylist(rows, schema=_FRONTIER_SCHEMA)):
+            before = con.execute(
+                "SELECT count(*) FILTER (WHERE f.url IS NULL), "
+                "count(*) FILTER (WHERE f.url IS NOT NULL AND f.state IN ('done', 'failed') "
+                "  AND b.entry_updated_at > coalesce(f.entry_updated_at, b.entry_updated_at)) "
+                "FROM frontier_batch b LEFT JOIN frontier f USING (url)"
+            ).fetchone()
+            con.execute(
+                """
+                INSERT INTO frontier AS f (url, link, origin, feed_url, trusted_origin, entry_id, entry_title,
+                    entry_author, entry_published_at, entry_updated_at, entry_language, state, attempts,
+                    next_attempt_at, discovered_at, updated_at, article_id)
+                SELECT b.url, b.link, b.origin, b.feed_url, b.trusted_origin, b.entry_id, b.entry_title,
+                    b.entry_author, b.entry_published_at, b.entry_updated_at, b.entry_language,
+                    CASE WHEN u.article_id IS NOT NULL THEN 'done' ELSE 'pending' END, 0,
+                    $now, $now, $now, u.article_id
+                FROM frontier_batch b LEFT JOIN article_urls u ON u.url = b.url
+                ON CONFLICT (url) DO UPDATE SET
+                    state = CASE WHEN f.state IN ('done', 'failed')
+                                  AND excluded.entry_updated_at > coalesce(f.entry_updated_at, excluded.entry_updated_at)
+                                 THEN 'pending' ELSE f.state END,
+                    attempts = CASE WHEN f.state IN ('done', 'failed')
+                                  AND excluded.entry_updated_at > coalesce(f.entry_updated_at, excluded.entry_updated_at)
+                                 THEN 0 ELSE f.attempts END,
+                    entry_updated_at = coalesce(excluded.entry_updated_at, f.entry_updated_at),
+                    entry_title = coalesce(f.entry_title, excluded.entry_title),
+                    entry_author = coalesce(f.entry_author, excluded.entry_author),
+                    entry_published_at = coalesce(f.entry_published_at, excluded.entry_published_at),
+                    entry_language = coalesce(f.entry_language, excluded.entry_language),
+                    feed_url = coalesce(f.feed_url, excluded.feed_url),
+                    updated_at = $now
+                """,
+                {"now": now},
+            )
         return int(before[0]), int(before[1])
 
     def add_to_frontier(self, entries: list[dict]) -> dict[str, int]:
@@ -360,20 +369,18 @@ class Warehouse:
             cols = [d[0] for d in cur.description]
             rows = [dict(zip(cols, row)) for row in cur.fetchall()]
             if claim_for and rows:
-                con.register("claim_batch", pa.table({"url": [r["url"] for r in rows]}))
-                con.execute("UPDATE frontier SET claimed_by = $run, claimed_until = $until "
-                            "WHERE url IN (SELECT url FROM claim_batch)",
-                            {"run": claim_for, "until": now + lease})
-                con.unregister("claim_batch")
+                with _staged(con, "claim_batch", pa.table({"url": [r["url"] for r in rows]})):
+                    con.execute("UPDATE frontier SET claimed_by = $run, claimed_until = $until "
+                                "WHERE url IN (SELECT url FROM claim_batch)",
+                                {"run": claim_for, "until": now + lease})
         return rows
 
     def frontier_states(self, urls: list[str]) -> dict[str, str]:
         if not urls:
             return {}
         with self.connect() as con:
-            con.register("url_list", pa.table({"url": urls}))
-            rows = con.execute("SELECT f.url, f.state FROM frontier f JOIN url_list USING (url)").fetchall()
-            con.unregister("url_list")
+            with _staged(con, "url_list", pa.table({"url": urls})):
+                rows = con.execute("SELECT f.url, f.state FROM frontier f JOIN url_list USING (url)").fetchall()
         return dict(rows)
 
     def requeue_extraction(self) -> int:
@@ -415,53 +422,50 @@ class Warehouse:
             rows.append(row)
         with self.transaction() as con:
             if stored:
-                con.register("pages_batch", pa.Table.from_pylist(rows, schema=_RAW_SCHEMA))
-                con.execute(
-                    "INSERT OR REPLACE INTO raw_pages (url, final_url, status, content_type, etag, last_modified, "
-                    "fetched_at, body_size, sha256, body, body_file) SELECT url, final_url, status, content_type, "
-                    "etag, last_modified, fetched_at, body_size, sha256, NULL, true FROM pages_batch"
-                )
-                con.execute(
-                    "UPDATE frontier SET state = 'fetched', attempts = attempts + 1, last_error = NULL, "
-                    "claimed_until = NULL, updated_at = $now WHERE url IN (SELECT url FROM pages_batch)", {"now": now})
-                con.unregister("pages_batch")
+                with _staged(con, "pages_batch", pa.Table.from_pylist(rows, schema=_RAW_SCHEMA)):
+                    con.execute(
+                        "INSERT OR REPLACE INTO raw_pages (url, final_url, status, content_type, etag, last_modified, "
+                        "fetched_at, body_size, sha256, body, body_file) SELECT url, final_url, status, content_type, "
+                        "etag, last_modified, fetched_at, body_size, sha256, NULL, true FROM pages_batch"
+                    )
+                    con.execute(
+                        "UPDATE frontier SET state = 'fetched', attempts = attempts + 1, last_error = NULL, "
+                        "claimed_until = NULL, updated_at = $now WHERE url IN (SELECT url FROM pages_batch)", {"now": now})
             if unchanged:
-                con.register("unchanged_batch", pa.table({"url": unchanged}))
-                con.execute(
-                    "UPDATE frontier SET state = 'done', attempts = attempts + 1, last_error = NULL, "
-                    "updated_at = $now WHERE url IN (SELECT url FROM unchanged_batch)", {"now": now})
-                con.execute("DELETE FROM failures WHERE url IN (SELECT url FROM unchanged_batch)")
-                con.unregister("unchanged_batch")
+                with _staged(con, "unchanged_batch", pa.table({"url": unchanged})):
+                    con.execute(
+                        "UPDATE frontier SET state = 'done', attempts = attempts + 1, last_error = NULL, "
+                        "updated_at = $now WHERE url IN (SELECT url FROM unchanged_batch)", {"now": now})
+                    con.execute("DELETE FROM failures WHERE url IN (SELECT url FROM unchanged_batch)")
             if failures:
                 self._record_failures(con, failures, now)
 
     def _record_failures(self, con, failures: list[dict], now: datetime) -> None:
         rows = {f["url"]: {k: f.get(k) for k in _FAIL_SCHEMA.names} for f in failures}
-        con.register("fail_batch", pa.Table.from_pylist(list(rows.values()), schema=_FAIL_SCHEMA))
-        con.execute(
-            """
-            INSERT INTO failures AS x (url, stage, reason, occurred_at, attempts, first_failed_at, transient, feed_url)
-            SELECT url, stage, reason, $now, 1, $now, transient, feed_url FROM fail_batch
-            ON CONFLICT (url) DO UPDATE SET stage = excluded.stage, reason = excluded.reason,
-                occurred_at = excluded.occurred_at, attempts = x.attempts + 1,
-                transient = excluded.transient, feed_url = coalesce(x.feed_url, excluded.feed_url)
-            """,
-            {"now": now},
-        )
-        con.execute(
-            """
-            UPDATE frontier SET
-                attempts = frontier.attempts + 1,
-                state = CASE WHEN b.give_up THEN 'failed' ELSE 'pending' END,
-                next_attempt_at = b.next_attempt_at,
-                claimed_until = NULL,
-                last_error = b.stage || ': ' || b.reason,
-                updated_at = $now
-            FROM fail_batch b WHERE frontier.url = b.url
-            """,
-            {"now": now},
-        )
-        con.unregister("fail_batch")
+        with _staged(con, "fail_batch", pa.Table.from_pylist(list(rows.values()), schema=_FAIL_SCHEMA)):
+            con.execute(
+                """
+                INSERT INTO failures AS x (url, stage, reason, occurred_at, attempts, first_failed_at, transient, feed_url)
+                SELECT url, stage, reason, $now, 1, $now, transient, feed_url FROM fail_batch
+                ON CONFLICT (url) DO UPDATE SET stage = excluded.stage, reason = excluded.reason,
+                    occurred_at = excluded.occurred_at, attempts = x.attempts + 1,
+                    transient = excluded.transient, feed_url = coalesce(x.feed_url, excluded.feed_url)
+                """,
+                {"now": now},
+            )
+            con.execute(
+                """
+                UPDATE frontier SET
+                    attempts = frontier.attempts + 1,
+                    state = CASE WHEN b.give_up THEN 'failed' ELSE 'pending' END,
+                    next_attempt_at = b.next_attempt_at,
+                    claimed_until = NULL,
+                    last_error = b.stage || ': ' || b.reason,
+                    updated_at = $now
+                FROM fail_batch b WHERE frontier.url = b.url
+                """,
+                {"now": now},
+            )
 
     def record_failures(self, failures: list[dict]) -> None:
         if failures:
@@ -507,9 +511,8 @@ class Warehouse:
             return self._bodies(con, urls)
 
     def _bodies(self, con, urls: list[str]) -> dict[str, bytes]:
-        con.register("body_urls", pa.table({"url": urls}))
-        where = con.execute("SELECT url, sha256, body_file FROM raw_pages JOIN body_urls USING (url)").fetchall()
-        con.unregister("body_urls")
+        with _staged(con, "body_urls", pa.table({"url": urls})):
+            where = con.execute("SELECT url, sha256, body_file FROM raw_pages JOIN body_urls USING (url)").fetchall()
         out = {}
         for url, sha256, in_store in where:
             if in_store:
@@ -545,53 +548,49 @@ class Warehouse:
                     {"site": a["site"], "article_id": a["article_id"], "fingerprint": fp, "prose": prose}
                     for a in by_id.values() if a.get("site") for fp, prose in a.get("site_lines") or ()
                 ]
-                con.register("art_batch", pa.Table.from_pylist(rows, schema=_ARTICLE_SCHEMA))
-                new = con.execute(
-                    "SELECT count(*) FROM art_batch b ANTI JOIN articles a USING (article_id)").fetchone()[0]
-                counts["articles_new"] = int(new)
-                counts["articles_updated"] = len(rows) - int(new)
-                con.execute(
-                    """
-                    INSERT INTO articles AS a (article_id, url, canonical_url, final_url, syndicated_from, source,
-                        feed_url, title, author, published_at, fetched_at, language, text, description,
-                        word_count, extractor_version, extracted_text, site, cleaner_version, first_seen_at, updated_at)
-                    SELECT article_id, url, canonical_url, final_url, syndicated_from, source, feed_url, title,
-                        author, published_at, fetched_at, language, text, description, word_count,
-                        extractor_version, extracted_text, site, cleaner_version, $now, $now
-                    FROM art_batch
-                    ON CONFLICT (article_id) DO UPDATE SET
-                        canonical_url = excluded.canonical_url, final_url = excluded.final_url,
-                        syndicated_from = excluded.syndicated_from, source = excluded.source,
-                        feed_url = coalesce(a.feed_url, excluded.feed_url),
-                        title = excluded.title, author = excluded.author,
-                        published_at = coalesce(excluded.published_at, a.published_at),
-                        fetched_at = excluded.fetched_at, language = excluded.language, text = excluded.text,
-                        description = excluded.description, word_count = excluded.word_count,
-                        extractor_version = excluded.extractor_version, extracted_text = excluded.extracted_text,
-                        site = excluded.site, cleaner_version = excluded.cleaner_version,
-                        updated_at = excluded.updated_at
-                    """,
-                    {"now": now},
-                )
-                con.execute("DELETE FROM site_lines WHERE article_id IN (SELECT article_id FROM art_batch)")
-                if line_rows:
-                    con.register("lines_batch", pa.Table.from_pylist(line_rows, schema=_LINES_SCHEMA))
-                    con.execute("INSERT INTO site_lines SELECT DISTINCT site, article_id, fingerprint, prose "
-                                "FROM lines_batch ON CONFLICT DO NOTHING")
-                    con.unregister("lines_batch")
-                con.unregister("art_batch")
+                with _staged(con, "art_batch", pa.Table.from_pylist(rows, schema=_ARTICLE_SCHEMA)):
+                    new = con.execute(
+                        "SELECT count(*) FROM art_batch b ANTI JOIN articles a USING (article_id)").fetchone()[0]
+                    counts["articles_new"] = int(new)
+                    counts["articles_updated"] = len(rows) - int(new)
+                    con.execute(
+                        """
+                        INSERT INTO articles AS a (article_id, url, canonical_url, final_url, syndicated_from, source,
+                            feed_url, title, author, published_at, fetched_at, language, text, description,
+                            word_count, extractor_version, extracted_text, site, cleaner_version, first_seen_at, updated_at)
+                        SELECT article_id, url, canonical_url, final_url, syndicated_from, source, feed_url, title,
+                            author, published_at, fetched_at, language, text, description, word_count,
+                            extractor_version, extracted_text, site, cleaner_version, $now, $now
+                        FROM art_batch
+                        ON CONFLICT (article_id) DO UPDATE SET
+                            canonical_url = excluded.canonical_url, final_url = excluded.final_url,
+                            syndicated_from = excluded.syndicated_from, source = excluded.source,
+                            feed_url = coalesce(a.feed_url, excluded.feed_url),
+                            title = excluded.title, author = excluded.author,
+                            published_at = coalesce(excluded.published_at, a.published_at),
+                            fetched_at = excluded.fetched_at, language = excluded.language, text = excluded.text,
+                            description = excluded.description, word_count = excluded.word_count,
+                            extractor_version = excluded.extractor_version, extracted_text = excluded.extracted_text,
+                            site = excluded.site, cleaner_version = excluded.cleaner_version,
+                            updated_at = excluded.updated_at
+                        """,
+                        {"now": now},
+                    )
+                    con.execute("DELETE FROM site_lines WHERE article_id IN (SELECT article_id FROM art_batch)")
+                    if line_rows:
+                        with _staged(con, "lines_batch", pa.Table.from_pylist(line_rows, schema=_LINES_SCHEMA)):
+                            con.execute("INSERT INTO site_lines SELECT DISTINCT site, article_id, fingerprint, prose "
+                                        "FROM lines_batch ON CONFLICT DO NOTHING")
                 url_rows = {u["url"]: u for u in urls}
-                con.register("url_batch", pa.Table.from_pylist(list(url_rows.values())))
-                con.execute(
-                    "INSERT INTO article_urls SELECT url, article_id FROM url_batch "
-                    "ON CONFLICT (url) DO NOTHING")
-                con.unregister("url_batch")
-                con.register("done_batch", pa.Table.from_pylist(done))
-                con.execute(
-                    "UPDATE frontier SET state = 'done', article_id = d.article_id, last_error = NULL, "
-                    "updated_at = $now FROM done_batch d WHERE frontier.url = d.url", {"now": now})
-                con.execute("DELETE FROM failures WHERE url IN (SELECT url FROM done_batch)")
-                con.unregister("done_batch")
+                with _staged(con, "url_batch", pa.Table.from_pylist(list(url_rows.values()))):
+                    con.execute(
+                        "INSERT INTO article_urls SELECT url, article_id FROM url_batch "
+                        "ON CONFLICT (url) DO NOTHING")
+                with _staged(con, "done_batch", pa.Table.from_pylist(done)):
+                    con.execute(
+                        "UPDATE frontier SET state = 'done', article_id = d.article_id, last_error = NULL, "
+                        "updated_at = $now FROM done_batch d WHERE frontier.url = d.url", {"now": now})
+                    con.execute("DELETE FROM failures WHERE url IN (SELECT url FROM done_batch)")
             if failures:
                 self._record_failures(con, failures, now)
             if classified and classified[0]:
@@ -626,17 +625,15 @@ class Warehouse:
         now = utcnow()
         with self.transaction() as con:
             if texts:
-                con.register("clean_batch", pa.Table.from_pylist(texts, schema=_CLEAN_SCHEMA))
-                con.execute(
-                    "UPDATE articles SET text = c.text, word_count = c.word_count, cleaner_version = c.cleaner_version, "
-                    "updated_at = $now FROM clean_batch c WHERE articles.article_id = c.article_id", {"now": now})
-                con.unregister("clean_batch")
+                with _staged(con, "clean_batch", pa.Table.from_pylist(texts, schema=_CLEAN_SCHEMA)):
+                    con.execute(
+                        "UPDATE articles SET text = c.text, word_count = c.word_count, cleaner_version = c.cleaner_version, "
+                        "updated_at = $now FROM clean_batch c WHERE articles.article_id = c.article_id", {"now": now})
             con.execute("DELETE FROM site_furniture WHERE site = ?", [site])
             if furniture:
                 rows = {f["line"]: {"site": site, "line": f["line"], "pages": f["pages"]} for f in furniture}
-                con.register("furn_batch", pa.Table.from_pylist(list(rows.values())))
-                con.execute("INSERT INTO site_furniture SELECT site, line, pages, $now FROM furn_batch", {"now": now})
-                con.unregister("furn_batch")
+                with _staged(con, "furn_batch", pa.Table.from_pylist(list(rows.values()))):
+                    con.execute("INSERT INTO site_furniture SELECT site, line, pages, $now FROM furn_batch", {"now": now})
 
     # -- classification ------------------------------------------------------------------------------
     def articles_to_classify(self, version: str, limit: int, force: bool = False, after: str = "") -> list[dict]:
@@ -670,10 +667,9 @@ class Warehouse:
         if not updates:
             return
         with self.transaction() as con:
-            con.register("cluster_batch", pa.table({"article_id": list(updates), "cluster_id": list(updates.values())}))
-            con.execute("UPDATE articles SET cluster_id = c.cluster_id FROM cluster_batch c "
-                        "WHERE articles.article_id = c.article_id")
-            con.unregister("cluster_batch")
+            with _staged(con, "cluster_batch", pa.table({"article_id": list(updates), "cluster_id": list(updates.values())})):
+                con.execute("UPDATE articles SET cluster_id = c.cluster_id FROM cluster_batch c "
+                            "WHERE articles.article_id = c.article_id")
 
     def count_relevant(self) -> int:
         with self.connect() as con:
@@ -685,13 +681,12 @@ class Warehouse:
         if not bands:
             return []
         with self.connect() as con:
-            con.register("probe", pa.Table.from_pylist(bands, schema=_BAND_SCHEMA))
-            rows = con.execute(
-                "SELECT s.article_id, s.signature, s.story_date, a.cluster_id FROM article_signatures s "
-                "JOIN articles a USING (article_id) WHERE a.cluster_id IS NOT NULL AND s.article_id IN ("
-                "  SELECT DISTINCT b.article_id FROM article_bands b JOIN probe p ON b.band = p.band AND b.key = p.key"
-                "  WHERE b.article_id NOT IN (SELECT article_id FROM probe))").fetchall()
-            con.unregister("probe")
+            with _staged(con, "probe", pa.Table.from_pylist(bands, schema=_BAND_SCHEMA)):
+                rows = con.execute(
+                    "SELECT s.article_id, s.signature, s.story_date, a.cluster_id FROM article_signatures s "
+                    "JOIN articles a USING (article_id) WHERE a.cluster_id IS NOT NULL AND s.article_id IN ("
+                    "  SELECT DISTINCT b.article_id FROM article_bands b JOIN probe p ON b.band = p.band AND b.key = p.key"
+                    "  WHERE b.article_id NOT IN (SELECT article_id FROM probe))").fetchall()
         return rows
 
     def rename_clusters(self, renames: dict[str, str]) -> None:
@@ -699,20 +694,18 @@ class Warehouse:
         if not renames:
             return
         with self.transaction() as con:
-            con.register("rename_batch", pa.table({"old": list(renames), "new": list(renames.values())}))
-            con.execute("UPDATE articles SET cluster_id = r.new FROM rename_batch r WHERE articles.cluster_id = r.old")
-            con.unregister("rename_batch")
+            with _staged(con, "rename_batch", pa.table({"old": list(renames), "new": list(renames.values())})):
+                con.execute("UPDATE articles SET cluster_id = r.new FROM rename_batch r WHERE articles.cluster_id = r.old")
 
     def cluster_of_urls(self, urls: list[str]) -> dict[str, str]:
         """url -> cluster id of the article that url leads to (for syndicated copies)."""
         if not urls:
             return {}
         with self.connect() as con:
-            con.register("url_list", pa.table({"url": urls}))
-            rows = con.execute(
-                "SELECT u.url, coalesce(a.cluster_id, a.article_id) FROM url_list l JOIN article_urls u USING (url) "
-                "JOIN articles a USING (article_id)").fetchall()
-            con.unregister("url_list")
+            with _staged(con, "url_list", pa.table({"url": urls})):
+                rows = con.execute(
+                    "SELECT u.url, coalesce(a.cluster_id, a.article_id) FROM url_list l JOIN article_urls u USING (url) "
+                    "JOIN articles a USING (article_id)").fetchall()
         return dict(rows)
 
     def save_classifications(self, rows: list[dict], themes: list[dict], entities: list[dict],
@@ -725,36 +718,31 @@ class Warehouse:
 
     def _write_classifications(self, con, rows: list[dict], themes: list[dict], entities: list[dict],
                                signatures: list[dict], now: datetime) -> None:
-        con.register("cls_batch", pa.Table.from_pylist(rows, schema=_CLASS_SCHEMA))
-        con.execute("DELETE FROM article_themes WHERE article_id IN (SELECT article_id FROM cls_batch)")
-        con.execute("DELETE FROM article_entities WHERE article_id IN (SELECT article_id FROM cls_batch)")
-        if themes:
-            con.register("theme_batch", pa.Table.from_pylist(themes, schema=_THEME_SCHEMA))
-            con.execute("INSERT INTO article_themes SELECT article_id, theme, score, evidence, classifier_version "
-                        "FROM theme_batch")
-            con.unregister("theme_batch")
-        if entities:
-            con.register("entity_batch", pa.Table.from_pylist(entities, schema=_ENTITY_SCHEMA))
-            con.execute("INSERT INTO article_entities SELECT article_id, entity, kind, sum(mentions)::INTEGER "
-                        "FROM entity_batch GROUP BY ALL")
-            con.unregister("entity_batch")
-        if signatures:
-            con.register("sig_batch", pa.Table.from_pylist(signatures, schema=_SIG_SCHEMA))
-            con.execute("INSERT OR REPLACE INTO article_signatures SELECT article_id, scheme, signature, story_date "
-                        "FROM sig_batch")
-            con.execute("DELETE FROM article_bands WHERE article_id IN (SELECT article_id FROM sig_batch)")
-            bands = [{"band": b, "key": k, "article_id": sig["article_id"]}
-                     for sig in signatures for b, k in band_keys(sig["signature"])]
-            if bands:
-                con.register("band_batch", pa.Table.from_pylist(bands, schema=_BAND_SCHEMA))
-                con.execute("INSERT INTO article_bands SELECT band, key, article_id FROM band_batch")
-                con.unregister("band_batch")
-            con.unregister("sig_batch")
-        con.execute(
-            "UPDATE articles SET relevance = c.relevance, is_relevant = c.is_relevant, "
-            "primary_theme = c.primary_theme, classifier_version = c.classifier_version, classified_at = $now "
-            "FROM cls_batch c WHERE articles.article_id = c.article_id", {"now": now})
-        con.unregister("cls_batch")
+        with _staged(con, "cls_batch", pa.Table.from_pylist(rows, schema=_CLASS_SCHEMA)):
+            con.execute("DELETE FROM article_themes WHERE article_id IN (SELECT article_id FROM cls_batch)")
+            con.execute("DELETE FROM article_entities WHERE article_id IN (SELECT article_id FROM cls_batch)")
+            if themes:
+                with _staged(con, "theme_batch", pa.Table.from_pylist(themes, schema=_THEME_SCHEMA)):
+                    con.execute("INSERT INTO article_themes SELECT article_id, theme, score, evidence, classifier_version "
+                                "FROM theme_batch")
+            if entities:
+                with _staged(con, "entity_batch", pa.Table.from_pylist(entities, schema=_ENTITY_SCHEMA)):
+                    con.execute("INSERT INTO article_entities SELECT article_id, entity, kind, sum(mentions)::INTEGER "
+                                "FROM entity_batch GROUP BY ALL")
+            if signatures:
+                with _staged(con, "sig_batch", pa.Table.from_pylist(signatures, schema=_SIG_SCHEMA)):
+                    con.execute("INSERT OR REPLACE INTO article_signatures SELECT article_id, scheme, signature, story_date "
+                                "FROM sig_batch")
+                    con.execute("DELETE FROM article_bands WHERE article_id IN (SELECT article_id FROM sig_batch)")
+                    bands = [{"band": b, "key": k, "article_id": sig["article_id"]}
+                             for sig in signatures for b, k in band_keys(sig["signature"])]
+                    if bands:
+                        with _staged(con, "band_batch", pa.Table.from_pylist(bands, schema=_BAND_SCHEMA)):
+                            con.execute("INSERT INTO article_bands SELECT band, key, article_id FROM band_batch")
+            con.execute(
+                "UPDATE articles SET relevance = c.relevance, is_relevant = c.is_relevant, "
+                "primary_theme = c.primary_theme, classifier_version = c.classifier_version, classified_at = $now "
+                "FROM cls_batch c WHERE articles.article_id = c.article_id", {"now": now})
 
     # -- operations --------------------------------------------------------------------------------
     def run_report(self, run_id: str) -> dict:
@@ -788,10 +776,9 @@ class Warehouse:
         with self.connect() as con:
             con.execute("CHECKPOINT")
             if digests:  # files no row refers to any more (identical bodies share one file)
-                con.register("pruned", pa.table({"sha256": digests}))
-                kept = {r[0] for r in con.execute(
-                    "SELECT DISTINCT sha256 FROM raw_pages JOIN pruned USING (sha256) WHERE body_file").fetchall()}
-                con.unregister("pruned")
+                with _staged(con, "pruned", pa.table({"sha256": digests})):
+                    kept = {r[0] for r in con.execute(
+                        "SELECT DISTINCT sha256 FROM raw_pages JOIN pruned USING (sha256) WHERE body_file").fetchall()}
                 self.bodies.discard(d for d in digests if d not in kept)
         return {"raw_pages_pruned": int(pruned)}
 
