@@ -471,6 +471,11 @@ def cluster_pending(wh: Warehouse, force: bool = False, batch_size: int = 500) -
     original's cluster."""
     from extractors.dedup import assign_clusters, band_keys
 
+    with wh.session():  # a loop of short reads and writes: one connection for all of them
+        return _cluster_pending(wh, force, batch_size, assign_clusters, band_keys)
+
+
+def _cluster_pending(wh: Warehouse, force: bool, batch_size: int, assign_clusters, band_keys) -> dict[str, int]:
     if force:
         wh.reset_clusters()
     placed = 0

@@ -145,6 +145,46 @@ def test_sigkill_during_a_load_loses_nothing_committed(tmp_path):
     assert w.query("select article_id from articles")[1] == [("id-committed",)]
 
 
+def test_commits_live_in_the_wal_until_the_run_ends_then_the_file_alone_holds_them(tmp_path):
+    db = tmp_path / "w.duckdb"
+    w = Warehouse(db)
+    w.migrate()
+    run = w.start_run("ingest", None)
+    w.add_to_frontier([entry("http://a/1")])
+    w.save_articles([article("id1", "http://a/1")], [])
+    # closing a connection does not checkpoint (its cost grows with the tables): the WAL holds it
+    assert Path(str(db) + ".wal").exists()
+    con = duckdb.connect(str(db), read_only=True)  # any reader replays it
+    assert con.execute("select article_id from articles").fetchall() == [("id1",)]
+    con.close()
+    w.finish_run(run, "completed", {"articles_new": 1})
+    assert not Path(str(db) + ".wal").exists()
+    copy = tmp_path / "copy.duckdb"
+    copy.write_bytes(db.read_bytes())  # a backup of the file alone has everything committed
+    con = duckdb.connect(str(copy), read_only=True)
+    assert con.execute("select article_id from articles").fetchall() == [("id1",)]
+    assert con.execute("select status, articles_new from runs").fetchall() == [("completed", 1)]
+    con.close()
+
+
+def test_a_session_keeps_one_connection_and_each_write_still_commits_alone(wh, monkeypatch):
+    opened = []
+    real_open = Warehouse._open
+    monkeypatch.setattr(Warehouse, "_open", lambda self, ro: opened.append(ro) or real_open(self, ro))
+    with wh.session():
+        wh.add_to_frontier([entry("http://a/1")])
+        wh.save_articles([article("id1", "http://a/1")], [])
+        with pytest.raises(RuntimeError):
+            with wh.transaction() as con:
+                con.execute("insert into articles (article_id, url, canonical_url, first_seen_at, updated_at) "
+                            "values ('x', 'u', 'u', now(), now())")
+                raise RuntimeError("half-way")
+        assert wh.query("select article_id from articles")[1] == [("id1",)]
+    assert opened == [False]  # one connection for all of it
+    assert wh.query("select article_id from articles")[1] == [("id1",)]
+    assert len(opened) == 2  # and connections are per call again afterwards
+
+
 def test_not_a_duckdb_file_is_a_clear_error(tmp_path):
     bogus = tmp_path / "x.duckdb"
     bogus.write_bytes(b"PK\x03\x04 this is a zip, not a warehouse" * 50)
