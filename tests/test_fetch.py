@@ -107,6 +107,15 @@ def test_404_is_terminal_and_not_retried(sites):
     assert a.hits["/gone"] == 1
 
 
+def test_a_content_encoding_we_did_not_ask_for_is_a_recorded_failure_not_stored_bytes(sites):
+    a = sites["a"]
+    a.routes["/br"] = lambda h: (200, {"Content-Type": "text/html", "Content-Encoding": "br"}, b"\x1b\x03\x00\xf8")
+    (res,) = fetch(FAST, trusted(a, "/br"))
+    assert isinstance(res.error, TerminalFetchError)
+    assert "content encoding: br" in res.error.reason
+    assert res.body is None and res.attempts == 1
+
+
 def test_pdf_is_not_html(sites):
     a = sites["a"]
     a.routes["/report.pdf"] = lambda h: (200, {"Content-Type": "application/pdf"}, b"%PDF-1.4\n" + b"x" * 100)
