@@ -23,6 +23,9 @@ environment:
   CHIPWIRE_TAXONOMY  theme taxonomy file (default: the shipped taxonomy)
   CHIPWIRE_TASK_RUNNER  where extraction runs: local (default), dask, tcp://HOST:PORT
   CHIPWIRE_LOCK_WAIT seconds to wait for another process writing the warehouse (default 60)
+  CHIPWIRE_KEEP_OPEN 0: close the warehouse between a run's writes, for other programs that
+                     open the file during runs (default 1: kept open; chipwire query, export
+                     and other runs are let in at once)
   PREFECT_API_URL    a running Prefect server to report to (default: an ephemeral one)
 
 examples:

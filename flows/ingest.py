@@ -227,15 +227,17 @@ def extract_stored(settings: Settings, wh: Warehouse, progress: Progress, all_si
 def recorded_run(settings: Settings, flow_name: str, what: str | None) -> Iterator[tuple[Warehouse, Counter]]:
     """Open the warehouse (migrated), write the `runs` row, and close it with the run's counts
     and status however the run ends."""
-    wh = Warehouse(settings.db_path, lock_wait=settings.lock_wait)
+    wh = Warehouse(settings.db_path, lock_wait=settings.lock_wait, keep_open=settings.keep_open)
     wh.migrate()
     run_id = wh.start_run(flow_name, what)
     totals: Counter = Counter({"run_id": run_id})
     try:
         yield wh, totals
     except BaseException as err:
+        wh.keep_open = False  # finish_run closes the instance the run kept open
         wh.finish_run(run_id, "failed", totals, error=f"{type(err).__name__}: {err}"[:500])
         raise
+    wh.keep_open = False
     wh.finish_run(run_id, "completed", totals)
     publish_artifact(flow_name, totals, wh.run_report(run_id))
 

@@ -31,6 +31,10 @@ class Settings:
     # where extraction batches run: "local" (a process pool in this process, the default),
     # "dask" (a local Dask cluster), or "dask://HOST:PORT" / "tcp://HOST:PORT" (an existing one)
     task_runner: str = "local"
+    # keep the warehouse open between a run's transactions (other chipwire processes still get
+    # their turn at once: docs/operations.md); False: open and close it at every transaction,
+    # for those who open the file with other programs while runs go on
+    keep_open: bool = True
 
     @property
     def data_dir(self) -> Path:
@@ -63,6 +67,8 @@ def build_settings(
             extra["lock_wait"] = max(0.0, float(env["CHIPWIRE_LOCK_WAIT"]))
         except ValueError:
             pass
+    if "keep_open" not in extra and env.get("CHIPWIRE_KEEP_OPEN"):
+        extra["keep_open"] = env["CHIPWIRE_KEEP_OPEN"].strip().lower() not in ("0", "false", "no", "off")
     return Settings(db_path=db_path, sources_path=sources_path, taxonomy_path=taxonomy_path, **extra)
 
 

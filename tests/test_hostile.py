@@ -38,6 +38,7 @@ from flows.demo.server import LoopbackSites, Site
 from flows.settings import build_settings
 from tests.pages import article_html, rss20
 from warehouse.db import Warehouse
+from warehouse.errors import WarehouseError
 
 REPO = Path(__file__).resolve().parents[1]
 FEEDS = REPO.parent / "shared" / "corpora" / "feeds"
@@ -436,9 +437,11 @@ def test_hostile_site_through_a_real_ingest(prefect_harness, tmp_path):
 
 
 def _article_count(db: Path) -> int | None:
+    """Peeks the way `chipwire query` does: a run keeps the file open, and lets a waiting
+    chipwire process in after its current transaction."""
     try:
-        return _q(db, "select count(*) from articles")[0][0]
-    except duckdb.Error:  # not created yet, or the writer holds the lock right now
+        return Warehouse(db, lock_wait=2).query("select count(*) from articles")[1][0][0]
+    except WarehouseError:  # not created yet, or the writer holds the lock right now
         return None
 
 

@@ -5,9 +5,11 @@ from __future__ import annotations
 import hashlib
 import os
 import signal
+import socket
 import subprocess
 import sys
 import textwrap
+import time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -185,6 +187,71 @@ def test_a_session_keeps_one_connection_and_each_write_still_commits_alone(wh, m
     assert len(opened) == 2  # and connections are per call again afterwards
 
 
+def test_a_run_keeps_the_file_open_but_lets_another_process_in_at_once(tmp_path):
+    """keep_open saves reopening the file at every transaction; a process that waits for the
+    file leaves a marker, and the keeper lets go after the transaction it is in."""
+    import threading
+
+    db = tmp_path / "w.duckdb"
+    w = Warehouse(db, keep_open=True)
+    w.migrate()
+    stop, written = threading.Event(), []
+
+    def busy():  # never idle for a whole LINGER: only the marker can make it let go
+        i = 0
+        while not stop.is_set():
+            w.add_to_frontier([entry(f"http://a/{i}")])
+            written.append(i)
+            i += 1
+            time.sleep(0.05)
+
+    t = threading.Thread(target=busy)
+    t.start()
+    try:
+        time.sleep(0.5)
+        start = time.monotonic()
+        out = subprocess.run(
+            [sys.executable, "-c", "from warehouse.db import Warehouse\nimport sys\n"
+             f"print(Warehouse({str(db)!r}, lock_wait=20).query('select count(*) from frontier')[1][0][0])"],
+            capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(REPO)}, timeout=60)
+        waited = time.monotonic() - start
+        assert out.returncode == 0, out.stderr
+        assert int(out.stdout) >= 1
+        assert waited < 15  # let in long before its lock_wait, while the keeper kept writing
+        n = len(written)
+        time.sleep(0.5)
+        assert len(written) > n  # and the keeper went on writing after it
+    finally:
+        stop.set()
+        t.join()
+    assert not (tmp_path / "w.duckdb.waiting").exists() or not list((tmp_path / "w.duckdb.waiting").iterdir())
+    w.release()
+    assert w.query("select count(*) from frontier")[1] == [(len(written),)]
+
+
+def test_a_kept_file_is_let_go_when_idle_and_a_dead_waiters_marker_is_ignored(tmp_path):
+    from warehouse import db as dbmod
+
+    path = tmp_path / "w.duckdb"
+    w = Warehouse(path, keep_open=True)
+    w.migrate()
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    waiting = tmp_path / "w.duckdb.waiting"
+    waiting.mkdir()
+    (waiting / f"{socket.gethostname()}-{int(dead.stdout)}").touch()  # left by a killed process
+    start = time.monotonic()
+    w.add_to_frontier([entry("http://a/1")])  # does not wait for a waiter that is gone
+    assert time.monotonic() - start < 5
+    assert str(path.resolve()) in dbmod._KEPT
+    deadline = time.monotonic() + 10
+    while str(path.resolve()) in dbmod._KEPT and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert str(path.resolve()) not in dbmod._KEPT  # idle for LINGER: closed
+    con = duckdb.connect(str(path), read_only=True)  # so anything may open the file now
+    assert con.execute("select count(*) from frontier").fetchone() == (1,)
+    con.close()
+
+
 def test_not_a_duckdb_file_is_a_clear_error(tmp_path):
     bogus = tmp_path / "x.duckdb"
     bogus.write_bytes(b"PK\x03\x04 this is a zip, not a warehouse" * 50)
@@ -268,3 +335,12 @@ def test_bodies_are_stored_with_zstd_and_older_zlib_bodies_still_read():
     import zlib
 
     assert codec.unpack(zlib.compress(page, 6)) == page  # what earlier versions stored
+
+
+def test_keep_open_is_on_for_runs_unless_chipwire_keep_open_says_no(tmp_path):
+    from flows.settings import build_settings
+
+    assert build_settings(db=str(tmp_path / "w.duckdb"), environ={}).keep_open is True
+    for off in ("0", "false", "no", "off"):
+        assert build_settings(db=str(tmp_path / "w.duckdb"), environ={"CHIPWIRE_KEEP_OPEN": off}).keep_open is False
+    assert build_settings(db=str(tmp_path / "w.duckdb"), environ={"CHIPWIRE_KEEP_OPEN": "1"}).keep_open is True

@@ -11,6 +11,7 @@ tens of thousands).
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import hashlib
 import os
@@ -87,12 +88,78 @@ def _is_lock_error(err: Exception) -> bool:
     return "lock" in msg and ("could not set lock" in msg or "conflicting lock" in msg or "being used" in msg)
 
 
+LINGER = 5.0  # seconds a kept connection stays open with nothing to do
+
+
+class _Kept:
+    """A run's open DuckDB instance, kept between its transactions (see Warehouse.keep_open)."""
+
+    def __init__(self, wh: "Warehouse", con: duckdb.DuckDBPyConnection):
+        self.wh = wh
+        self.con = con
+        self.last_used = time.monotonic()
+
+
+_KEPT: dict[str, _Kept] = {}
+_REAPER: threading.Thread | None = None
+
+
+def _reap_forever() -> None:
+    """Close a kept instance once idle for LINGER seconds, or at once when another process
+    waits for the file (it left a marker): a run never keeps others out for longer than the
+    transaction it is in."""
+    while True:
+        time.sleep(0.25)
+        for key in list(_KEPT):
+            _reap(key)
+
+
+def _reap(key: str) -> None:
+    kept = _KEPT.get(key)  # a local of this call only: no reference outlives it
+    if kept is None:
+        return
+    lock = _lock_for(kept.wh.path)
+    if not lock.acquire(blocking=False):
+        return  # in use: looked at again in a quarter of a second
+    try:
+        if _KEPT.get(key) is kept and (time.monotonic() - kept.last_used > LINGER or kept.wh._others_waiting()):
+            _release(key)
+    finally:
+        lock.release()
+
+
+def _start_reaper() -> None:
+    global _REAPER
+    if _REAPER is None or not _REAPER.is_alive():
+        _REAPER = threading.Thread(target=_reap_forever, name="chipwire-warehouse-reaper", daemon=True)
+        _REAPER.start()
+
+
+def _release(key: str) -> None:
+    kept = _KEPT.pop(key, None)
+    if kept is not None:
+        kept.con.close()
+
+
+def _release_all() -> None:
+    for key in list(_KEPT):
+        _release(key)
+
+
+atexit.register(_release_all)
+
+
 class Warehouse:
     """One DuckDB file. Cheap to construct; connections are opened per transaction."""
 
-    def __init__(self, path: str | Path, lock_wait: float = 60.0):
+    def __init__(self, path: str | Path, lock_wait: float = 60.0, keep_open: bool = False):
         self.path = Path(path)
         self.lock_wait = lock_wait
+        # keep_open: a run keeps its DuckDB instance open between transactions, since opening
+        # the file costs 20-100 ms (DuckDB replays the write-ahead log). It is closed after
+        # LINGER idle seconds, at once when another process waits for the file (a marker in
+        # <file>.waiting/), and when the run ends (finish_run).
+        self.keep_open = keep_open
         self.bodies = BodyStore.beside(self.path)  # raw bodies: files beside the DuckDB file
         self._held = threading.local()  # the connection session() keeps open, per thread
 
@@ -102,10 +169,57 @@ class Warehouse:
     def __setstate__(self, state: dict) -> None:
         self.__dict__.update(state)
         self._held = threading.local()
+        self.keep_open = False  # in another process (a Dask worker): connections per transaction
 
     # -- connections ---------------------------------------------------------------------
+    @property
+    def _waiting_dir(self) -> Path:
+        return self.path.with_name(self.path.name + ".waiting")
+
+    def _others_waiting(self) -> bool:
+        """Whether another live process has said it waits for this file."""
+        try:
+            names = os.listdir(self._waiting_dir)
+        except OSError:
+            return False
+        me, here = str(os.getpid()), socket.gethostname()
+        for name in names:
+            if name == f"{here}-{me}":
+                continue
+            host, _, pid = name.rpartition("-")
+            marker = self._waiting_dir / name
+            try:
+                stale = time.time() - marker.stat().st_mtime > max(120.0, 2 * self.lock_wait)
+            except OSError:
+                continue
+            if (host == here and pid.isdigit() and not _alive(int(pid))) or stale:
+                with contextlib.suppress(OSError):
+                    marker.unlink()  # left by a killed process
+                continue
+            return True
+        return False
+
+    def _mark_waiting(self, on: bool) -> None:
+        marker = self._waiting_dir / f"{socket.gethostname()}-{os.getpid()}"
+        with contextlib.suppress(OSError):
+            if on:
+                self._waiting_dir.mkdir(exist_ok=True)
+                marker.touch()
+            else:
+                marker.unlink(missing_ok=True)
+                self._waiting_dir.rmdir()  # fails while another process's marker is there
+
     def _open(self, read_only: bool) -> duckdb.DuckDBPyConnection:
         deadline = time.monotonic() + self.lock_wait
+        if self.keep_open:  # let a process that waits for the file have its turn first
+            while self._others_waiting() and time.monotonic() < deadline:
+                time.sleep(0.05)
+        try:
+            return self._open_waiting(read_only, deadline)
+        finally:
+            self._mark_waiting(False)
+
+    def _open_waiting(self, read_only: bool, deadline: float) -> duckdb.DuckDBPyConnection:
         delay = 0.05
         while True:
             try:
@@ -124,6 +238,7 @@ class Warehouse:
                 return con
             except duckdb.Error as err:
                 if _is_lock_error(err):
+                    self._mark_waiting(True)  # a chipwire run holding the file lets go for us
                     if time.monotonic() >= deadline:
                         raise WarehouseLocked(
                             f"{self.path}: locked by another process for more than {self.lock_wait:.0f} s "
@@ -151,11 +266,23 @@ class Warehouse:
         # last one races (seen as "python_arrow_scan does not exist"). Compute still overlaps;
         # only the short reads and writes take turns.
         with _lock_for(self.path):
-            con = self._open(read_only)
+            key = str(self.path.resolve())
+            kept = _KEPT.get(key)
+            if kept is None and self.keep_open and not read_only:
+                kept = _KEPT[key] = _Kept(self, self._open(False))
+                _start_reaper()
+            con = kept.con.cursor() if kept is not None else self._open(read_only)
             try:
                 yield con
             finally:
                 con.close()
+                if kept is not None:
+                    kept.last_used = time.monotonic()
+
+    def release(self) -> None:
+        """Close the instance this process keeps open for the file, if any."""
+        with _lock_for(self.path):
+            _release(str(self.path.resolve()))
 
     @contextlib.contextmanager
     def session(self) -> Iterator[None]:
@@ -255,6 +382,7 @@ class Warehouse:
                 [int(counts[c]) for c in cols] + [utcnow(), status, error, run_id],
             )
         self.checkpoint()
+        self.release()
 
     def checkpoint(self) -> None:
         """Fold the write-ahead log into the DuckDB file, so that the file alone holds every
