@@ -20,9 +20,8 @@ from pathlib import Path
 
 from prefect import flow, task
 
-from extractors.article import declared_canonical
 from extractors.urls import canonicalize
-from warehouse.db import Warehouse
+from warehouse import codec
 
 from extractors.errors import SitemapError, SourcesError
 from extractors.sitemaps import SitemapEntry, in_window, parse_sitemap, ref_may_match
@@ -30,56 +29,35 @@ from extractors.sources import Sources, load_sources
 from extractors.urllist import parse_url_list
 
 from .fetch import FetchRequest, origin_key
-from .ingest import TASK_OPTS, classify_stored, extract_stored, fetch_and_extract, recorded_run, stages
-from .progress import Progress
+from .files import file_records, scan_dir
+from .ingest import TASK_OPTS, classify_stored, extract_stored, fetch_and_extract, publish_artifact, stages
+from .run import Run, recorded_run
 from .settings import Settings
 
-SUFFIXES = {".html": "text/html", ".htm": "text/html", ".txt": "text/plain; charset=utf-8"}
-
-
-def scan_dir(root: Path) -> list[Path]:
-    return sorted(p for p in root.rglob("*") if p.is_file() and p.suffix.lower() in SUFFIXES)
-
-
-def file_records(paths: list[Path]) -> list[dict]:
-    """One frontier entry + raw page per file."""
-    records = []
-    for path in paths:
-        body = path.read_bytes()
-        ctype = SUFFIXES[path.suffix.lower()]
-        link = (declared_canonical(body) if ctype == "text/html" else None) or path.resolve().as_uri()
-        fetched = datetime.fromtimestamp(path.stat().st_mtime, tz=timezone.utc)
-        records.append({
-            "url": canonicalize(link), "link": link, "origin": "backfill", "trusted_origin": None,
-            "final_url": link, "status": 200, "content_type": ctype, "fetched_at": fetched,
-            **stages.raw_body(body),
-        })
-    return records
-
-
 @task(name="store-files", **TASK_OPTS)
-def store_files_task(wh: Warehouse, paths: list[Path], advance) -> dict:
+def store_files_task(run: Run, paths: list[Path], advance) -> None:
     records = file_records(paths)
-    states = wh.frontier_states([r["url"] for r in records])
+    states = run.wh.frontier_states([r["url"] for r in records])
     fresh = [r for r in records if states.get(r["url"]) not in ("done", "failed", "fetched")]
     if fresh:
-        wh.add_to_frontier(fresh)
-        wh.save_fetches(fresh, [])
+        run.wh.add_to_frontier(fresh)
+        run.wh.save_fetches(fresh, [])
     advance(len(paths))
-    return {"files_seen": len(paths), "files_stored": len(fresh), "files_skipped": len(records) - len(fresh)}
+    run.counts.add(files_seen=len(paths), files_stored=len(fresh), files_skipped=len(records) - len(fresh))
 
 
 @flow(name="backfill", validate_parameters=False, log_prints=False)
 def backfill_dir_flow(settings: Settings, directory: str) -> dict:
-    progress = Progress(enabled=None if settings.progress else False)
-    with recorded_run(settings, "backfill", directory) as (wh, totals):
+    with recorded_run(settings, "backfill", directory) as run:
         paths = scan_dir(Path(directory))
-        with progress.stage("reading files", total=len(paths)) as advance:
+        with run.progress.stage("reading files", total=len(paths)) as advance:
             for i in range(0, len(paths), settings.batch_size):
-                totals.update(store_files_task(wh, paths[i:i + settings.batch_size], advance))
-        totals.update(extract_stored(settings, wh, progress))
-        totals.update(classify_stored(settings, wh, progress))
-    return dict(totals, stage_seconds=progress.timings)
+                if run.stop.is_set():
+                    break
+                store_files_task(run, paths[i:i + settings.batch_size], advance)
+        extract_stored(run)
+        classify_stored(run)
+    return publish_artifact(run)
 
 
 def _url_entries(links, *, trusted_origin: str | None, hints: dict | None = None) -> list[dict]:
@@ -92,21 +70,20 @@ def _url_entries(links, *, trusted_origin: str | None, hints: dict | None = None
 @flow(name="backfill-urls", validate_parameters=False, log_prints=False)
 def backfill_urls_flow(settings: Settings, urls_file: str) -> dict:
     """--urls FILE: one URL a line, listed by the user (trusted as given)."""
-    progress = Progress(enabled=None if settings.progress else False)
     sources = _sources_or_default(settings)
     links = parse_url_list(Path(urls_file).read_text(encoding="utf-8"), urls_file)
-    with recorded_run(settings, "backfill", urls_file) as (wh, totals):
-        totals["urls_listed"] = len(links)
-        totals.update(wh.add_to_frontier(_url_entries(links, trusted_origin=None)))
-        totals.update(fetch_and_extract(settings, sources, wh, progress, totals["run_id"]))
-        totals.update(classify_stored(settings, wh, progress))
-    return dict(totals, stage_seconds=progress.timings)
+    with recorded_run(settings, "backfill", urls_file) as run:
+        run.counts.add(urls_listed=len(links))
+        run.counts.add(run.wh.add_to_frontier(_url_entries(links, trusted_origin=None)))
+        fetch_and_extract(run, sources)
+        classify_stored(run)
+    return publish_artifact(run)
 
 
 MAX_SITEMAPS = 2000  # child sitemaps followed in one backfill
 
 
-def discover_sitemap(policy, url: str, since, until) -> tuple[list[SitemapEntry], Counter]:
+def discover_sitemap(policy, url: str, since, until, robots: dict | None = None) -> tuple[list[SitemapEntry], Counter]:
     """Fetch a sitemap (index, urlset or news sitemap) and its children, recursively; keep the
     entries inside the window. Links may reach a private address only on the sitemap's origin."""
     trusted = origin_key(url)
@@ -115,7 +92,8 @@ def discover_sitemap(policy, url: str, since, until) -> tuple[list[SitemapEntry]
     queue, seen = [url], {url}
     while queue and counts["sitemaps_read"] < MAX_SITEMAPS:
         batch, queue = queue[:20], queue[20:]
-        results = stages.run_fetches(policy, [FetchRequest(url=u, kind="feed", trusted_origin=trusted) for u in batch])
+        results = stages.run_fetches(policy, [FetchRequest(url=u, kind="feed", trusted_origin=trusted) for u in batch],
+                                     robots=robots)
         for res in results:
             if res.error is not None or res.body is None:
                 counts["sitemaps_failed"] += 1
@@ -141,19 +119,17 @@ def discover_sitemap(policy, url: str, since, until) -> tuple[list[SitemapEntry]
 @flow(name="backfill-sitemap", validate_parameters=False, log_prints=False)
 def backfill_sitemap_flow(settings: Settings, sitemap_url: str, since: date | None = None,
                           until: date | None = None) -> dict:
-    progress = Progress(enabled=None if settings.progress else False)
     sources = _sources_or_default(settings)
-    with recorded_run(settings, "backfill", sitemap_url) as (wh, totals):
-        entries, counts = discover_sitemap(sources.fetch, sitemap_url, since, until)
-        totals.update(counts)
-        totals["urls_listed"] = len(entries)
+    with recorded_run(settings, "backfill", sitemap_url) as run:
+        entries, counts = discover_sitemap(sources.fetch, sitemap_url, since, until, robots=run.robots)
+        run.counts.add(counts, urls_listed=len(entries))
         hints = {e.loc: {"entry_title": e.title, "entry_published_at": e.published or e.lastmod,
                          "entry_language": e.language} for e in entries}
-        totals.update(wh.add_to_frontier(_url_entries([e.loc for e in entries],
-                                                      trusted_origin=origin_key(sitemap_url), hints=hints)))
-        totals.update(fetch_and_extract(settings, sources, wh, progress, totals["run_id"]))
-        totals.update(classify_stored(settings, wh, progress))
-    return dict(totals, stage_seconds=progress.timings)
+        run.counts.add(run.wh.add_to_frontier(_url_entries([e.loc for e in entries],
+                                                           trusted_origin=origin_key(sitemap_url), hints=hints)))
+        fetch_and_extract(run, sources)
+        classify_stored(run)
+    return publish_artifact(run)
 
 
 def warc_records(items) -> list[dict]:
@@ -162,46 +138,53 @@ def warc_records(items) -> list[dict]:
         records.append({
             "url": canonicalize(item.url), "link": item.url, "origin": "backfill", "trusted_origin": None,
             "final_url": item.url, "status": item.status, "content_type": item.content_type,
-            "fetched_at": item.fetched_at or datetime.now(timezone.utc), **stages.raw_body(item.body),
+            "fetched_at": item.fetched_at or datetime.now(timezone.utc), **codec.raw_body(item.body),
         })
     return records
 
 
 @task(name="store-warc", **TASK_OPTS)
-def store_records_task(wh: Warehouse, records: list[dict]) -> dict:
+def store_records_task(run: Run, records: list[dict]) -> None:
     by_url = {r["url"]: r for r in records}  # the same URL captured twice: keep the last capture
-    states = wh.frontier_states(list(by_url))
+    states = run.wh.frontier_states(list(by_url))
     fresh = [r for r in by_url.values() if states.get(r["url"]) not in ("done", "failed", "fetched")]
     if fresh:
-        wh.add_to_frontier(fresh)
-        wh.save_fetches(fresh, [])
-    return {"records_stored": len(fresh), "records_already_stored": len(by_url) - len(fresh)}
+        run.wh.add_to_frontier(fresh)
+        run.wh.save_fetches(fresh, [])
+    run.counts.add(records_stored=len(fresh), records_already_stored=len(by_url) - len(fresh))
 
 
 @flow(name="backfill-warc", validate_parameters=False, log_prints=False)
 def backfill_warc_flow(settings: Settings, paths: list[str]) -> dict:
     """--warc FILE...: HTML response records become articles (WARC-Date as fetched_at);
     revisit, truncated and non-HTML records are skipped and counted."""
-    from .warc import WarcStats, iter_warc
+    from .warc import WarcStats
 
-    progress = Progress(enabled=None if settings.progress else False)
     stats = WarcStats()
-    with recorded_run(settings, "backfill", " ".join(paths)) as (wh, totals):
-        with progress.stage("reading WARC", total=len(paths)) as advance:
+    with recorded_run(settings, "backfill", " ".join(paths)) as run:
+        with run.progress.stage("reading WARC", total=len(paths)) as advance:
             for path in paths:
-                batch = []
-                for item in iter_warc(path, stats):
-                    batch.append(item)
-                    if len(batch) >= settings.batch_size:
-                        totals.update(store_records_task(wh, warc_records(batch)))
-                        batch = []
-                if batch:
-                    totals.update(store_records_task(wh, warc_records(batch)))
+                _store_warc(run, path, stats)
                 advance(1)
-        totals.update({k: v for k, v in stats.as_dict().items() if v})
-        totals.update(extract_stored(settings, wh, progress))
-        totals.update(classify_stored(settings, wh, progress))
-    return dict(totals, stage_seconds=progress.timings)
+        run.counts.add({k: v for k, v in stats.as_dict().items() if v})
+        extract_stored(run)
+        classify_stored(run)
+    return publish_artifact(run)
+
+
+def _store_warc(run: Run, path: str, stats) -> None:
+    from .warc import iter_warc
+
+    batch = []
+    for item in iter_warc(path, stats):
+        if run.stop.is_set():
+            return
+        batch.append(item)
+        if len(batch) >= run.settings.batch_size:
+            store_records_task(run, warc_records(batch))
+            batch = []
+    if batch:
+        store_records_task(run, warc_records(batch))
 
 
 def _sources_or_default(settings: Settings):
@@ -214,22 +197,20 @@ def _sources_or_default(settings: Settings):
 
 @flow(name="reextract", validate_parameters=False, log_prints=False)
 def reextract_flow(settings: Settings) -> dict:
-    progress = Progress(enabled=None if settings.progress else False)
-    with recorded_run(settings, "reextract", None) as (wh, totals):
-        totals["pages_queued"] = wh.requeue_extraction()
-        totals.update(extract_stored(settings, wh, progress, all_sites=True))
-        totals.update(classify_stored(settings, wh, progress))
-    return dict(totals, stage_seconds=progress.timings)
+    with recorded_run(settings, "reextract", None) as run:
+        run.counts.add(pages_requeued=run.wh.requeue_extraction())
+        extract_stored(run, all_sites=True)
+        classify_stored(run)
+    return publish_artifact(run)
 
 
 @flow(name="reclassify", validate_parameters=False, log_prints=False)
 def reclassify_flow(settings: Settings) -> dict:
     """Relevance, themes, entities and clusters again over every stored article, offline,
     replacing their rows (after a taxonomy edit or a classifier upgrade)."""
-    progress = Progress(enabled=None if settings.progress else False)
-    with recorded_run(settings, "reclassify", str(settings.taxonomy_path)) as (wh, totals):
-        totals.update(classify_stored(settings, wh, progress, force=True))
-    return dict(totals, stage_seconds=progress.timings)
+    with recorded_run(settings, "reclassify", str(settings.taxonomy_path)) as run:
+        classify_stored(run, force=True)
+    return publish_artifact(run)
 
 
 __all__ = ["backfill_dir_flow", "backfill_sitemap_flow", "backfill_urls_flow", "backfill_warc_flow",

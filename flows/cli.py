@@ -14,7 +14,10 @@ import time
 from datetime import date, datetime
 from decimal import Decimal
 
-from .settings import Settings, apply_prefect_environment, build_settings
+from extractors.errors import SourcesError
+
+from . import interrupt
+from .settings import Settings, build_settings
 
 EPILOG = """\
 environment:
@@ -70,6 +73,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--batch-size", type=int, default=200, metavar="N", help="pages per batch (default 200)")
     p.add_argument("--workers", type=int, default=0, metavar="N", help="extraction processes (default: one per core)")
     p.add_argument("--no-progress", action="store_true", help="no progress bars")
+    p.add_argument("--now", action="store_true",
+                   help="poll every feed now, also those backing off after failures (e.g. after an outage)")
     p.add_argument("--lock-wait", type=float, metavar="SECONDS", default=None,
                    help="how long to wait for another process writing the warehouse (default 60; "
                    "$CHIPWIRE_LOCK_WAIT)")
@@ -100,6 +105,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--until", metavar="DATE", type=_date_arg, help="with --sitemap: last day, YYYY-MM-DD (inclusive)")
     p.add_argument("--sources", metavar="FILE", help="sources file whose [fetch] politeness to use")
     _add_db(p)
+    p.add_argument("--batch-size", type=int, default=200, metavar="N", help="pages per batch (default 200)")
     p.add_argument("--no-progress", action="store_true", help="no progress bars")
     _add_runner(p)
     _add_taxonomy(p)
@@ -118,12 +124,25 @@ def build_parser() -> argparse.ArgumentParser:
     _add_taxonomy(p)
     p.add_argument("--no-progress", action="store_true", help="no progress bars")
 
-    p = sub.add_parser("serve", help="run the scheduled deployments until stopped (Ctrl-C)",
-                       description="Serve the deployments of deploy/prefect.yaml in this process: ingest every 30 "
-                       "minutes, maintenance daily, reextract on demand. Unless PREFECT_API_URL names a server, a "
-                       "local Prefect server is started as a child process (SQLite under the data directory, "
-                       "127.0.0.1 only) and stopped on exit; other chipwire commands report to it while it runs.")
+    p = sub.add_parser("serve", help="run the scheduled ingest (and daily maintenance) until stopped",
+                       description="Run chipwire unattended: an ingest at start and then every DURATION, maintenance "
+                       "daily at 03:15 UTC, reextract and reclassify on demand, until Ctrl-C or SIGTERM. Unless "
+                       "PREFECT_API_URL names a server, the local Prefect server of the data directory is used "
+                       "(started if none answers; 127.0.0.1 only, with its UI); serve watches it and says in one "
+                       "line when it or its scheduler fails.")
+    p.add_argument("--every", metavar="DURATION", default="30m",
+                   help="how often to ingest: e.g. 15m, 1h, 1h30m (default 30m; at least 1m)")
     p.add_argument("--sources", metavar="FILE", help="sources file for the scheduled ingest")
+    _add_db(p)
+    _add_taxonomy(p)
+
+    p = sub.add_parser("server", help="the local Prefect server chipwire commands share: status, start, stop",
+                       description="chipwire commands report their runs to a local Prefect server, one per data "
+                       "directory, started in the background by the first command that needs it and stopped after "
+                       "20 minutes with no chipwire command using it ($CHIPWIRE_SERVER_IDLE; CHIPWIRE_LOCAL_SERVER=0 "
+                       "uses a throw-away ephemeral server per command instead). Its UI shows every run.")
+    p.add_argument("action", nargs="?", choices=["status", "start", "stop"], default="status",
+                   help="status (default): where it is and who uses it; start; stop")
     _add_db(p)
 
     p = sub.add_parser("export", help="write the warehouse's tables as Parquet files",
@@ -191,23 +210,53 @@ def cmd_query(args) -> int:
     return 0
 
 
-def _start_prefect(settings: Settings) -> None:
-    """Check the taxonomy and the warehouse first (a bad one fails before Prefect starts), then
-    set up Prefect's environment: it reads it once, when it is imported."""
+def _check_first(settings: Settings) -> None:
+    """The taxonomy and the warehouse are checked before Prefect starts: a bad one fails in a
+    second, with one line."""
     from extractors.taxonomy import load_taxonomy
     from warehouse.db import Warehouse
 
     load_taxonomy(settings.taxonomy_path)
     Warehouse(settings.db_path, lock_wait=settings.lock_wait).migrate()
-    if "prefect" not in sys.modules:
-        apply_prefect_environment(settings)
 
 
-def _run(title: str, flow_call) -> dict:
+def _say(message: str) -> None:
+    print(f"chipwire: {message}", file=sys.stderr, flush=True)
+
+
+def _interrupted_line(settings: Settings, err: BaseException) -> str:
+    """What an interrupted run kept, from its `runs` row."""
+    import os
+
+    from warehouse.db import Warehouse
+    from warehouse.errors import WarehouseError
+
+    try:
+        _, rows = Warehouse(settings.db_path, lock_wait=5).query(
+            "SELECT pages_fetched, articles_new + articles_updated, articles_classified FROM runs "
+            f"WHERE pid = {os.getpid()} AND status = 'interrupted' ORDER BY started_at DESC LIMIT 1")
+    except WarehouseError:
+        rows = []
+    how = "SIGTERM" if interrupt.exit_code(err) == 143 else "Ctrl-C"
+    if not rows:
+        return f"stopped ({how}); nothing was lost: run the same command again to carry on"
+    fetched, stored, classified = (int(v or 0) for v in rows[0])
+    return (f"stopped ({how}): kept {fetched} pages fetched, {stored} articles stored and {classified} "
+            "classified in this run; the same command carries on from there")
+
+
+def run_flow(settings: Settings, title: str, call) -> dict:
+    """Run one flow the way every command does: the checks first, then Prefect (the local
+    server), the flow, and the summary. Raises what the user should see in one line;
+    `Interrupted` when stopped (its `runs` row is marked interrupted)."""
     from .progress import print_summary
 
+    _check_first(settings)
     started = time.monotonic()
-    counts = flow_call()
+    from .localserver import connected
+
+    with connected(settings, announce=_say):
+        counts = call()
     print_summary(f"chipwire {title} run {counts.get('run_id')}", counts, time.monotonic() - started)
     return counts
 
@@ -216,13 +265,17 @@ def run_ingest(settings: Settings, title: str = "ingest") -> dict:
     """Validate, then run the Prefect flow; returns the run's counts. Raises user-facing errors."""
     from extractors.sources import load_sources
 
-    load_sources(settings.sources_path)  # a bad sources file fails here, before anything else
-    _start_prefect(settings)
-    from .ingest import ingest_flow
+    sources = load_sources(settings.sources_path)  # a bad sources file fails here, before anything else
+    if not sources.feeds and not sources.pages:
+        raise SourcesError(f"{settings.sources_path}: no [[feeds]] or [[pages]] to ingest "
+                           "(add some: see docs/sources.md)")
 
-    from .ingest import with_runner
+    def call():
+        from .ingest import ingest_flow, with_runner
 
-    return _run(title, lambda: with_runner(ingest_flow, settings)(settings))
+        return with_runner(ingest_flow, settings)(settings)
+
+    return run_flow(settings, title, call)
 
 
 def _date_arg(value: str):
@@ -231,91 +284,113 @@ def _date_arg(value: str):
     return parse_date_arg(value)
 
 
-def cmd_backfill(args) -> int:
-    from pathlib import Path
-
+def _guarded(settings: Settings, work) -> int:
+    """Run a command's work: a user error is one line (exit 2); an interruption one line on
+    what was kept (exit 130 for Ctrl-C, 143 for SIGTERM)."""
     from extractors.errors import ExtractorError
     from warehouse.errors import WarehouseError
 
+    from .localserver import LocalServerError
+
+    try:
+        work()
+    except (ExtractorError, WarehouseError, LocalServerError) as err:
+        return _die(str(err))
+    except KeyboardInterrupt as err:
+        _say(_interrupted_line(settings, err))
+        return interrupt.exit_code(err)
+    return 0
+
+
+def _backfill_problem(args) -> str | None:
+    """What is wrong with a backfill's input, in one line, before Prefect starts; or None."""
+    from pathlib import Path
+
+    if (args.since or args.until) and not args.sitemap:
+        return "--since/--until go with --sitemap"
+    if args.since and args.until and args.since > args.until:
+        return f"--since {args.since} is after --until {args.until}"
+    if args.dir:
+        from .files import scan_dir
+
+        if not Path(args.dir).is_dir():
+            return f"--dir {args.dir}: not a directory"
+        if not scan_dir(Path(args.dir)):
+            return f"--dir {args.dir}: no .html, .htm or .txt files in it (nothing to backfill)"
+    elif args.urls:
+        from extractors.urllist import parse_url_list
+
+        try:
+            if not parse_url_list(Path(args.urls).read_text(encoding="utf-8"), args.urls):
+                return f"--urls {args.urls}: no URLs in it (nothing to backfill)"
+        except OSError as err:
+            return f"--urls {args.urls}: cannot read: {err.strerror or err}"
+    elif args.warc:
+        missing = [w for w in args.warc if not Path(w).is_file()]
+        if missing:
+            return f"--warc {missing[0]}: no such file"
+    elif args.sitemap:
+        from extractors.urls import is_http_url
+
+        if not is_http_url(args.sitemap):
+            return f"--sitemap {args.sitemap!r}: not an http(s) URL"
+    return None
+
+
+def cmd_backfill(args) -> int:
     extra = {"task_runner": args.task_runner} if args.task_runner else {}
     settings = build_settings(db=args.db, sources=args.sources, taxonomy=args.taxonomy,
-                              progress=not args.no_progress, **extra)
-    if (args.since or args.until) and not args.sitemap:
-        return _die("--since/--until go with --sitemap")
-    if args.since and args.until and args.since > args.until:
-        return _die(f"--since {args.since} is after --until {args.until}")
-    try:
-        if args.dir:
-            if not Path(args.dir).is_dir():
-                return _die(f"--dir {args.dir}: not a directory")
-        elif args.urls:
-            from extractors.urllist import parse_url_list
+                              batch_size=max(1, args.batch_size), progress=not args.no_progress, **extra)
 
-            try:
-                parse_url_list(Path(args.urls).read_text(encoding="utf-8"), args.urls)  # fail before Prefect
-            except OSError as err:
-                return _die(f"--urls {args.urls}: cannot read: {err.strerror or err}")
-        elif args.warc:
-            missing = [w for w in args.warc if not Path(w).is_file()]
-            if missing:
-                return _die(f"--warc {missing[0]}: no such file")
-        elif args.sitemap:
-            from extractors.urls import is_http_url
-
-            if not is_http_url(args.sitemap):
-                return _die(f"--sitemap {args.sitemap!r}: not an http(s) URL")
-        _start_prefect(settings)
+    def call():
         from . import backfill as bf
         from .ingest import with_runner
 
         if args.dir:
-            call = lambda: with_runner(bf.backfill_dir_flow, settings)(settings, str(args.dir))  # noqa: E731
-        elif args.urls:
-            call = lambda: with_runner(bf.backfill_urls_flow, settings)(settings, str(args.urls))  # noqa: E731
-        elif args.warc:
-            call = lambda: with_runner(bf.backfill_warc_flow, settings)(settings, list(args.warc))  # noqa: E731
-        else:
-            call = lambda: with_runner(bf.backfill_sitemap_flow, settings)(  # noqa: E731
-                settings, args.sitemap, args.since, args.until)
-        _run("backfill", call)
-    except (WarehouseError, ExtractorError) as err:
-        return _die(str(err))
-    return 0
+            return with_runner(bf.backfill_dir_flow, settings)(settings, str(args.dir))
+        if args.urls:
+            return with_runner(bf.backfill_urls_flow, settings)(settings, str(args.urls))
+        if args.warc:
+            return with_runner(bf.backfill_warc_flow, settings)(settings, list(args.warc))
+        return with_runner(bf.backfill_sitemap_flow, settings)(settings, args.sitemap, args.since, args.until)
+
+    def work():
+        problem = _backfill_problem(args)  # a bad URL list raises its own one-line error
+        if problem:
+            raise SourcesError(problem)
+        run_flow(settings, "backfill", call)
+
+    return _guarded(settings, work)
+
+
+def _need_warehouse(settings: Settings) -> str | None:
+    if not settings.db_path.exists():
+        return f"{settings.db_path}: no warehouse here yet (run `chipwire ingest` or `chipwire demo` first)"
+    return None
 
 
 def cmd_reextract(args) -> int:
-    from extractors.errors import ExtractorError
-    from warehouse.errors import WarehouseError
-
     settings = build_settings(db=args.db, progress=not args.no_progress)
-    if not settings.db_path.exists():
-        return _die(f"{settings.db_path}: no warehouse here yet (run `chipwire ingest` first)")
-    try:
-        _start_prefect(settings)
+    if problem := _need_warehouse(settings):
+        return _die(problem)
+
+    def call():
         from .backfill import reextract_flow
         from .ingest import with_runner
 
-        _run("reextract", lambda: with_runner(reextract_flow, settings)(settings))
-    except (WarehouseError, ExtractorError) as err:
-        return _die(str(err))
-    return 0
+        return with_runner(reextract_flow, settings)(settings)
+
+    return _guarded(settings, lambda: run_flow(settings, "reextract", call))
 
 
 def cmd_ingest(args) -> int:
-    from extractors.errors import ExtractorError
-    from warehouse.errors import WarehouseError
-
     extra = {"task_runner": args.task_runner} if args.task_runner else {}
     if args.lock_wait is not None:
         extra["lock_wait"] = max(0.0, args.lock_wait)
     settings = build_settings(db=args.db, sources=args.sources, taxonomy=args.taxonomy,
                               batch_size=max(1, args.batch_size), workers=max(0, args.workers),
-                              progress=not args.no_progress, **extra)
-    try:
-        run_ingest(settings)
-    except (ExtractorError, WarehouseError) as err:
-        return _die(str(err))
-    return 0
+                              progress=not args.no_progress, poll_all=args.now, **extra)
+    return _guarded(settings, lambda: run_ingest(settings))
 
 
 def cmd_demo(args) -> int:
@@ -325,34 +400,66 @@ def cmd_demo(args) -> int:
 
 
 def cmd_reclassify(args) -> int:
-    from extractors.errors import ExtractorError
-    from warehouse.errors import WarehouseError
-
     settings = build_settings(db=args.db, taxonomy=args.taxonomy, progress=not args.no_progress)
-    if not settings.db_path.exists():
-        return _die(f"{settings.db_path}: no warehouse here yet (run `chipwire ingest` first)")
-    try:
-        _start_prefect(settings)
+    if problem := _need_warehouse(settings):
+        return _die(problem)
+
+    def call():
         from .backfill import reclassify_flow
 
-        _run("reclassify", lambda: reclassify_flow(settings))
-    except (ExtractorError, WarehouseError) as err:
-        return _die(str(err))
-    return 0
+        return reclassify_flow(settings)
+
+    return _guarded(settings, lambda: run_flow(settings, "reclassify", call))
 
 
 def cmd_serve(args) -> int:
-    from extractors.errors import SourcesError
     from extractors.sources import load_sources
+    from extractors.taxonomy import load_taxonomy
+    from extractors.errors import ExtractorError
 
-    settings = build_settings(db=args.db, sources=args.sources, progress=False)
+    from .settings import parse_duration
+
+    settings = build_settings(db=args.db, sources=args.sources, taxonomy=args.taxonomy, progress=False)
     try:
-        load_sources(settings.sources_path)
-    except SourcesError as err:
+        every = parse_duration(args.every)
+    except ValueError as err:
+        return _die(f"--every: {err}")
+    if every < 60:
+        return _die(f"--every {args.every}: at least 1m (Prefect schedules minutes)")
+    try:
+        sources = load_sources(settings.sources_path)
+        load_taxonomy(settings.taxonomy_path)
+    except ExtractorError as err:
         return _die(str(err))
+    if not sources.feeds and not sources.pages:
+        return _die(f"{settings.sources_path}: no [[feeds]] or [[pages]] to ingest (add some: see docs/sources.md)")
     from .serve import serve
 
-    return serve(settings, db=str(settings.db_path), sources=str(settings.sources_path))
+    return serve(settings, every=every)
+
+
+def cmd_server(args) -> int:
+    from . import localserver
+
+    settings = build_settings(db=args.db)
+    home = settings.prefect_home
+    if args.action == "stop":
+        stopped = localserver.stop(home)
+        print(f"chipwire: {'stopped the' if stopped else 'no'} local Prefect server for {settings.data_dir}")
+        return 0
+    if args.action == "start":
+        info, _ = localserver.apply_prefect_environment(settings, announce=_say)
+        if info is None:
+            return _die("PREFECT_API_URL names a server, or CHIPWIRE_LOCAL_SERVER=0: no local server to start")
+    info = localserver.running(home)
+    if info is None:
+        print(f"no local Prefect server for {settings.data_dir} (commands start one when they need it)")
+        return 0 if args.action == "status" else 1
+    clients = localserver.live_leases(home)
+    print(f"local Prefect server for {settings.data_dir}\n  UI:      {info.ui_url}\n  API:     {info.api_url}\n"
+          f"  keeper:  pid {info.pid}; stops after {info.idle / 60:.0f} min with no chipwire command using it "
+          f"({clients} now)\n  log:     {info.log}\n  use it:  export PREFECT_API_URL={info.api_url}")
+    return 0
 
 
 def cmd_export(args) -> int:
@@ -378,11 +485,14 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     handler = {"ingest": cmd_ingest, "query": cmd_query, "demo": cmd_demo, "backfill": cmd_backfill,
                "reextract": cmd_reextract, "reclassify": cmd_reclassify, "serve": cmd_serve,
-               "export": cmd_export}[args.command]
-    try:
-        return handler(args)
-    except KeyboardInterrupt:
-        return _die("interrupted; run the same command again to carry on", 130)
+               "export": cmd_export, "server": cmd_server}[args.command]
+    with interrupt.interruptible():
+        try:
+            return handler(args)
+        except KeyboardInterrupt as err:  # Ctrl-C or SIGTERM before a run had started
+            print(f"chipwire: stopped ({'SIGTERM' if interrupt.exit_code(err) == 143 else 'Ctrl-C'})",
+                  file=sys.stderr)
+            return interrupt.exit_code(err)
 
 
 if __name__ == "__main__":

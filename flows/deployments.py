@@ -24,11 +24,11 @@ SCHEDULES: dict[str, str | None] = {
 
 
 @flow(name="chipwire-ingest", log_prints=False)
-def ingest(db: str | None = None, sources: str | None = None) -> dict:
+def ingest(db: str | None = None, sources: str | None = None, taxonomy: str | None = None) -> dict:
     """One scheduled ingest run over the sources file."""
     from flows.ingest import ingest_flow, with_runner
 
-    settings = build_settings(db=db, sources=sources, progress=False)
+    settings = build_settings(db=db, sources=sources, taxonomy=taxonomy, progress=False)
     return with_runner(ingest_flow, settings)(settings)
 
 
@@ -71,16 +71,24 @@ FLOWS = {"ingest": ingest, "backfill": backfill, "reextract": reextract, "reclas
          "maintenance": maintenance}
 
 
-def runner_deployments(db: str | None = None, sources: str | None = None) -> list:
-    """The deployments `chipwire serve` runs in-process."""
+def runner_deployments(settings, every: float) -> list:
+    """The deployments `chipwire serve` runs in-process: ingest every ``every`` seconds (an
+    interval schedule), maintenance on its cron, reextract and reclassify on demand."""
+    from datetime import timedelta
+
+    db, taxonomy = str(settings.db_path), str(settings.taxonomy_path)
+    params = {
+        "ingest": {"db": db, "sources": str(settings.sources_path), "taxonomy": taxonomy},
+        "maintenance": {"db": db},
+        "reextract": {"db": db},
+        "reclassify": {"db": db, "taxonomy": taxonomy},
+    }
     out = []
-    for name, fl in FLOWS.items():
-        params = {"db": db}
+    for name, parameters in params.items():
+        fl, opts = FLOWS[name], {"name": name, "parameters": parameters, "tags": ["chipwire"]}
         if name == "ingest":
-            params["sources"] = sources
-        if name == "backfill":
-            continue  # needs a directory: start it from the CLI (`chipwire backfill`) or the UI
-        cron = SCHEDULES[name]
-        out.append(fl.to_deployment(name=name, cron=cron, parameters=params, tags=["chipwire"]) if cron
-                   else fl.to_deployment(name=name, parameters=params, tags=["chipwire"]))
+            opts["interval"] = timedelta(seconds=every)
+        elif SCHEDULES[name]:
+            opts["cron"] = SCHEDULES[name]
+        out.append(fl.to_deployment(**opts))
     return out

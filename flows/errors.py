@@ -3,10 +3,14 @@
     FlowError
     ├── FetchError                 a URL could not be fetched; ``stage`` and ``transient`` say how
     │   ├── TransientFetchError    timeouts, connection resets, 408/429/5xx: retried (now and next run)
+    │   │   └── NetworkError       the host could not be reached at all (DNS, refused, unreachable):
+    │   │                          when most feeds of a run fail so, the network is down, not the feeds
     │   └── TerminalFetchError     other 4xx, too large, not HTML: recorded, not retried
     │       ├── RefusedURL         an address a feed may not make us visit (SSRF), or a non-http URL
     │       └── RobotsDisallowed   the site's robots.txt forbids it
     └── UsageError                 bad command-line input (one line for the user)
+
+    Interrupted (a KeyboardInterrupt)   Ctrl-C or SIGTERM: the run stops, keeps what it stored
 """
 
 from __future__ import annotations
@@ -18,6 +22,14 @@ class FlowError(Exception):
 
 class UsageError(FlowError):
     pass
+
+
+class Interrupted(KeyboardInterrupt):
+    """The user stopped the command (SIGINT: Ctrl-C, or SIGTERM); ``signum`` says which."""
+
+    def __init__(self, signum: int):
+        super().__init__(signum)
+        self.signum = signum
 
 
 class FetchError(FlowError):
@@ -33,6 +45,15 @@ class FetchError(FlowError):
 
 class TransientFetchError(FetchError):
     transient = True
+
+
+class NetworkError(TransientFetchError):
+    """No connection could be made: ``short`` says why in a few words (``connection refused``,
+    ``DNS lookup failed``, ``network unreachable``, ``connect timeout``)."""
+
+    def __init__(self, reason: str, short: str):
+        super().__init__(reason)
+        self.short = short
 
 
 class TerminalFetchError(FetchError):

@@ -38,7 +38,7 @@ import aiohttp
 from extractors.sources import FetchPolicy
 from extractors.urls import is_http_url, origin_of
 
-from .errors import FetchError, RefusedURL, RobotsDisallowed, TerminalFetchError, TransientFetchError
+from .errors import FetchError, NetworkError, RefusedURL, RobotsDisallowed, TerminalFetchError, TransientFetchError
 
 TRANSIENT_STATUS = {408, 425, 429, 500, 502, 503, 504}
 MAX_REDIRECTS = 5
@@ -88,6 +88,19 @@ def _is_public(addr: str) -> bool:
     if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped:
         ip = ip.ipv4_mapped
     return ip.is_global and not ip.is_multicast
+
+
+def _why_unreachable(err: OSError | None) -> str:
+    """A few words on why no connection could be made."""
+    if isinstance(err, socket.gaierror):
+        return "DNS lookup failed"
+    if isinstance(err, ConnectionRefusedError):
+        return "connection refused"
+    if isinstance(err, TimeoutError):
+        return "connect timeout"
+    if getattr(err, "errno", None) in (101, 113):  # ENETUNREACH, EHOSTUNREACH
+        return "network unreachable"
+    return "connection failed"
 
 
 def _retry_after(value: str | None) -> float | None:
@@ -234,7 +247,7 @@ class Fetcher:
         try:
             infos = await loop.getaddrinfo(host, port, type=socket.SOCK_STREAM)
         except socket.gaierror as err:
-            raise TransientFetchError(f"DNS lookup failed for {host}: {err.strerror or err}") from None
+            raise NetworkError(f"DNS lookup failed for {host}: {err.strerror or err}", "DNS lookup failed") from None
         except (UnicodeError, ValueError) as err:  # "a..b", a label over 63 characters: IDNA refuses
             raise RefusedURL(f"invalid host name {host[:100]!r}: {err}") from None
         return [info[4][0] for info in infos]
@@ -259,6 +272,8 @@ class Fetcher:
             if key not in self._robots:
                 self._robots[key] = await self._load_robots(url, trusted_origin)
         rules = self._robots[key]
+        if isinstance(rules, NetworkError):
+            raise NetworkError(f"robots.txt unreachable ({rules.reason}); not fetching until it answers", rules.short)
         if isinstance(rules, FetchError):
             raise TransientFetchError(f"robots.txt unreachable ({rules.reason}); not fetching until it answers")
         if rules is not None and not rules.can_fetch(self.policy.user_agent, url):
@@ -354,7 +369,12 @@ class Fetcher:
                     result.last_modified = resp.headers.get("last-modified")
                     result.fetched_at = datetime.now(timezone.utc)
                     return None
-        except (aiohttp.ServerTimeoutError, aiohttp.ConnectionTimeoutError, aiohttp.SocketTimeoutError) as err:
+        except aiohttp.ConnectionTimeoutError:
+            raise NetworkError("connect timeout", "connect timeout") from None
+        except aiohttp.ClientConnectorError as err:
+            raise NetworkError(f"connection failed: {type(err).__name__}: {str(err)[:200]}",
+                               _why_unreachable(err.os_error)) from None
+        except (aiohttp.ServerTimeoutError, aiohttp.SocketTimeoutError) as err:
             raise TransientFetchError(f"timeout ({type(err).__name__})") from None
         except TimeoutError:
             raise TransientFetchError(f"deadline of {self.policy.deadline:.0f} s exceeded") from None

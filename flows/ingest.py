@@ -3,16 +3,13 @@
 Each task run handles a whole batch (all feeds; up to ``batch_size`` pages), never a single
 article: a Prefect task run costs milliseconds of orchestration. Stages hand off through the
 warehouse (frontier -> raw_pages -> articles), so a run killed half-way leaves whole batches
-behind and the next run carries on from them.
+behind and the next run carries on from them. Every stage adds its counts to the run's
+(`flows.run.Run`) as its batches commit, and ends its current batch when the run is stopped.
 
 Import this module only after ``settings.apply_prefect_environment``.
 """
 
 from __future__ import annotations
-
-import contextlib
-from collections import Counter
-from collections.abc import Iterator
 
 from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
@@ -21,7 +18,7 @@ from extractors.sources import Sources, load_sources
 from warehouse.db import Warehouse
 
 from . import stages
-from .progress import Progress
+from .run import Run, recorded_run
 from .settings import Settings
 
 FETCH_BATCH = stages.FETCH_BATCH
@@ -29,55 +26,67 @@ TASK_OPTS = {"cache_policy": NO_CACHE, "persist_result": False, "retries": 0}
 
 
 @task(name="poll-feeds", **TASK_OPTS)
-def poll_feeds_task(sources: Sources, wh: Warehouse, progress: Progress) -> dict:
-    with progress.stage("polling feeds", total=len(sources.feeds)) as advance:
-        counts = stages.poll_feeds(sources, wh, advance)
-    pages = stages.queue_pages(sources, wh)
-    counts["entries_new"] += pages["entries_new"]
-    return counts
+def poll_feeds_task(run: Run, sources: Sources) -> bool:
+    """Poll the due feeds and queue the listed pages; True when the network looks down."""
+    with run.progress.stage("polling feeds", total=len(sources.feeds)) as advance:
+        polled = stages.poll_feeds(sources, run.wh, advance, poll_all=run.settings.poll_all, robots=run.robots)
+    outage = polled.pop("outage", None)
+    if outage:
+        run.notes.append(outage)
+    run.counts.add(polled)
+    pages = stages.queue_pages(sources, run.wh)
+    run.counts.add(entries_new=pages["entries_new"])
+    return bool(outage)
 
 
 @task(name="fetch-pages", **TASK_OPTS)
-def fetch_task(sources: Sources, wh: Warehouse, due: list[dict], batch_size: int, progress: Progress,
-               arrivals: stages.Arrivals | None = None) -> dict:
+def fetch_task(run: Run, sources: Sources, due: list[dict], arrivals: stages.Arrivals | None = None) -> dict:
     """Fetch every due URL with one fetcher (it keeps the per-host limits), storing the raw
     pages in batches as they complete (see `stages.FETCH_BATCH`): what is fetched lands, and
     can be extracted, before the rest is fetched. ``arrivals``: where each stored batch is
     handed to extraction in this process."""
-    with progress.stage("fetching pages", total=len(due)) as advance:
-        return stages.fetch_pages(sources.fetch, wh, due, step=min(batch_size, FETCH_BATCH), progress=advance,
-                                  handoff=arrivals.put if arrivals is not None else None)
+    with run.progress.stage("fetching pages", total=len(due)) as advance:
+        return stages.fetch_pages(sources.fetch, run.wh, due, step=min(run.settings.batch_size, FETCH_BATCH),
+                           progress=advance, handoff=arrivals.put if arrivals is not None else None,
+                           stop=run.stop, on_stored=run.counts.add, robots=run.robots)
 
 
 @task(name="extract-load", **TASK_OPTS)
-def load_task(wh: Warehouse, batch, size: int, advance) -> dict:
+def load_task(run: Run, batch, size: int, advance) -> set[str]:
     """Wait for one extracted batch (page-level cleaning and classification done in the pool)
-    and load it in one transaction. ``batch``: the local pool's PendingBatch, or a Dask task's
-    future, which Prefect resolves to its result before this task starts."""
-    counts = stages.save_extracted(wh, batch.result() if isinstance(batch, stages.PendingBatch) else batch)
+    and load it in one transaction; returns the sites that gained pages. ``batch``: the local
+    pool's PendingBatch, or a Dask task's future, which Prefect resolves before this starts."""
+    counts = stages.save_extracted(run.wh, batch.result() if isinstance(batch, stages.PendingBatch) else batch)
+    sites = counts.pop("sites", set())
+    run.note_classified(counts.pop("classified", {}))
+    run.counts.add(counts)
     advance(size)
-    return counts
+    return sites
 
 
-def fetch_and_extract(settings: Settings, sources: Sources, wh: Warehouse, progress: Progress,
-                      run_id: str | None = None) -> Counter:
+def fetch_and_extract(run: Run, sources: Sources) -> None:
     """Fetch everything due while extracting what is already fetched: the fetch task runs in
     the flow's task runner (a thread: it mostly waits on the network) and stores raw pages
-    batch by batch; extraction takes them from the warehouse as they land."""
-    totals: Counter = Counter()
-    due = wh.due_urls(claim_for=run_id)
-    totals["pages_queued"] = len(due)
+    batch by batch; extraction takes them as they land."""
+    if run.stop.is_set():
+        return
+    settings = run.settings
+    due = run.wh.due_urls(claim_for=run.run_id)
+    run.counts.add(pages_queued=len(due))
     # the local runner fetches in a thread of this process: pages reach extraction in memory
     arrivals = stages.Arrivals(keep_bodies=2 * settings.batch_size) if settings.task_runner == "local" else None
-    fetching = fetch_task.submit(sources, wh, due, settings.batch_size, progress, arrivals) if due else None
+    fetching = fetch_task.submit(run, sources, due, arrivals) if due else None
+    if fetching is not None:
+        run.in_background(fetching)
     try:
-        totals.update(extract_stored(settings, wh, progress, fetching=fetching, expected=len(due), arrivals=arrivals))
+        extract_stored(run, fetching=fetching, expected=len(due), arrivals=arrivals)
     finally:
         if arrivals is not None:
             arrivals.close()  # a fetch still going (extraction failed) no longer waits for room
     if fetching is not None:
-        totals.update(fetching.result())
-    return totals
+        counts = fetching.result()
+        if settings.task_runner != "local":  # fetched in another process: its counts come back here
+            run.counts.add(counts)
 
 
 @task(name="extract-compute", **TASK_OPTS)
@@ -104,61 +113,63 @@ def with_runner(flow_obj, settings: Settings):
     return flow_obj if runner is None else flow_obj.with_options(task_runner=runner)
 
 
-def _extract_pipelined(settings: Settings, wh: Warehouse, advance, submit, window: int,
-                       fetching=None, arrivals: stages.Arrivals | None = None) -> tuple[Counter, set[str]]:
+def _extract_pipelined(run: Run, advance, submit, window: int, fetching=None,
+                       arrivals: stages.Arrivals | None = None) -> set[str]:
     """Keep up to ``window`` batches in extraction while loading the oldest one: the workers
     never wait for the warehouse, and only this process writes to it (in batch order)."""
-    totals: Counter = Counter()
     sites: set[str] = set()
     in_flight: list[tuple[object, list[dict]]] = []
     in_flight_urls: set[str] = set()
     while True:
         rows = []
-        if len(in_flight) < window:
-            rows = _next_rows(settings, wh, fetching, exclude=in_flight_urls, wait=not in_flight,
-                              arrivals=arrivals)
+        if len(in_flight) < window and not run.stop.is_set():
+            rows = _next_rows(run, fetching, exclude=in_flight_urls, wait=not in_flight, arrivals=arrivals)
             if rows:
-                in_flight.append((submit(stages.jobs_from_rows(rows, str(settings.taxonomy_path))), rows))
+                in_flight.append((submit(stages.jobs_from_rows(rows, str(run.settings.taxonomy_path))), rows))
                 in_flight_urls.update(r["url"] for r in rows)
                 continue
         if not in_flight:
             break  # nothing in extraction and nothing more to come
         pending, done_rows = in_flight.pop(0)
-        counts = load_task(wh, pending, len(done_rows), advance)
+        sites |= load_task(run, pending, len(done_rows), advance)
         in_flight_urls.difference_update(r["url"] for r in done_rows)
-        sites |= counts.pop("sites", set())
-        totals.update(counts)
-    return totals, sites
+    return sites
 
 
 @task(name="classify", **TASK_OPTS)
-def classify_task(wh: Warehouse, taxonomy, force: bool, advance) -> dict:
-    return stages.classify_pending(wh, taxonomy, force=force, progress=advance)
+def classify_task(run: Run, taxonomy, force: bool, advance) -> None:
+    counts = stages.classify_pending(run.wh, taxonomy, force=force, progress=advance, stop=run.stop,
+                                     on_classified=run.note_classified)
+    run.counts.add(articles_clustered=counts.get("articles_clustered", 0))
 
 
-def classify_stored(settings: Settings, wh: Warehouse, progress: Progress, force: bool = False) -> dict:
+def classify_stored(run: Run, force: bool = False) -> None:
     """Relevance, themes, entities, clusters for what needs them (after extraction and cleaning)."""
     from extractors.taxonomy import load_taxonomy
 
-    taxonomy = load_taxonomy(settings.taxonomy_path)
-    with progress.stage("classifying", total=wh.count_articles()) as advance:
-        return classify_task(wh, taxonomy, force, advance)
+    if run.stop.is_set():
+        return
+    taxonomy = load_taxonomy(run.settings.taxonomy_path)
+    with run.progress.stage("classifying", total=run.wh.count_articles()) as advance:
+        classify_task(run, taxonomy, force, advance)
 
 
 @task(name="clean-sites", **TASK_OPTS)
-def clean_task(wh: Warehouse, sites: set[str], advance) -> dict:
-    return stages.clean_sites(wh, sites, advance)
+def clean_task(run: Run, sites: set[str], advance) -> None:
+    run.counts.add(stages.clean_sites(run.wh, sites, advance, stop=run.stop))
 
 
-def _next_rows(settings: Settings, wh: Warehouse, fetching, exclude=(), wait: bool = True,
+def _next_rows(run: Run, fetching, exclude=(), wait: bool = True,
                arrivals: stages.Arrivals | None = None) -> list[dict]:
     """The next batch of fetched pages (not ``exclude``). While fetching goes on, a batch is
     worth taking at 50 pages (or ``batch_size``); ``wait``: wait for one, else return [] at once.
     [] with ``wait`` means nothing is left and nothing more will come. Pages come from
     ``arrivals`` while the fetch task hands them over, then from the warehouse (pages an earlier
     run stored and left, or that another process's fetch stored)."""
-    want = settings.batch_size
+    wh, want = run.wh, run.settings.batch_size
     while True:
+        if run.stop.is_set():
+            return []
         if fetching is None:
             return wh.fetched_pages(want, exclude=exclude)
         done = _finished(fetching)  # before looking: what it stored by then is visible
@@ -195,51 +206,28 @@ def _with_bodies(wh: Warehouse, rows: list[dict]) -> list[dict]:
             for r in rows if r["body"] is not None or r["url"] in bodies]
 
 
-def extract_stored(settings: Settings, wh: Warehouse, progress: Progress, all_sites: bool = False,
-                   fetching=None, expected: int = 0, arrivals: stages.Arrivals | None = None) -> Counter:
+def extract_stored(run: Run, all_sites: bool = False, fetching=None, expected: int = 0,
+                   arrivals: stages.Arrivals | None = None) -> None:
     """Extract every fetched page (also those a concurrent ``fetching`` task is still storing),
     then clean again every site that gained pages (or all of them)."""
-    totals: Counter = Counter()
-    sites: set[str] = set()
+    settings, wh = run.settings, run.wh
     waiting = wh.count_pending().get("fetched", 0) + expected
-    with progress.stage("extracting", total=waiting) as advance:
+    with run.progress.stage("extracting", total=waiting) as advance:
         if settings.task_runner != "local":  # Dask: each batch a Prefect task on the cluster
-            done, sites = _extract_pipelined(settings, wh, advance, extract_compute.submit, 4, fetching)
-            totals.update(done)
+            sites = _extract_pipelined(run, advance, extract_compute.submit, 4, fetching)
         else:
             extractor = stages.Extractor(settings.workers, str(settings.taxonomy_path))
             if waiting >= 16:  # workers load while the first pages are fetched
                 extractor.start()
             try:
-                done, sites = _extract_pipelined(settings, wh, advance, extractor.submit, 2, fetching, arrivals)
-                totals.update(done)
+                sites = _extract_pipelined(run, advance, extractor.submit, 2, fetching, arrivals)
             finally:
                 extractor.close()
     if all_sites:
         sites = set(wh.all_sites())
-    if sites:
-        with progress.stage("cleaning sites", total=len(sites)) as advance:
-            totals.update(clean_task(wh, sites, advance))
-    return totals
-
-
-@contextlib.contextmanager
-def recorded_run(settings: Settings, flow_name: str, what: str | None) -> Iterator[tuple[Warehouse, Counter]]:
-    """Open the warehouse (migrated), write the `runs` row, and close it with the run's counts
-    and status however the run ends."""
-    wh = Warehouse(settings.db_path, lock_wait=settings.lock_wait, keep_open=settings.keep_open)
-    wh.migrate()
-    run_id = wh.start_run(flow_name, what)
-    totals: Counter = Counter({"run_id": run_id})
-    try:
-        yield wh, totals
-    except BaseException as err:
-        wh.keep_open = False  # finish_run closes the instance the run kept open
-        wh.finish_run(run_id, "failed", totals, error=f"{type(err).__name__}: {err}"[:500])
-        raise
-    wh.keep_open = False
-    wh.finish_run(run_id, "completed", totals)
-    publish_artifact(flow_name, totals, wh.run_report(run_id))
+    if sites and not run.stop.is_set():
+        with run.progress.stage("cleaning sites", total=len(sites)) as advance:
+            clean_task(run, sites, advance)
 
 
 def run_markdown(flow_name: str, totals: dict, report: dict) -> str:
@@ -248,6 +236,7 @@ def run_markdown(flow_name: str, totals: dict, report: dict) -> str:
 
     lines = [f"# chipwire {flow_name} run `{totals.get('run_id')}`", "", "| stage | count |", "| --- | ---: |"]
     lines += [f"| {label} | {totals[key]} |" for label, key in SUMMARY_ROWS + EXTRA_ROWS if key in totals]
+    lines += [f"> {note}" for note in totals.get("notes") or ()]
     if report["feeds"]:
         lines += ["", "## Feeds", "", "| feed | HTTP | health | entries seen (total) | errors in a row |",
                   "| --- | ---: | --- | ---: | ---: |"]
@@ -259,23 +248,28 @@ def run_markdown(flow_name: str, totals: dict, report: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
-def publish_artifact(flow_name: str, totals: dict, report: dict) -> None:
+def publish_artifact(run: Run) -> dict:
+    """Publish the finished run as a Prefect Markdown artifact; returns the flow's result."""
     from prefect.artifacts import create_markdown_artifact
 
+    result = run.result()
     try:
-        create_markdown_artifact(key=f"chipwire-{flow_name}", markdown=run_markdown(flow_name, totals, report),
-                                 description=f"chipwire {flow_name}: counts per stage and feed, failures by reason")
+        create_markdown_artifact(key=f"chipwire-{run.flow}",
+                                 markdown=run_markdown(run.flow, result, run.wh.run_report(run.run_id)),
+                                 description=f"chipwire {run.flow}: counts per stage and feed, failures by reason")
     except Exception:  # an artifact is a courtesy: never fail a run that loaded its data
         pass
+    return result
 
 
 @flow(name="ingest", validate_parameters=False, log_prints=False)
 def ingest_flow(settings: Settings) -> dict:
-    progress = Progress(enabled=None if settings.progress else False)
-    stages.start_run_state()
     sources = load_sources(settings.sources_path)
-    with recorded_run(settings, "ingest", str(settings.sources_path)) as (wh, totals):
-        totals.update(poll_feeds_task(sources, wh, progress))
-        totals.update(fetch_and_extract(settings, sources, wh, progress, totals["run_id"]))
-        totals.update(classify_stored(settings, wh, progress))
-    return dict(totals, stage_seconds=progress.timings)
+    with recorded_run(settings, "ingest", str(settings.sources_path)) as run:
+        network_down = poll_feeds_task(run, sources)
+        if network_down:  # pages stay pending for the next run; what is stored is extracted
+            extract_stored(run)
+        else:
+            fetch_and_extract(run, sources)
+        classify_stored(run)
+    return publish_artifact(run)

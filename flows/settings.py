@@ -35,6 +35,11 @@ class Settings:
     # their turn at once: docs/operations.md); False: open and close it at every transaction,
     # for those who open the file with other programs while runs go on
     keep_open: bool = True
+    poll_all: bool = False  # poll every feed, also those backing off after failures (ingest --now)
+    # use (and start when none answers) the local Prefect server of the data directory, which
+    # stops after ``server_idle`` seconds unused (flows/localserver.py); False: an ephemeral one
+    local_server: bool = True
+    server_idle: float = 1200.0
 
     @property
     def data_dir(self) -> Path:
@@ -68,8 +73,35 @@ def build_settings(
         except ValueError:
             pass
     if "keep_open" not in extra and env.get("CHIPWIRE_KEEP_OPEN"):
-        extra["keep_open"] = env["CHIPWIRE_KEEP_OPEN"].strip().lower() not in ("0", "false", "no", "off")
+        extra["keep_open"] = _flag(env["CHIPWIRE_KEEP_OPEN"])
+    if "local_server" not in extra and env.get("CHIPWIRE_LOCAL_SERVER"):
+        extra["local_server"] = _flag(env["CHIPWIRE_LOCAL_SERVER"])
+    if "server_idle" not in extra and env.get("CHIPWIRE_SERVER_IDLE"):
+        try:
+            extra["server_idle"] = max(5.0, parse_duration(env["CHIPWIRE_SERVER_IDLE"]))
+        except ValueError:
+            pass
     return Settings(db_path=db_path, sources_path=sources_path, taxonomy_path=taxonomy_path, **extra)
+
+
+def _flag(value: str) -> bool:
+    return value.strip().lower() not in ("0", "false", "no", "off")
+
+
+_UNITS = {"s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0}
+
+
+def parse_duration(text: str) -> float:
+    """Seconds in ``90``, ``90s``, ``30m``, ``2h``, ``1d`` or ``1h30m``; ValueError otherwise."""
+    import re
+
+    value = text.strip().lower()
+    if re.fullmatch(r"\d+(\.\d+)?", value):
+        return float(value)
+    parts = re.findall(r"(\d+(?:\.\d+)?)([smhd])", value)
+    if not parts or "".join(n + u for n, u in parts) != value:
+        raise ValueError(f"not a duration: {text!r} (e.g. 90s, 30m, 2h, 1d)")
+    return sum(float(n) * _UNITS[u] for n, u in parts)
 
 
 def prefect_environment(settings: Settings, environ: dict[str, str] | None = None) -> dict[str, str]:
@@ -82,6 +114,9 @@ def prefect_environment(settings: Settings, environ: dict[str, str] | None = Non
         "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
         "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "120",
         "PREFECT_LOGGING_LEVEL": env.get("PREFECT_LOGGING_LEVEL", "WARNING"),
+        # Prefect's console output stays out of chipwire's (warnings and errors still reach
+        # the server and its UI); chipwire prints its own one-line errors and run summary
+        "PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL": env.get("PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL", "CRITICAL"),
         "PREFECT_LOGGING_LOG_PRINTS": "false",
         "PREFECT_RESULTS_PERSIST_BY_DEFAULT": "false",
         "PREFECT_UI_ENABLED": "false",
@@ -90,60 +125,3 @@ def prefect_environment(settings: Settings, environ: dict[str, str] | None = Non
     if env.get("PREFECT_API_URL"):
         values.pop("PREFECT_HOME")  # a running server was named: use it, keep the user's profile
     return values
-
-
-_HOME_LOCK = None  # keeps the shared Prefect home's lock for the life of the process
-
-
-def _claim_home(settings: Settings) -> Path:
-    """The shared Prefect home under the data directory, or, when another chipwire process
-    is using it (two runs at once each start an ephemeral server on its SQLite file), a
-    private one for this process, removed at exit."""
-    global _HOME_LOCK
-    import atexit
-    import fcntl
-    import shutil
-
-    home = settings.prefect_home
-    home.mkdir(parents=True, exist_ok=True)
-    handle = open(home / ".in-use.lock", "w")
-    try:
-        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except OSError:
-        handle.close()
-        private = home / "runs" / str(os.getpid())
-        private.mkdir(parents=True, exist_ok=True)
-        atexit.register(shutil.rmtree, private, True)
-        return private
-    _HOME_LOCK = handle
-    return home
-
-
-def running_server_url(settings: Settings) -> str | None:
-    """The API URL of the Prefect server `chipwire serve` runs for this data directory, if it
-    answers right now."""
-    import json
-    import urllib.request
-
-    info = settings.prefect_home / "server.json"
-    try:
-        url = json.loads(info.read_text())["api_url"]
-        with urllib.request.urlopen(url.rstrip("/") + "/health", timeout=1.0) as resp:  # loopback only
-            return url if resp.status == 200 else None
-    except (OSError, ValueError, KeyError):
-        return None
-
-
-def apply_prefect_environment(settings: Settings) -> None:
-    """Called by the entry point just before the first Prefect import: Prefect reads its
-    settings from the environment once."""
-    values = prefect_environment(settings)
-    if not os.environ.get("PREFECT_API_URL"):
-        served = running_server_url(settings)
-        if served:  # `chipwire serve` is up: report there instead of starting an ephemeral server
-            values.pop("PREFECT_HOME", None)
-            values["PREFECT_API_URL"] = served
-        else:
-            values["PREFECT_HOME"] = str(_claim_home(settings))
-    for key, value in values.items():
-        os.environ[key] = value

@@ -8,7 +8,6 @@ from __future__ import annotations
 import asyncio
 import queue
 import threading
-import hashlib
 import os
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
@@ -28,15 +27,13 @@ from warehouse import codec
 from warehouse.db import Warehouse
 
 from . import work
+from .errors import NetworkError
 from .fetch import Fetcher, FetchRequest, FetchResult, origin_key
 from .work import ExtractJob, classify_row, extract_one  # noqa: F401  (the stages' API)
 
 GIVE_UP_AFTER = 8  # attempts at a transiently failing URL, across runs
 
 
-def raw_body(body: bytes) -> dict:
-    """A fetched body as ``raw_pages`` stores it: size, sha256, compressed bytes (warehouse.codec)."""
-    return {"body_size": len(body), "sha256": hashlib.sha256(body).hexdigest(), "body": codec.pack(body)}
 
 
 def utcnow() -> datetime:
@@ -58,69 +55,106 @@ def _page_next_attempt(attempts: int, now: datetime) -> datetime:
 
 
 # -- feeds ------------------------------------------------------------------------------------
-def poll_feeds(sources: Sources, wh: Warehouse, progress: Callable[[int], None] | None = None) -> dict[str, int]:
-    """Poll every due feed conditionally and queue what they announce, cursor and entries in
-    one transaction."""
+OUTAGE_MIN_FEEDS = 3  # an outage is told from a broken feed only when this many were polled
+OUTAGE_SHARE = 0.9  # ... and this share of them could not be reached at all
+
+
+def poll_feeds(sources: Sources, wh: Warehouse, progress: Callable[[int], None] | None = None,
+               poll_all: bool = False, robots: dict | None = None) -> dict:
+    """Poll every due feed (``poll_all``: every feed, backing off or not) conditionally and
+    queue what they announce, cursor and entries in one transaction. When nearly every feed
+    polled was unreachable, the network is down, not the feeds: their health is left as it
+    was, and ``outage`` in the result says so in one line."""
     now = utcnow()
     wh.register_feeds([(f.url, f.name) for f in sources.feeds])
     states = wh.feed_states()
-    due = []
-    for feed in sources.feeds:
-        st = states.get(feed.url, {})
-        nxt = st.get("next_poll_at")
-        if nxt is not None and nxt > now:
-            continue
-        due.append((feed, st))
+    due = [(feed, states.get(feed.url, {})) for feed in sources.feeds
+           if poll_all or not _backing_off(states.get(feed.url, {}), now)]
     requests = [
         FetchRequest(url=f.url, kind="feed", trusted_origin=origin_key(f.url),
                      etag=st.get("etag"), last_modified=st.get("last_modified"))
         for f, st in due
     ]
-    results = run_fetches(sources.fetch, requests, progress)
-    polls, entries, failures = [], [], []
+    results = run_fetches(sources.fetch, requests, progress, robots=robots)
     counts = {"feeds_polled": len(due), "feeds_skipped": len(sources.feeds) - len(due),
               "feeds_not_modified": 0, "feeds_failed": 0, "entries_seen": 0}
+    outage = _outage(results)
+    if outage:
+        counts["feeds_unreachable"] = sum(1 for r in results if isinstance(r.error, NetworkError))
+        kept = [(d, r) for d, r in zip(due, results) if not isinstance(r.error, NetworkError)]
+        due, results = [d for d, _ in kept], [r for _, r in kept]
+    polls, entries, failures = [], [], []
     for (feed, st), res in zip(due, results):
-        prev_errors = int(st.get("consecutive_errors") or 0)
-        poll = {"feed_url": feed.url, "name": feed.name, "status": res.status, "ok": True,
-                "etag": res.etag, "last_modified": res.last_modified, "entries": 0}
-        if res.error is not None:
-            counts["feeds_failed"] += 1
-            poll.update(ok=False, error=f"{res.error.stage}: {res.error.reason}",
-                        next_poll_at=_feed_next_poll(prev_errors + 1, now))
-            failures.append({"url": feed.url, "stage": "feed", "reason": res.error.reason,
-                             "transient": res.error.transient, "feed_url": feed.url, "give_up": False})
-        elif res.not_modified:
-            counts["feeds_not_modified"] += 1
-        else:
-            try:
-                parsed = parse_feed(res.body or b"", res.final_url or feed.url, res.content_type)
-            except ExtractorError as err:
-                counts["feeds_failed"] += 1
-                poll.update(ok=False, error=f"parse: {err}", next_poll_at=_feed_next_poll(prev_errors + 1, now))
-                failures.append({"url": feed.url, "stage": "feed", "reason": str(err), "transient": False,
-                                 "feed_url": feed.url, "give_up": False})
-            else:
-                poll.update(title=parsed.title, format=parsed.format, bozo=parsed.bozo,
-                            entries=len(parsed.entries))
-                counts["entries_seen"] += len(parsed.entries)
-                trusted = origin_key(feed.url)
-                for e in parsed.entries:
-                    if e.opaque:
-                        failures.append({"url": e.link, "stage": "refused", "give_up": True, "transient": False,
-                                         "feed_url": feed.url,
-                                         "reason": "opaque aggregator link: the publisher's URL cannot be resolved offline"})
-                        continue
-                    entries.append({
-                        "url": canonicalize(e.link), "link": e.link, "origin": "feed", "feed_url": feed.url,
-                        "trusted_origin": trusted, "entry_id": e.entry_id, "entry_title": e.title,
-                        "entry_author": e.author, "entry_published_at": e.published_at,
-                        "entry_updated_at": e.updated_at, "entry_language": e.language,
-                    })
+        poll, found, failed = _read_poll(feed, st, res, now, counts)
         polls.append(poll)
+        entries += found
+        failures += failed
     saved = wh.save_feed_polls(polls, entries, failures)
     counts["entries_new"] = saved["entries_new"] + saved["entries_refetch"]
+    if outage:
+        counts["outage"] = outage
     return counts
+
+
+def _backing_off(state: dict, now: datetime) -> bool:
+    nxt = state.get("next_poll_at")
+    return nxt is not None and nxt > now
+
+
+def _outage(results: list[FetchResult]) -> str | None:
+    """One line when the feeds could not be reached at all, or None."""
+    unreachable = [r.error for r in results if isinstance(r.error, NetworkError)]
+    if len(results) < OUTAGE_MIN_FEEDS or len(unreachable) < OUTAGE_SHARE * len(results):
+        return None
+    why = Counter(err.short for err in unreachable).most_common(1)[0][0]
+    return (f"{len(unreachable)} of {len(results)} feeds unreachable: {why} — is the network up? "
+            "Their health is unchanged; pages stay pending for the next run.")
+
+
+def _read_poll(feed, st: dict, res: FetchResult, now: datetime, counts: dict) -> tuple[dict, list, list]:
+    """One feed's poll as its state row, the entries it announced and its failures."""
+    prev_errors = int(st.get("consecutive_errors") or 0)
+    status = res.status if res.error is None else res.error.status
+    poll = {"feed_url": feed.url, "name": feed.name, "status": status, "ok": True,
+            "etag": res.etag, "last_modified": res.last_modified, "entries": 0}
+    if res.error is not None:
+        counts["feeds_failed"] += 1
+        poll.update(ok=False, error=f"{res.error.stage}: {res.error.reason}",
+                    next_poll_at=_feed_next_poll(prev_errors + 1, now))
+        return poll, [], [{"url": feed.url, "stage": "feed", "reason": res.error.reason,
+                           "transient": res.error.transient, "feed_url": feed.url, "give_up": False}]
+    if res.not_modified:
+        counts["feeds_not_modified"] += 1
+        return poll, [], []
+    try:
+        parsed = parse_feed(res.body or b"", res.final_url or feed.url, res.content_type)
+    except ExtractorError as err:
+        counts["feeds_failed"] += 1
+        poll.update(ok=False, error=f"parse: {err}", next_poll_at=_feed_next_poll(prev_errors + 1, now))
+        return poll, [], [{"url": feed.url, "stage": "feed", "reason": str(err), "transient": False,
+                           "feed_url": feed.url, "give_up": False}]
+    poll.update(title=parsed.title, format=parsed.format, bozo=parsed.bozo, entries=len(parsed.entries))
+    counts["entries_seen"] += len(parsed.entries)
+    entries, failures = _feed_entries(feed.url, parsed.entries)
+    return poll, entries, failures
+
+
+def _feed_entries(feed_url: str, parsed_entries) -> tuple[list[dict], list[dict]]:
+    trusted = origin_key(feed_url)
+    entries, failures = [], []
+    for e in parsed_entries:
+        if e.opaque:
+            failures.append({"url": e.link, "stage": "refused", "give_up": True, "transient": False,
+                             "feed_url": feed_url,
+                             "reason": "opaque aggregator link: the publisher's URL cannot be resolved offline"})
+            continue
+        entries.append({
+            "url": canonicalize(e.link), "link": e.link, "origin": "feed", "feed_url": feed_url,
+            "trusted_origin": trusted, "entry_id": e.entry_id, "entry_title": e.title,
+            "entry_author": e.author, "entry_published_at": e.published_at,
+            "entry_updated_at": e.updated_at, "entry_language": e.language,
+        })
+    return entries, failures
 
 
 def queue_pages(sources: Sources, wh: Warehouse) -> dict[str, int]:
@@ -133,21 +167,14 @@ def queue_pages(sources: Sources, wh: Warehouse) -> dict[str, int]:
 
 
 # -- fetching -----------------------------------------------------------------------------------
-_ROBOTS: dict = {}  # robots.txt rules per origin, shared by every batch of a run
-
-
-def start_run_state() -> None:
-    """Forget what the previous run in this process learnt (robots.txt may have changed)."""
-    _ROBOTS.clear()
-
-
 def run_fetches(policy: FetchPolicy, requests: list[FetchRequest],
-                progress: Callable[[int], None] | None = None) -> list[FetchResult]:
+                progress: Callable[[int], None] | None = None, robots: dict | None = None) -> list[FetchResult]:
+    """Fetch ``requests`` with one fetcher; ``robots``: the run's robots.txt rules per origin."""
     if not requests:
         return []
 
     async def go() -> list[FetchResult]:
-        async with Fetcher(policy, robots_cache=_ROBOTS) as fetcher:
+        async with Fetcher(policy, robots_cache=robots) as fetcher:
             return await fetcher.fetch_many(requests, (lambda _r: progress(1)) if progress else None)
 
     return asyncio.run(go())
@@ -164,12 +191,16 @@ FIRST_FETCH_BATCH = 50
 
 def fetch_pages(policy: FetchPolicy, wh: Warehouse, rows: list[dict], step: int = FETCH_BATCH,
                 progress: Callable[[int], None] | None = None,
-                handoff: Callable[[list[dict]], None] | None = None) -> dict[str, int]:
+                handoff: Callable[[list[dict]], None] | None = None, stop=None,
+                on_stored: Callable[[dict], None] | None = None, robots: dict | None = None) -> dict[str, int]:
     """Fetch due frontier rows with one client (its connections and robots.txt rules serve
     the whole run), storing raw pages and failures in one transaction per batch of ``step``
     (the first batch at most FIRST_FETCH_BATCH) as each completes. ``handoff`` receives each
     batch's stored pages, once they are committed, as the rows ``Warehouse.fetched_pages``
-    returns (for extraction to start on)."""
+    returns (for extraction to start on); ``on_stored`` each batch's counts. When ``stop``
+    (a `flows.run.Stop`) is set, the requests still out are cancelled and what has arrived is
+    stored: the URLs not fetched stay pending for the next run."""
+    totals: Counter = Counter()
     if not rows:
         return {"pages_fetched": 0, "pages_failed": 0, "pages_failed_transient": 0}
     step = max(1, step)
@@ -177,24 +208,54 @@ def fetch_pages(policy: FetchPolicy, wh: Warehouse, rows: list[dict], step: int 
 
     def arrived(result: FetchResult) -> None:
         if result.error is None and result.body is not None:
-            packed[id(result)] = raw_body(result.body)
+            packed[id(result)] = codec.raw_body(result.body)
             result.body = None
         if progress:
             progress(1)
 
-    async def go() -> Counter:
-        totals: Counter = Counter()
-        async with Fetcher(policy, robots_cache=_ROBOTS) as fetcher:
+    def store(batch: list[dict], results: list[FetchResult]) -> None:
+        counts = _store_fetched(wh, batch, results, handoff, packed)
+        packed.clear()
+        totals.update(counts)
+        if on_stored is not None:
+            on_stored(counts)
+
+    async def go() -> None:
+        async with Fetcher(policy, robots_cache=robots) as fetcher:
             start, size = 0, min(step, FIRST_FETCH_BATCH)
-            while start < len(rows):
+            while start < len(rows) and not (stop is not None and stop.is_set()):
                 batch = rows[start:start + size]
                 start, size = start + size, step
-                results = await fetcher.fetch_many([_page_request(r) for r in batch], arrived)
-                totals.update(_store_fetched(wh, batch, results, handoff, packed))
-                packed.clear()
-        return totals
+                done = await _fetch_until_stopped(fetcher, [_page_request(r) for r in batch], arrived, stop)
+                store([r for r, res in zip(batch, done) if res is not None], [res for res in done if res is not None])
 
-    return dict(asyncio.run(go()))
+    asyncio.run(go())
+    return dict(totals)
+
+
+async def _fetch_until_stopped(fetcher: Fetcher, requests: list[FetchRequest], arrived, stop) -> list:
+    """Every request's result, in order; when ``stop`` is set first, the requests still out
+    are cancelled and stand as None."""
+    async def one(req: FetchRequest) -> FetchResult:
+        result = await fetcher.fetch(req)
+        arrived(result)
+        return result
+
+    tasks = [asyncio.ensure_future(one(r)) for r in requests]
+    if stop is not None:
+        loop = asyncio.get_running_loop()
+        forget = stop.on_set(lambda: loop.call_soon_threadsafe(_cancel_all, tasks))
+    try:
+        await asyncio.gather(*tasks, return_exceptions=True)
+    finally:
+        if stop is not None:
+            forget()
+    return [t.result() if t.done() and not t.cancelled() and t.exception() is None else None for t in tasks]
+
+
+def _cancel_all(tasks) -> None:
+    for t in tasks:
+        t.cancel()
 
 
 def fetch_batch(policy: FetchPolicy, wh: Warehouse, rows: list[dict],
@@ -222,7 +283,7 @@ def _store_fetched(wh: Warehouse, rows: list[dict], results: list[FetchResult],
                 "url": row["url"], "final_url": res.final_url, "status": res.status,
                 "content_type": res.content_type, "etag": res.etag, "last_modified": res.last_modified,
                 "fetched_at": res.fetched_at or now, "not_modified": res.not_modified,
-                **(packed.get(id(res)) or raw_body(res.body or b"")),
+                **(packed.get(id(res)) or codec.raw_body(res.body or b"")),
             }
             pages.append(page)
             if not res.not_modified:
@@ -346,7 +407,7 @@ class Extractor:
             ctx = multiprocessing.get_context("forkserver")
             ctx.set_forkserver_preload(work.PRELOAD)
             self._pool = ProcessPoolExecutor(self.workers, mp_context=ctx, initializer=work.warm,
-                                             initargs=(self.taxonomy_path,))
+                                             initargs=(self.taxonomy_path, os.getpid()))
             for _ in range(self.workers):  # a worker is spawned per waiting job
                 self._pool.submit(os.getpid)
         return self
@@ -397,15 +458,21 @@ def save_extracted(wh: Warehouse, results: list[tuple[str, dict]]) -> dict:
     counts = wh.save_articles(articles, failures, classified)
     counts["extract_failed"] = len(failures)
     counts["sites"] = {a["site"] for a in articles if a.get("site")}
+    counts["classified"] = {d["row"]["article_id"]: bool(d["row"]["is_relevant"]) for d in done}
     return counts
 
 
 # -- cleaning with what each site teaches --------------------------------------------------------
-def clean_sites(wh: Warehouse, sites: set[str], progress: Callable[[int], None] | None = None) -> dict[str, int]:
+def clean_sites(wh: Warehouse, sites: set[str], progress: Callable[[int], None] | None = None,
+                stop=None) -> dict[str, int]:
     """Learn each site's recurring furniture from all its stored pages, and clean every page of
-    the site with it (pages stored before the furniture was learnt included)."""
-    changed = 0
+    the site with it (pages stored before the furniture was learnt included). ``stop`` ends
+    the stage after the site in hand."""
+    changed = done = 0
     for site in sorted(sites):
+        if stop is not None and stop.is_set():
+            break
+        done += 1
         lines = wh.site_lines(site)
         profile = build_profile(lines)
         texts, removed = [], Counter()
@@ -422,7 +489,7 @@ def clean_sites(wh: Warehouse, sites: set[str], progress: Callable[[int], None] 
         changed += len(texts)
         if progress:
             progress(1)
-    return {"sites_cleaned": len(sites), "articles_recleaned": changed}
+    return {"sites_cleaned": done, "articles_recleaned": changed}
 
 
 
@@ -441,26 +508,33 @@ def _untouched(article: dict, fingerprints, profile) -> bool:
 
 
 def classify_pending(wh: Warehouse, taxonomy, force: bool = False, batch_size: int = 500,
-                     progress: Callable[[int], None] | None = None) -> dict[str, int]:
+                     progress: Callable[[int], None] | None = None, stop=None,
+                     on_classified: Callable[[dict[str, bool]], None] | None = None) -> dict[str, int]:
     """Relevance, themes, entities for every article that needs them (new, changed since it was
     classified, or classified by another classifier or taxonomy; ``force``: all), then story
-    clusters for every article not yet in one. Rows are replaced, never duplicated."""
+    clusters for every article not yet in one. Rows are replaced, never duplicated.
+    ``on_classified`` receives each batch's {article_id: is_relevant}; ``stop`` ends the stage
+    after the batch in hand (what is left is classified by the next run)."""
     from extractors.classify import classifier_version
 
     version = classifier_version(taxonomy)
-    counts = {"articles_classified": 0}
+    counts = {"articles_classified": 0, "articles_relevant": 0}
     after = ""
-    while rows := wh.articles_to_classify(version, batch_size, force=force, after=after):
+    while not (stop is not None and stop.is_set()) and (
+            rows := wh.articles_to_classify(version, batch_size, force=force, after=after)):
         after = rows[-1]["article_id"]
         done = [classify_row(r["article_id"], r["title"], r["text"], r["language"], r["story_date"], taxonomy)
                 for r in rows]
         wh.save_classifications([d["row"] for d in done], [t for d in done for t in d["themes"]],
-                                [e for d in done for e in d["entities"]], [d["signature"] for d in done], {})
+                                [e for d in done for e in d["entities"]], [d["signature"] for d in done])
         counts["articles_classified"] += len(rows)
+        counts["articles_relevant"] += sum(1 for d in done if d["row"]["is_relevant"])
+        if on_classified is not None:
+            on_classified({d["row"]["article_id"]: bool(d["row"]["is_relevant"]) for d in done})
         if progress:
             progress(len(rows))
-    counts.update(cluster_pending(wh, force=force, batch_size=batch_size))
-    counts["articles_relevant"] = wh.count_relevant()
+    if not (stop is not None and stop.is_set()):
+        counts.update(cluster_pending(wh, force=force, batch_size=batch_size))
     return counts
 
 

@@ -19,14 +19,51 @@ from warehouse import codec
 PRELOAD = ["flows.work", "extractors.classify", "extractors.dedup"]  # warehouse.codec: no DuckDB
 
 
-def warm(taxonomy_path: str | None = None) -> None:
-    """Load what every page needs once per worker (the pool's initializer): the language
-    model, and the taxonomy when the workers classify."""
+def warm(taxonomy_path: str | None = None, parent_pid: int | None = None) -> None:
+    """A worker's start (the pool's initializer): load what every page needs once (the
+    language model, and the taxonomy when the workers classify); leave Ctrl-C to the parent
+    (a terminal sends it to every process of the group: the parent stops the pool itself);
+    and end as soon as the parent ends, however it ends (``parent_pid``)."""
+    import signal
+
     from extractors.language import detect
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if parent_pid:
+        exit_with(parent_pid)
 
     detect("warm up the language identifier")
     if taxonomy_path:
         _taxonomy(taxonomy_path)
+
+
+def exit_with(pid: int) -> None:
+    """End this process (at once, quietly) when process ``pid`` ends: a daemon thread waits on
+    a pidfd (Linux 5.3+), or looks every second where there is none."""
+    import os
+    import select
+    import threading
+    import time
+
+    def watch() -> None:
+        try:
+            fd = os.pidfd_open(pid)
+        except (AttributeError, OSError):
+            fd = None
+        if fd is not None:
+            select.select([fd], [], [])  # readable once the process has ended
+        else:
+            while True:
+                try:
+                    os.kill(pid, 0)
+                except ProcessLookupError:
+                    break
+                except PermissionError:
+                    pass
+                time.sleep(1.0)
+        os._exit(0)
+
+    threading.Thread(target=watch, name="chipwire-parent-watch", daemon=True).start()
 
 
 @dataclass(frozen=True)

@@ -38,3 +38,26 @@ def prefect_harness(tmp_path_factory):
 
     with prefect_test_harness(server_startup_timeout=180):
         yield
+
+
+@pytest.fixture(scope="session")
+def prefect_api(tmp_path_factory) -> str:
+    """One real local Prefect server (flows/localserver.py, its own home and port) for every
+    `chipwire` subprocess the tests start: they report to it instead of each starting one."""
+    from flows import localserver
+
+    home = tmp_path_factory.mktemp("prefect-server")
+    env = {**os.environ, "DO_NOT_TRACK": "1", "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+           "PREFECT_SERVER_LOGGING_LEVEL": "WARNING", "PREFECT_HOME": str(home)}
+    env.pop("PREFECT_API_URL", None)
+    info, _ = localserver.ensure(home, env, idle=3600)
+    yield info.api_url
+    localserver.stop(home)
+
+
+@pytest.fixture
+def cli_env(prefect_api) -> dict[str, str]:
+    """The environment of a `chipwire` subprocess: this checkout, the tests' Prefect server."""
+    env = {**os.environ, "PYTHONPATH": str(REPO), "PREFECT_API_URL": prefect_api}
+    env.pop("PREFECT_HOME", None)
+    return env

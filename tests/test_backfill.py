@@ -59,7 +59,7 @@ def test_backfill_dir_is_idempotent_and_reextract_replaces_rows(prefect_harness,
 
     before = _q(db, "select article_id, text from articles order by 1")
     redo = reextract_flow(settings)
-    assert redo["pages_queued"] == 4 and redo.get("articles_new", 0) == 0 and redo["articles_updated"] == 3
+    assert redo["pages_requeued"] == 4 and "pages_queued" not in redo and redo.get("articles_new", 0) == 0 and redo["articles_updated"] == 3
     assert _q(db, "select article_id, text from articles order by 1") == before
     assert _q(db, "select flow from runs order by started_at") == [("backfill",), ("backfill",), ("reextract",)]
 

@@ -84,10 +84,12 @@ def test_serve_starts_a_local_server_serves_and_stops_it(tmp_path):
     finally:
         os.killpg(proc.pid, signal.SIGINT)
         try:
-            proc.wait(timeout=60)
+            _, err = proc.communicate(timeout=60)
         except subprocess.TimeoutExpired:
             os.killpg(proc.pid, signal.SIGKILL)
             raise
-    assert not record.exists()  # the server was stopped and its record removed
+    assert proc.returncode == 130, err[-2000:]
+    assert "Traceback" not in err and "stopped" in err.splitlines()[-1], err[-2000:]
+    assert not record.exists()  # the server serve started was stopped with it, and its record removed
     with pytest.raises(OSError):
         urllib.request.urlopen(api + "/health", timeout=2)

@@ -5,6 +5,7 @@ frame's magic number, so both kinds read the same way."""
 
 from __future__ import annotations
 
+import hashlib
 import zlib
 
 import zstandard
@@ -21,3 +22,9 @@ def unpack(data: bytes) -> bytes:
     if data[:4] == _ZSTD_MAGIC:
         return zstandard.ZstdDecompressor().decompress(data)
     return zlib.decompress(data)
+
+
+def raw_body(body: bytes) -> dict:
+    """A fetched body as ``raw_pages`` stores it: size, sha256 of the body as fetched, and the
+    compressed bytes that go to the body store."""
+    return {"body_size": len(body), "sha256": hashlib.sha256(body).hexdigest(), "body": pack(body)}

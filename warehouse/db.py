@@ -880,7 +880,7 @@ class Warehouse:
         return dict(rows)
 
     def save_classifications(self, rows: list[dict], themes: list[dict], entities: list[dict],
-                             signatures: list[dict], cluster_updates: dict[str, str] | None = None) -> None:
+                             signatures: list[dict]) -> None:
         """Replace the themes, entities and signatures of the classified articles (one row per
         article and theme, never duplicated) and set their relevance, in one transaction.
         Clusters are placed afterwards (``set_clusters``)."""
