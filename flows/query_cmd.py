@@ -83,6 +83,9 @@ def cmd_query(args) -> int:
     except (ValueError, WarehouseError) as err:
         print(f"chipwire: error: {err}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        print("chipwire: query interrupted", file=sys.stderr)
+        return 130
     try:
         write_results(results, args.format, max_rows=args.max_rows)
         sys.stdout.flush()

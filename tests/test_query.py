@@ -324,3 +324,25 @@ def test_the_query_path_imports_nothing_heavy(loaded, fmt):
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60,
                           env={**os.environ, "PYTHONPATH": str(REPO)})
     assert proc.returncode == 0, proc.stderr[-2000:]
+
+
+def test_ctrl_c_stops_a_long_query_at_once_in_one_line(loaded, tmp_path):
+    import signal
+    import time
+
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    proc = subprocess.Popen([sys.executable, "-m", "flows.cli", "query", "--db", str(loaded),
+                             "select sum(hash(i)) from range(100000000000) t(i)"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            env={**os.environ, "PYTHONPATH": str(REPO), "TMPDIR": str(scratch)})
+    deadline = time.monotonic() + 60
+    while not any(scratch.iterdir()):  # its private spill directory: the query is on its way
+        assert proc.poll() is None and time.monotonic() < deadline, proc.stderr.read() if proc.poll() else "slow"
+        time.sleep(0.01)  # polling a state, not waiting for luck
+    started = time.monotonic()
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=30)
+    assert proc.returncode == 130 and time.monotonic() - started < 10
+    assert err.count("\n") == 1 and "interrupted" in err, err
+    assert list(scratch.iterdir()) == []  # removed on the way out

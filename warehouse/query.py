@@ -127,6 +127,10 @@ def _run_one(con: duckdb.DuckDBPyConnection, number: int, st: duckdb.Statement, 
         rows = cur.fetchall() if described else []
     except duckdb.Error as err:
         raise _failure(err, number, text, total) from None
+    except RuntimeError as err:  # DuckDB's answer to Ctrl-C while it runs
+        if "interrupted" in str(err).lower():
+            raise KeyboardInterrupt from None
+        raise
     columns = [d[0] for d in described] if described else []
     types = [str(d[1]) for d in described] if described else []
     return Result(number, text, columns, types, rows, _kind(st))

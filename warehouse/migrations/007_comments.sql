@@ -42,15 +42,17 @@ SELECT table_name, 'table' AS kind, comment, estimated_size AS rows_estimated
 FROM duckdb_tables() WHERE database_name = current_database() AND schema_name = 'main' AND NOT internal
 UNION ALL
 SELECT view_name, 'view', comment, NULL
-FROM duckdb_views() WHERE database_name = current_database() AND schema_name = 'main' AND NOT internal;
+FROM duckdb_views() WHERE database_name = current_database() AND schema_name = 'main' AND NOT internal
+ORDER BY kind, table_name;
 
 CREATE VIEW warehouse_columns AS
 SELECT table_name, column_name, data_type, comment, column_index AS position
 FROM duckdb_columns()
-WHERE database_name = current_database() AND schema_name = 'main' AND NOT internal;
+WHERE database_name = current_database() AND schema_name = 'main' AND NOT internal
+ORDER BY table_name, column_index;
 
 -- feeds -------------------------------------------------------------------------------------
-COMMENT ON TABLE feeds IS 'One row per feed (RSS, Atom, RDF, JSON Feed) ever polled: its conditional-request validators, last outcome and polling schedule.';
+COMMENT ON TABLE feeds IS 'One row per feed (RSS, Atom, RDF) ever polled: its conditional-request validators, last outcome and polling schedule.';
 COMMENT ON COLUMN feeds.feed_url IS 'The feed''s URL as given in the sources file (the key).';
 COMMENT ON COLUMN feeds.name IS 'The name given in the sources file (optional; NULL when none was given).';
 COMMENT ON COLUMN feeds.title IS 'The title the feed gives itself.';
