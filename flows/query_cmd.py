@@ -2,7 +2,7 @@
 
 Light on purpose: this module, warehouse.query and flows.output import DuckDB and the standard
 library only (rich when a table is drawn), so a query answers at once; tests/test_query.py
-checks that Prefect, datasketch, scipy, trafilatura and pyarrow stay unloaded.
+checks that Prefect, datasketch, scipy, trafilatura, pyarrow and numpy stay unloaded.
 """
 
 from __future__ import annotations

@@ -82,6 +82,9 @@ HOSTILE = [
     "COPY (SELECT 'x') TO '{new}'",
     "COPY (SELECT 'x') TO '{wal}'",
     "EXPLAIN ANALYZE COPY (SELECT 'x') TO '{wal}'",
+    "EXPLAIN ANALYZE COPY (SELECT 'x') TO '{wal}.checkpoint'",
+    "EXPLAIN ANALYZE COPY (SELECT 'x') TO '{wal}.recovery'",
+    "EXPLAIN ANALYZE COPY (SELECT 'x') TO '{db}'",
     "EXPLAIN ANALYZE COPY (SELECT 'x') TO '{body}'",
     "EXPLAIN ANALYZE COPY (SELECT 'x') TO '{db}.tmp/x.csv'",
     "select 1; EXPLAIN ANALYZE COPY (SELECT 'x') TO '{new}'",
@@ -99,9 +102,13 @@ HOSTILE = [
     "SELECT * FROM read_json('{csv}')",
     "SELECT * FROM sniff_csv('{csv}')",
     "IMPORT DATABASE '{folder}'",
+    "SELECT * FROM query_table('{csv}')",
+    "SELECT * FROM query('SELECT * FROM read_csv(''{csv}'')')",
     # other databases, extensions, the network
     "ATTACH '{folder}/other.duckdb' AS o",
     "ATTACH ':memory:' AS m",
+    "ATTACH '{db}' AS again (READ_ONLY)",
+    "LOAD '{folder}/evil.duckdb_extension'",
     "INSTALL httpfs",
     "LOAD httpfs",
     "SELECT * FROM read_csv('{url}')",
@@ -312,7 +319,7 @@ def test_max_rows_and_hostile_text_in_cells(loaded):
     assert proc.stdout.splitlines()[-1] == "(4 rows; the first 2 shown: --max-rows 0 shows all)"
 
 
-HEAVY = ("prefect", "datasketch", "scipy", "trafilatura", "pyarrow", "numpy", "warehouse.db", "extractors")
+HEAVY = ("prefect", "datasketch", "scipy", "trafilatura", "pyarrow", "numpy", "warehouse.db")
 
 
 @pytest.mark.parametrize("fmt", ["table", "line", "csv", "json"])
