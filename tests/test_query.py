@@ -353,3 +353,26 @@ def test_ctrl_c_stops_a_long_query_at_once_in_one_line(loaded, tmp_path):
     assert proc.returncode == 130 and time.monotonic() - started < 10
     assert err.count("\n") == 1 and "interrupted" in err, err
     assert list(scratch.iterdir()) == []  # removed on the way out
+
+
+def test_layout_gives_room_to_what_needs_it_and_elides_the_middle():
+    from flows.output import layout
+
+    # everything fits: every column at its natural width
+    assert layout([5, 10, 3], [5, 6, 3], 80) == ([0, 1, 2], [5, 10, 3])
+    # not all at natural width: the narrow needs are met first, the wide column takes the rest
+    shown, widths = layout([4, 200, 6], [4, 6, 6], 60)
+    assert shown == [0, 1, 2] and widths[0] == 4 and widths[2] == 6 and sum(widths) + 3 * 3 + 1 == 60
+    # too many columns: the first and last ones that fit, around an elision column
+    shown, widths = layout([12] * 30, [12] * 30, 100)
+    assert shown[0] == 0 and shown[-1] == 29 and len(shown) < 30
+    assert sum(widths) + 3 * len(shown) + 1 + 4 <= 100
+
+
+def test_wide_characters_are_measured_as_the_terminal_draws_them(loaded):
+    from rich.cells import cell_len
+
+    proc = chipwire("query", "--db", str(loaded), "select '英伟达 H20 出口许可' || repeat('长', 80) as title, 1 as n",
+                    env={"COLUMNS": "40"})
+    lines = proc.stdout.splitlines()
+    assert max(cell_len(line) for line in lines) <= 40 and "英伟达" in proc.stdout and "…" in proc.stdout

@@ -102,7 +102,11 @@ def sandbox(path: Path, lock_wait: float) -> Iterator[duckdb.DuckDBPyConnection]
         raise NotAWarehouse(f"{path}: is a directory, not a DuckDB file")
     if not path.exists():
         raise WarehouseError(f"{path}: no warehouse here yet (run `chipwire ingest` or `chipwire demo` first)")
-    with tempfile.TemporaryDirectory(prefix="chipwire-query-") as scratch:
+    try:
+        spill = tempfile.TemporaryDirectory(prefix="chipwire-query-")
+    except OSError:  # no writable temporary folder: no spilling, DuckDB keeps it all in memory
+        spill = contextlib.nullcontext("")
+    with spill as scratch:
         config = {**SANDBOX, "temp_directory": scratch}
         con = open_waiting(path, True, time.monotonic() + lock_wait, lock_wait, config=config)
         try:
