@@ -7,16 +7,12 @@ once. Settings are built here, from the command line and CHIPWIRE_* variables, a
 from __future__ import annotations
 
 import argparse
-import csv
-import json
 import sys
 import time
-from datetime import date, datetime
-from decimal import Decimal
 
 from extractors.errors import SourcesError
 
-from . import interrupt
+from . import interrupt, query_cmd
 from .settings import Settings, build_settings
 
 EPILOG = """\
@@ -36,6 +32,7 @@ examples:
   chipwire ingest --sources my-sources.toml
   chipwire backfill --dir saved-articles/
   chipwire query "select source, count(*) from articles group by 1 order by 2 desc"
+  chipwire query "from warehouse_columns where table_name = 'articles'"
 """
 
 
@@ -82,12 +79,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     _add_taxonomy(p)
 
-    p = sub.add_parser("query", help="read-only SQL against the warehouse",
-                       description="Run read-only SQL against the warehouse. Statements that would write "
-                       "(CREATE, INSERT, UPDATE, DELETE, COPY, ATTACH ...) are refused.")
-    p.add_argument("sql", help="the SQL to run, e.g. \"select count(*) from articles\"")
-    _add_db(p)
-    p.add_argument("--format", choices=["table", "csv", "json"], default="table", help="output format (default table)")
+    query_cmd.add_parser(sub)
 
     p = sub.add_parser("backfill", help="ad-hoc historical load: saved files, URL lists, sitemaps, WARC files",
                        description="Historical load through the same fetching, extraction and cleaning as ingest. "
@@ -164,50 +156,13 @@ def _die(message: str, code: int = 2) -> int:
     return code
 
 
-def _cell(value):
-    if isinstance(value, (datetime, date)):
-        return value.isoformat()
-    if isinstance(value, Decimal):
-        return float(value)
-    if isinstance(value, (bytes, bytearray)):
-        return f"<{len(value)} bytes>"
-    return value
-
-
 def print_rows(cols: list[str], rows: list[tuple], fmt: str, stream=None) -> None:
-    stream = stream or sys.stdout
-    if fmt == "json":
-        json.dump([{c: _cell(v) for c, v in zip(cols, row)} for row in rows], stream, ensure_ascii=False, indent=1)
-        stream.write("\n")
-    elif fmt == "csv":
-        w = csv.writer(stream)
-        w.writerow(cols)
-        for row in rows:
-            w.writerow([_cell(v) for v in row])
-    else:
-        from rich.console import Console
-        from rich.table import Table
+    """One result in ``fmt`` (flows/output.py), for callers that have columns and rows."""
+    from warehouse.query import Result
 
-        table = Table(show_lines=False)
-        for c in cols:
-            table.add_column(c, overflow="fold")
-        for row in rows:
-            table.add_row(*["" if v is None else str(_cell(v))[:200] for v in row])
-        Console(file=stream, width=max(100, min(200, 30 * len(cols)))).print(table)
-        print(f"({len(rows)} row{'s' if len(rows) != 1 else ''})", file=stream)
+    from .output import write_results
 
-
-def cmd_query(args) -> int:
-    from warehouse.db import Warehouse
-    from warehouse.errors import WarehouseError
-
-    settings = build_settings(db=args.db)
-    try:
-        cols, rows = Warehouse(settings.db_path, lock_wait=10).query(args.sql)
-    except WarehouseError as err:
-        return _die(str(err))
-    print_rows(cols, rows, args.format)
-    return 0
+    write_results([Result(1, "", list(cols), [], list(rows))], fmt, stream=stream)
 
 
 def _check_first(settings: Settings) -> None:
@@ -473,6 +428,8 @@ def cmd_export(args) -> int:
         written = Warehouse(settings.db_path, lock_wait=30).export_parquet(Path(args.dir))
     except WarehouseError as err:
         return _die(str(err))
+    except OSError as err:
+        return _die(f"{args.dir}: cannot write: {err.strerror or err}")
     print(f"wrote {len(written)} Parquet files to {args.dir}")
     return 0
 
@@ -483,7 +440,7 @@ def main(argv: list[str] | None = None) -> int:
     if not args.command:
         parser.print_help()
         return 0
-    handler = {"ingest": cmd_ingest, "query": cmd_query, "demo": cmd_demo, "backfill": cmd_backfill,
+    handler = {"ingest": cmd_ingest, "query": query_cmd.cmd_query, "demo": cmd_demo, "backfill": cmd_backfill,
                "reextract": cmd_reextract, "reclassify": cmd_reclassify, "serve": cmd_serve,
                "export": cmd_export, "server": cmd_server}[args.command]
     with interrupt.interruptible():

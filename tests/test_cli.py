@@ -123,6 +123,13 @@ def test_export_command(warehouse, tmp_path):
     assert (tmp_path / "parquet" / "articles.parquet").is_file()
 
 
+def test_export_into_a_folder_with_an_apostrophe(warehouse, tmp_path):
+    out = tmp_path / "analyst's exports"
+    proc = chipwire("export", str(out), "--db", str(warehouse))
+    assert proc.returncode == 0, proc.stderr
+    assert (out / "articles.parquet").is_file() and (out / "story_copies.parquet").is_file()
+
+
 def test_run_markdown_lists_stages_feeds_and_failures():
     from flows.ingest import run_markdown
 

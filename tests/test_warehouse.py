@@ -181,10 +181,16 @@ def test_a_session_keeps_one_connection_and_each_write_still_commits_alone(wh, m
                 con.execute("insert into articles (article_id, url, canonical_url, first_seen_at, updated_at) "
                             "values ('x', 'u', 'u', now(), now())")
                 raise RuntimeError("half-way")
-        assert wh.query("select article_id from articles")[1] == [("id1",)]
+        assert _read(wh, "select article_id from articles") == [("id1",)]
     assert opened == [False]  # one connection for all of it
-    assert wh.query("select article_id from articles")[1] == [("id1",)]
+    assert _read(wh, "select article_id from articles") == [("id1",)]
     assert len(opened) == 2  # and connections are per call again afterwards
+    # (read through connect(): query() opens a sandboxed instance of its own, tests/test_query.py)
+
+
+def _read(wh: Warehouse, sql: str) -> list[tuple]:
+    with wh.connect(read_only=True) as con:
+        return con.execute(sql).fetchall()
 
 
 def test_a_run_keeps_the_file_open_but_lets_another_process_in_at_once(tmp_path):
@@ -344,3 +350,86 @@ def test_keep_open_is_on_for_runs_unless_chipwire_keep_open_says_no(tmp_path):
     for off in ("0", "false", "no", "off"):
         assert build_settings(db=str(tmp_path / "w.duckdb"), environ={"CHIPWIRE_KEEP_OPEN": off}).keep_open is False
     assert build_settings(db=str(tmp_path / "w.duckdb"), environ={"CHIPWIRE_KEEP_OPEN": "1"}).keep_open is True
+
+
+def test_every_table_view_and_column_says_what_it_means(wh):
+    """Migrations must comment what they add (COMMENT ON ...; CREATE OR REPLACE VIEW drops a
+    view's comments): `duckdb_columns()` and the warehouse_columns view explain the warehouse."""
+    with wh.connect(read_only=True) as con:
+        here = "database_name = current_database() AND schema_name = 'main' AND NOT internal"
+        bare_columns = con.execute(
+            f"SELECT table_name || '.' || column_name FROM duckdb_columns() WHERE {here} "
+            "AND coalesce(trim(comment), '') = '' ORDER BY 1").fetchall()
+        bare_tables = con.execute(
+            f"SELECT table_name FROM duckdb_tables() WHERE {here} AND coalesce(trim(comment), '') = '' UNION ALL "
+            f"SELECT view_name FROM duckdb_views() WHERE {here} AND coalesce(trim(comment), '') = ''").fetchall()
+        columns = con.execute(f"SELECT count(*) FROM duckdb_columns() WHERE {here}").fetchone()[0]
+        guide = con.execute("SELECT comment FROM warehouse_columns WHERE table_name = 'articles' "
+                            "AND column_name = 'relevance'").fetchall()
+    assert bare_columns == [] and bare_tables == []
+    assert columns > 150
+    assert "[0, 1]" in guide[0][0]
+
+
+def test_story_views_list_each_copy_and_coverage_says_source(wh):
+    urls = [f"http://s{i}.example/a" for i in range(3)]
+    wh.add_to_frontier([entry(u) for u in urls])
+    wh.save_articles([article("first", urls[0], source="Alpha", published_at=NOW),
+                      article("copy", urls[1], source="Beta", published_at=NOW + timedelta(hours=3)),
+                      article("alone", urls[2], source="Beta", published_at=NOW + timedelta(days=1))], [])
+    wh.set_clusters({"first": "first", "copy": "first", "alone": "alone"})
+    with wh.connect(read_only=True) as con:
+        copies = con.execute("SELECT cluster_id, copy_number, article_id, source, title, url, published_at, is_first "
+                             "FROM story_copies ORDER BY cluster_id, copy_number").fetchall()
+        clusters = con.execute("SELECT cluster_id, articles, first_published, sources, first_source, outlets, "
+                               "[c.article_id FOR c IN copies], copies[2].url FROM story_clusters ORDER BY 1").fetchall()
+        coverage = con.execute("SELECT source, outlet, day, articles FROM coverage_daily ORDER BY 1, 3").fetchall()
+    assert copies == [("alone", 1, "alone", "Beta", "T", urls[2], NOW + timedelta(days=1), True),
+                      ("first", 1, "first", "Alpha", "T", urls[0], NOW, True),
+                      ("first", 2, "copy", "Beta", "T", urls[1], NOW + timedelta(hours=3), False)]
+    assert clusters == [("alone", 1, NOW + timedelta(days=1), ["Beta"], "Beta", 1, ["alone"], None),
+                        ("first", 2, NOW, ["Alpha", "Beta"], "Alpha", 2, ["first", "copy"], urls[1])]
+    day = NOW.date()
+    assert coverage == [("Alpha", "Alpha", day, 1), ("Beta", "Beta", day, 1), ("Beta", "Beta", day + timedelta(days=1), 1)]
+
+
+@pytest.mark.parametrize("name", ["it's here", 'say "cheese"', "x'); COPY articles TO 'pwned.csv'; --", "a*b?[c] ü 中"])
+def test_export_takes_any_folder_name(wh, tmp_path, name):
+    wh.add_to_frontier([entry("http://a/1")])
+    wh.save_articles([article("id1", "http://a/1")], [])
+    out = tmp_path / name / "parquet"
+    written = wh.export_parquet(out)
+    assert {p.name for p in out.iterdir()} == {p.name for p in written}  # no temporary file left
+    assert {"articles.parquet", "story_copies.parquet", "warehouse_columns.parquet"} <= {p.name for p in written}
+    con = duckdb.connect()
+    assert con.execute("SELECT article_id FROM read_parquet($p)", {"p": str(out / "articles.parquet")}).fetchall() == [("id1",)]
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([name, "w.duckdb", "w.duckdb.wal"])
+
+
+def test_no_sql_of_the_warehouse_package_splices_in_a_value():
+    """SQL text in warehouse/ is built from constants: values, paths and names go in as
+    parameters ($name, ?) or through the relation API. The only formatted parts allowed are
+    int() (LIMIT) and named fragments that are themselves constant SQL."""
+    import ast
+
+    constant_fragments = {"where", "old", "sets"}  # classify's filter, maintain's filter, finish_run's SET list
+    calls = {"execute", "sql", "query", "executemany"}
+    offenders = []
+    for path in sorted((REPO / "warehouse").glob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in calls
+                    and node.args):
+                continue
+            for part in ast.walk(node.args[0]):
+                if isinstance(part, ast.FormattedValue):
+                    v = part.value
+                    if isinstance(v, ast.Call) and isinstance(v.func, ast.Name) and v.func.id == "int":
+                        continue
+                    if isinstance(v, ast.Name) and v.id in constant_fragments:
+                        continue
+                    offenders.append(f"{path.name}:{part.lineno}: {ast.unparse(v)}")
+                elif isinstance(part, ast.BinOp) and isinstance(part.op, (ast.Mod, ast.Add)) and any(
+                        isinstance(s, ast.Name) for s in (part.left, part.right)):
+                    offenders.append(f"{path.name}:{part.lineno}: {ast.unparse(part)}")
+    assert offenders == []

@@ -15,7 +15,6 @@ import atexit
 import contextlib
 import hashlib
 import os
-import random
 import socket
 import threading
 import time
@@ -32,9 +31,9 @@ from extractors.dedup import band_keys
 
 from . import codec
 from .bodies import BodyStore
-from .errors import MigrationError, NotAWarehouse, ReadOnlyViolation, WarehouseError, WarehouseLocked
-
-READ_ONLY_TYPES = {"SELECT", "EXPLAIN", "PRAGMA", "RELATION"}
+from .errors import MigrationError, NotAWarehouse, WarehouseError
+from .opening import WaitingMarkers, open_waiting
+from .opening import alive as _alive
 
 
 def utcnow() -> datetime:
@@ -71,21 +70,6 @@ def _lock_for(path: Path) -> threading.RLock:
     key = str(path.resolve())
     with _LOCKS_GUARD:
         return _LOCKS.setdefault(key, threading.RLock())
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
-def _is_lock_error(err: Exception) -> bool:
-    msg = str(err).lower()
-    return "lock" in msg and ("could not set lock" in msg or "conflicting lock" in msg or "being used" in msg)
 
 
 LINGER = 5.0  # seconds a kept connection stays open with nothing to do
@@ -172,82 +156,24 @@ class Warehouse:
         self.keep_open = False  # in another process (a Dask worker): connections per transaction
 
     # -- connections ---------------------------------------------------------------------
-    @property
-    def _waiting_dir(self) -> Path:
-        return self.path.with_name(self.path.name + ".waiting")
-
     def _others_waiting(self) -> bool:
         """Whether another live process has said it waits for this file."""
-        try:
-            names = os.listdir(self._waiting_dir)
-        except OSError:
-            return False
-        me, here = str(os.getpid()), socket.gethostname()
-        for name in names:
-            if name == f"{here}-{me}":
-                continue
-            host, _, pid = name.rpartition("-")
-            marker = self._waiting_dir / name
-            try:
-                stale = time.time() - marker.stat().st_mtime > max(120.0, 2 * self.lock_wait)
-            except OSError:
-                continue
-            if (host == here and pid.isdigit() and not _alive(int(pid))) or stale:
-                with contextlib.suppress(OSError):
-                    marker.unlink()  # left by a killed process
-                continue
-            return True
-        return False
-
-    def _mark_waiting(self, on: bool) -> None:
-        marker = self._waiting_dir / f"{socket.gethostname()}-{os.getpid()}"
-        with contextlib.suppress(OSError):
-            if on:
-                self._waiting_dir.mkdir(exist_ok=True)
-                marker.touch()
-            else:
-                marker.unlink(missing_ok=True)
-                self._waiting_dir.rmdir()  # fails while another process's marker is there
+        return WaitingMarkers(self.path, self.lock_wait).others()
 
     def _open(self, read_only: bool) -> duckdb.DuckDBPyConnection:
         deadline = time.monotonic() + self.lock_wait
         if self.keep_open:  # let a process that waits for the file have its turn first
             while self._others_waiting() and time.monotonic() < deadline:
                 time.sleep(0.05)
-        try:
-            return self._open_waiting(read_only, deadline)
-        finally:
-            self._mark_waiting(False)
-
-    def _open_waiting(self, read_only: bool, deadline: float) -> duckdb.DuckDBPyConnection:
-        delay = 0.05
-        while True:
-            try:
-                # never fetch extensions: a --db that is, say, a SQLite file must not make DuckDB
-                # download a scanner and write into it
-                con = duckdb.connect(str(self.path), read_only=read_only,
-                                     config={"autoinstall_known_extensions": False,
-                                             "autoload_known_extensions": False})
-                if not read_only:
-                    # Closing the last connection would checkpoint: DuckDB then rewrites the
-                    # tables' last row groups, at a cost that grows with the table (0.03 s at
-                    # 200 articles, 1.5 s at 4,000: docs/benchmarks.md). Commits stay durable in
-                    # the WAL, which DuckDB folds in once it passes 16 MB and which every run
-                    # folds in when it finishes (finish_run -> checkpoint).
-                    con.execute("PRAGMA disable_checkpoint_on_shutdown")
-                return con
-            except duckdb.Error as err:
-                if _is_lock_error(err):
-                    self._mark_waiting(True)  # a chipwire run holding the file lets go for us
-                    if time.monotonic() >= deadline:
-                        raise WarehouseLocked(
-                            f"{self.path}: locked by another process for more than {self.lock_wait:.0f} s "
-                            "(another program holds it open; close it or use another --db)"
-                        ) from None
-                    time.sleep(delay + random.uniform(0, delay))
-                    delay = min(delay * 1.5, 1.0)
-                    continue
-                raise NotAWarehouse(f"{self.path}: not a usable DuckDB warehouse ({str(err).splitlines()[0]})") from None
+        con = open_waiting(self.path, read_only, deadline, self.lock_wait)
+        if not read_only:
+            # Closing the last connection would checkpoint: DuckDB then rewrites the
+            # tables' last row groups, at a cost that grows with the table (0.03 s at
+            # 200 articles, 1.5 s at 4,000: docs/benchmarks.md). Commits stay durable in
+            # the WAL, which DuckDB folds in once it passes 16 MB and which every run
+            # folds in when it finishes (finish_run -> checkpoint).
+            con.execute("PRAGMA disable_checkpoint_on_shutdown")
+        return con
 
     @contextlib.contextmanager
     def connect(self, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
@@ -653,7 +579,6 @@ class Warehouse:
         Two steps, so the cost follows the batch and not the warehouse: the rows are chosen
         without their bodies (a scan of the URL columns), then each body is read from the
         body store (or, for a row stored before it, by a point lookup on the primary key)."""
-        placeholders = ", ".join(f"'{s}'" for s in states if s.isalpha())
         with self.connect() as con:
             cur = con.execute(
                 f"""
@@ -661,11 +586,11 @@ class Warehouse:
                        f.entry_title, f.entry_author, f.entry_published_at, f.entry_language,
                        coalesce(fd.name, fd.title) AS feed_name
                 FROM raw_pages r JOIN frontier f USING (url) LEFT JOIN feeds fd ON fd.feed_url = f.feed_url
-                WHERE f.state IN ({placeholders}) AND r.url > $after AND (r.body_file OR r.body IS NOT NULL)
+                WHERE list_contains($states::VARCHAR[], f.state) AND r.url > $after AND (r.body_file OR r.body IS NOT NULL)
                   AND r.url NOT IN (SELECT unnest($exclude::VARCHAR[]))
                 ORDER BY r.url LIMIT {int(limit)}
                 """,
-                {"after": after, "exclude": sorted(exclude)},
+                {"after": after, "exclude": sorted(exclude), "states": list(states)},
             )
             cols = [d[0] for d in cur.description]
             rows = [dict(zip(cols, row)) for row in cur.fetchall()]
@@ -954,7 +879,9 @@ class Warehouse:
         return {"raw_pages_pruned": int(pruned)}
 
     def export_parquet(self, directory: Path) -> list[Path]:
-        """Write every table and view as Parquet (read-only: no lock held for longer than the copy)."""
+        """Write every table and view as ``directory/<name>.parquet`` (read-only: no lock held for
+        longer than the copy). No name or path is spliced into SQL: the relation API quotes the
+        table's name, and the target is a Python string handed to the Parquet writer."""
         directory.mkdir(parents=True, exist_ok=True)
         written = []
         with self.connect(read_only=True) as con:
@@ -963,39 +890,29 @@ class Warehouse:
             for name in names:
                 target = directory / f"{name}.parquet"
                 tmp = directory / f".{name}.parquet.tmp"
-                con.execute(f"COPY (SELECT * FROM \"{name}\") TO '{tmp}' (FORMAT parquet)")
+                try:
+                    con.table(name).write_parquet(str(tmp))
+                except duckdb.Error as err:
+                    raise WarehouseError(f"{target}: cannot write ({str(err).splitlines()[0]})") from None
                 tmp.replace(target)
                 written.append(target)
         return written
 
     # -- read-only queries -----------------------------------------------------------------------
     def query(self, sql: str) -> tuple[list[str], list[tuple]]:
-        """Run analyst SQL read-only. Any statement that could write is refused before it runs."""
-        try:
-            statements = duckdb.extract_statements(sql)
-        except duckdb.Error as err:
-            raise WarehouseError(f"SQL error: {str(err).splitlines()[0]}") from None
-        if not statements:
-            raise WarehouseError("no SQL statement given")
-        for st in statements:
-            kind = str(st.type).split(".")[-1].upper()
-            if kind not in READ_ONLY_TYPES:
-                raise ReadOnlyViolation(
-                    f"refused: `query` is read-only and this is a {kind} statement "
-                    "(open the file with duckdb yourself, while no run is loading, to change it)")
-        with self.connect(read_only=True) as con:
-            try:
-                cur = None
-                for st in statements:
-                    cur = con.execute(st.query)
-                cols = [d[0] for d in cur.description] if cur is not None and cur.description else []
-                rows = cur.fetchall() if cols else []
-            except duckdb.Error as err:
-                msg = str(err).splitlines()[0]
-                if "read-only" in msg.lower():
-                    raise ReadOnlyViolation(f"refused: `query` is read-only ({msg})") from None
-                raise WarehouseError(f"SQL error: {msg}") from None
-        return cols, rows
+        """Run analyst SQL read-only, in the sandbox of `chipwire query` (warehouse/query.py):
+        columns and rows of the last statement that returns rows. Closes the DuckDB instance this
+        process keeps for the file first (DuckDB will not open one file twice in a process with
+        different settings); not for use inside session()."""
+        from .query import run_sql
+
+        with _lock_for(self.path):
+            if getattr(self._held, "con", None) is not None:
+                raise WarehouseError(f"{self.path}: query() inside session(): read through connect() instead")
+            _release(str(self.path.resolve()))
+            results = run_sql(self.path, sql, lock_wait=self.lock_wait)
+        shown = [r for r in results if r.columns]
+        return (shown[-1].columns, shown[-1].rows) if shown else ([], [])
 
 
 _TS = pa.timestamp("us", tz="UTC")

@@ -4,7 +4,9 @@
     ├── WarehouseLocked      another process holds the file past the wait deadline
     ├── NotAWarehouse        the file exists but is not a DuckDB database (or is corrupt)
     ├── MigrationError       a migration failed; the database is left at the previous version
-    └── ReadOnlyViolation    `query` was given a statement that would write
+    ├── ReadOnlyViolation    `query` was given a statement that would write (to the warehouse or
+    │                        any other file), read another file, or change a setting
+    └── QueryError           `query` was given SQL that does not parse or fails as it runs
 """
 
 
@@ -25,4 +27,8 @@ class MigrationError(WarehouseError):
 
 
 class ReadOnlyViolation(WarehouseError):
+    pass
+
+
+class QueryError(WarehouseError):
     pass
