@@ -39,14 +39,17 @@ def poll_feeds_task(sources: Sources, wh: Warehouse, progress: Progress) -> dict
 
 @task(name="fetch-pages", **TASK_OPTS)
 def fetch_task(sources: Sources, wh: Warehouse, due: list[dict], batch_size: int, progress: Progress,
-               arrivals: stages.Arrivals | None = None) -> dict:
+               arrivals: stages.Arrivals | None = None, run_id: str | None = None,
+               budget: float | None = None) -> dict:
     """Fetch every due URL with one fetcher (it keeps the per-host limits), storing the raw
     pages in batches as they complete (see `stages.FETCH_BATCH`): what is fetched lands, and
     can be extracted, before the rest is fetched. ``arrivals``: where each stored batch is
-    handed to extraction in this process."""
+    handed to extraction in this process; ``run_id``: the run holding the leases (renewed
+    while it fetches); ``budget``: seconds, after which what is left waits for the next run."""
     with progress.stage("fetching pages", total=len(due)) as advance:
         return stages.fetch_pages(sources.fetch, wh, due, step=min(batch_size, FETCH_BATCH), progress=advance,
-                                  handoff=arrivals.put if arrivals is not None else None)
+                                  handoff=arrivals.put if arrivals is not None else None,
+                                  run_id=run_id, budget=budget)
 
 
 @task(name="extract-load", **TASK_OPTS)
@@ -60,16 +63,18 @@ def load_task(wh: Warehouse, batch, size: int, advance) -> dict:
 
 
 def fetch_and_extract(settings: Settings, sources: Sources, wh: Warehouse, progress: Progress,
-                      run_id: str | None = None) -> Counter:
+                      run_id: str | None = None, budget: float | None = None) -> Counter:
     """Fetch everything due while extracting what is already fetched: the fetch task runs in
     the flow's task runner (a thread: it mostly waits on the network) and stores raw pages
-    batch by batch; extraction takes them from the warehouse as they land."""
+    batch by batch; extraction takes them from the warehouse as they land. ``budget``: the
+    seconds a scheduled ingest fetches for (`[fetch] budget`); a backfill passes none."""
     totals: Counter = Counter()
     due = wh.due_urls(claim_for=run_id)
     totals["pages_queued"] = len(due)
     # the local runner fetches in a thread of this process: pages reach extraction in memory
     arrivals = stages.Arrivals(keep_bodies=2 * settings.batch_size) if settings.task_runner == "local" else None
-    fetching = fetch_task.submit(sources, wh, due, settings.batch_size, progress, arrivals) if due else None
+    fetching = (fetch_task.submit(sources, wh, due, settings.batch_size, progress, arrivals, run_id, budget)
+                if due else None)
     try:
         totals.update(extract_stored(settings, wh, progress, fetching=fetching, expected=len(due), arrivals=arrivals))
     finally:
@@ -276,6 +281,7 @@ def ingest_flow(settings: Settings) -> dict:
     sources = load_sources(settings.sources_path)
     with recorded_run(settings, "ingest", str(settings.sources_path)) as (wh, totals):
         totals.update(poll_feeds_task(sources, wh, progress))
-        totals.update(fetch_and_extract(settings, sources, wh, progress, totals["run_id"]))
+        totals.update(fetch_and_extract(settings, sources, wh, progress, totals["run_id"],
+                                        budget=sources.fetch.budget))
         totals.update(classify_stored(settings, wh, progress))
     return dict(totals, stage_seconds=progress.timings)
