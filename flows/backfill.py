@@ -30,6 +30,7 @@ from extractors.sources import Sources, load_sources
 from extractors.urllist import parse_url_list
 
 from .fetch import FetchRequest, origin_key
+from .netguard import links_trust
 from .ingest import TASK_OPTS, classify_stored, extract_stored, fetch_and_extract, recorded_run, stages
 from .progress import Progress
 from .settings import Settings
@@ -82,10 +83,13 @@ def backfill_dir_flow(settings: Settings, directory: str) -> dict:
     return dict(totals, stage_seconds=progress.timings)
 
 
-def _url_entries(links, *, trusted_origin: str | None, hints: dict | None = None) -> list[dict]:
+def _url_entries(links, *, found_in: str | None = None, trust: str | None = None,
+                 hints: dict | None = None) -> list[dict]:
+    """Frontier rows for ``links``: listed by the user (trusted as given), or ``found_in`` a
+    document (a sitemap), with ``trust`` (``netguard.links_trust``: the addresses it came from)."""
     hints = hints or {}
     return [{"url": canonicalize(link), "link": link, "origin": "backfill",
-             "trusted_origin": trusted_origin if trusted_origin else origin_key(link), **hints.get(link, {})}
+             "trusted_origin": trust if found_in else origin_key(link), **hints.get(link, {})}
             for link in links]
 
 
@@ -97,7 +101,7 @@ def backfill_urls_flow(settings: Settings, urls_file: str) -> dict:
     links = parse_url_list(Path(urls_file).read_text(encoding="utf-8"), urls_file)
     with recorded_run(settings, "backfill", urls_file) as (wh, totals):
         totals["urls_listed"] = len(links)
-        totals.update(wh.add_to_frontier(_url_entries(links, trusted_origin=None)))
+        totals.update(wh.add_to_frontier(_url_entries(links)))
         totals.update(fetch_and_extract(settings, sources, wh, progress, totals["run_id"]))
         totals.update(classify_stored(settings, wh, progress))
     return dict(totals, stage_seconds=progress.timings)
@@ -106,16 +110,22 @@ def backfill_urls_flow(settings: Settings, urls_file: str) -> dict:
 MAX_SITEMAPS = 2000  # child sitemaps followed in one backfill
 
 
-def discover_sitemap(policy, url: str, since, until) -> tuple[list[SitemapEntry], Counter]:
+def discover_sitemap(policy, url: str, since, until) -> tuple[list[SitemapEntry], Counter, str | None]:
     """Fetch a sitemap (index, urlset or news sitemap) and its children, recursively; keep the
-    entries inside the window. Links may reach a private address only on the sitemap's origin."""
+    entries inside the window. The sitemap the user gave is trusted as given; the sitemaps and
+    links found in it may reach a private address only on its origin, and only the addresses it
+    was fetched from. Returns the entries, the counts and that trust (``netguard.links_trust``)."""
     trusted = origin_key(url)
     counts: Counter = Counter()
     entries: list[SitemapEntry] = []
-    queue, seen = [url], {url}
+    queue, seen, came_from = [url], {url}, None
     while queue and counts["sitemaps_read"] < MAX_SITEMAPS:
         batch, queue = queue[:20], queue[20:]
-        results = stages.run_fetches(policy, [FetchRequest(url=u, kind="feed", trusted_origin=trusted) for u in batch])
+        requests = [FetchRequest(url=u, kind="feed", trusted_origin=trusted,
+                                 trusted_addresses=None if u == url else came_from) for u in batch]
+        results = stages.run_fetches(policy, requests)
+        if came_from is None:  # the first batch is the user's sitemap alone
+            came_from = frozenset(results[0].peers.get(trusted, ()))
         for res in results:
             if res.error is not None or res.body is None:
                 counts["sitemaps_failed"] += 1
@@ -135,7 +145,7 @@ def discover_sitemap(policy, url: str, since, until) -> tuple[list[SitemapEntry]
                     entries.append(entry)
                 else:
                     counts["sitemap_entries_outside_window"] += 1
-    return entries, counts
+    return entries, counts, links_trust(trusted, came_from or ())
 
 
 @flow(name="backfill-sitemap", validate_parameters=False, log_prints=False)
@@ -144,13 +154,13 @@ def backfill_sitemap_flow(settings: Settings, sitemap_url: str, since: date | No
     progress = Progress(enabled=None if settings.progress else False)
     sources = _sources_or_default(settings)
     with recorded_run(settings, "backfill", sitemap_url) as (wh, totals):
-        entries, counts = discover_sitemap(sources.fetch, sitemap_url, since, until)
+        entries, counts, trust = discover_sitemap(sources.fetch, sitemap_url, since, until)
         totals.update(counts)
         totals["urls_listed"] = len(entries)
         hints = {e.loc: {"entry_title": e.title, "entry_published_at": e.published or e.lastmod,
                          "entry_language": e.language} for e in entries}
-        totals.update(wh.add_to_frontier(_url_entries([e.loc for e in entries],
-                                                      trusted_origin=origin_key(sitemap_url), hints=hints)))
+        totals.update(wh.add_to_frontier(_url_entries([e.loc for e in entries], found_in=sitemap_url,
+                                                      trust=trust, hints=hints)))
         totals.update(fetch_and_extract(settings, sources, wh, progress, totals["run_id"]))
         totals.update(classify_stored(settings, wh, progress))
     return dict(totals, stage_seconds=progress.timings)
