@@ -1,7 +1,7 @@
 """SSRF through DNS (issue 12, item 1), on loopback with a DNS we control in-process.
 
-Names such as ``evil.test`` are answered by a fake ``getaddrinfo`` (the one the event loop, and so
-both our resolver and aiohttp's default one, call). Two real HTTP servers share one port: the
+Names such as ``evil.test`` are answered by a fake ``getaddrinfo`` (tests/fakedns.py: the one the
+event loop, and so both our lookups and aiohttp's default resolver, call). Two real HTTP servers share one port: the
 "internal service" on 127.0.0.1 and an "outlet" on 127.0.0.2. For the tests that need a
 reachable *public* address, 127.0.0.2 stands in for one (``public_127_0_0_2``): nothing may leave
 the machine in a test, and which addresses are public is tested on its own in test_netguard.py.
@@ -15,7 +15,6 @@ test shows that nothing reached the internal service and nothing of it was store
 from __future__ import annotations
 
 import asyncio
-import socket
 import threading
 from datetime import datetime, timezone
 
@@ -26,6 +25,7 @@ from flows import netguard, stages
 from flows.demo.server import LoopbackSites, Site, _make_handler, _QuietServer
 from flows.errors import RefusedURL
 from flows.fetch import Fetcher, FetchRequest
+from tests import fakedns
 from tests.pages import article_html, rss20
 from warehouse.db import Warehouse
 
@@ -35,39 +35,9 @@ HTML = {"Content-Type": "text/html; charset=utf-8"}
 T0 = datetime(2025, 7, 1, 8, 0, tzinfo=timezone.utc)
 
 
-class FakeDNS:
-    """name -> the answers to give, one list of addresses per lookup (the last one repeats)."""
-
-    def __init__(self):
-        self.answers: dict[str, list[list[str]]] = {}
-        self.asked: list[str] = []
-
-    def set(self, name: str, *answers: list[str]) -> None:
-        self.answers[name] = [list(a) for a in answers]
-
-    def lookup(self, host: str) -> list[str] | None:
-        name = host.rstrip(".").lower()
-        if name not in self.answers:
-            return None
-        self.asked.append(name)
-        seq = self.answers[name]
-        return seq.pop(0) if len(seq) > 1 else seq[0]
-
-
 @pytest.fixture
 def dns(monkeypatch):
-    fake = FakeDNS()
-    real = asyncio.base_events.BaseEventLoop.getaddrinfo
-
-    async def getaddrinfo(self, host, port, *, family=0, type=0, proto=0, flags=0):
-        addrs = fake.lookup(host) if isinstance(host, str) else None
-        if addrs is None:
-            return await real(self, host, port, family=family, type=type, proto=proto, flags=flags)
-        return [(socket.AF_INET6 if ":" in a else socket.AF_INET, socket.SOCK_STREAM, 6, "",
-                 (a, int(port or 0), 0, 0) if ":" in a else (a, int(port or 0))) for a in addrs]
-
-    monkeypatch.setattr(asyncio.base_events.BaseEventLoop, "getaddrinfo", getaddrinfo)
-    return fake
+    return fakedns.install(monkeypatch)
 
 
 @pytest.fixture
