@@ -263,7 +263,8 @@ class Fetcher:
                 self._robots[key] = rules
         rules = self._robots[key]
         if isinstance(rules, FetchError):
-            raise TransientFetchError(f"robots.txt unreachable ({rules.reason}); not fetching until it answers")
+            error = ClientFault if rules.ours else TransientFetchError  # 431 for robots.txt is ours too
+            raise error(f"robots.txt unreachable ({rules.reason}); not fetching until it answers")
         if rules is not None and not rules.can_fetch(self.policy.user_agent, url):
             raise RobotsDisallowed("disallowed by robots.txt")
 

@@ -569,6 +569,15 @@ def test_http_431_is_our_fault_never_the_urls(sites):
     assert a.hits["/page"] == 1
 
 
+def test_http_431_for_robots_txt_is_our_fault_too(sites):
+    a = sites["a"]
+    a.routes["/robots.txt"] = lambda h: (431, {"Content-Type": "text/plain"}, b"Request Header Fields Too Large")
+    a.routes["/page"] = html
+    (res,) = fetch(FAST, trusted(a, "/page"))
+    assert isinstance(res.error, ClientFault) and "431" in res.error.reason
+    assert "/page" not in a.hits
+
+
 def test_a_request_the_client_cannot_build_is_our_fault_not_a_terminal_failure(sites):
     """A policy that slipped past validation (forced here): aiohttp raises ValueError for the
     header at send time. That says nothing about the URL."""
