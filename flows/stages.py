@@ -91,24 +91,30 @@ def poll_feeds(sources: Sources, wh: Warehouse, progress: Callable[[int], None] 
                 poll.update(title=parsed.title, format=parsed.format, bozo=parsed.bozo,
                             entries=len(parsed.entries))
                 counts["entries_seen"] += len(parsed.entries)
-                # its links may reach the feed's own origin only at the addresses it came from
-                trusted = links_trust(origin_key(feed.url), res.peers.get(origin_key(feed.url), ()))
-                for e in parsed.entries:
-                    if e.opaque:
-                        failures.append({"url": e.link, "stage": "refused", "give_up": True, "transient": False,
-                                         "feed_url": feed.url,
-                                         "reason": "opaque aggregator link: the publisher's URL cannot be resolved offline"})
-                        continue
-                    entries.append({
-                        "url": canonicalize(e.link), "link": e.link, "origin": "feed", "feed_url": feed.url,
-                        "trusted_origin": trusted, "entry_id": e.entry_id, "entry_title": e.title,
-                        "entry_author": e.author, "entry_published_at": e.published_at,
-                        "entry_updated_at": e.updated_at, "entry_language": e.language,
-                    })
+                _queue_entries(feed.url, parsed.entries, res, entries, failures)
         polls.append(poll)
     saved = wh.save_feed_polls(polls, entries, failures)
     counts["entries_new"] = saved["entries_new"] + saved["entries_refetch"]
     return counts
+
+
+def _queue_entries(feed_url: str, parsed_entries, res: FetchResult, entries: list, failures: list) -> None:
+    """A feed's entries as frontier rows (opaque aggregator links as failures). Its links may
+    reach the feed's own origin only at the addresses the feed was fetched from."""
+    origin = origin_key(feed_url)
+    trusted = links_trust(origin, res.peers.get(origin, ()))
+    for e in parsed_entries:
+        if e.opaque:
+            failures.append({"url": e.link, "stage": "refused", "give_up": True, "transient": False,
+                             "feed_url": feed_url,
+                             "reason": "opaque aggregator link: the publisher's URL cannot be resolved offline"})
+            continue
+        entries.append({
+            "url": canonicalize(e.link), "link": e.link, "origin": "feed", "feed_url": feed_url,
+            "trusted_origin": trusted, "entry_id": e.entry_id, "entry_title": e.title,
+            "entry_author": e.author, "entry_published_at": e.published_at,
+            "entry_updated_at": e.updated_at, "entry_language": e.language,
+        })
 
 
 def queue_pages(sources: Sources, wh: Warehouse) -> dict[str, int]:
