@@ -101,7 +101,11 @@ def origin_key(url: str) -> str:
 
 
 def _host_key(url: str) -> str:
-    return (urlsplit(url).hostname or "").lower()  # politeness is per host, whatever the port
+    """The host politeness counts per (whatever the port); "" for what is no URL at all."""
+    try:
+        return (urlsplit(url).hostname or "").lower()
+    except ValueError:  # "http://[::1/x": refused when its turn comes, never here for the batch
+        return ""
 
 
 def _header_safe(value: str) -> bool:
@@ -128,7 +132,9 @@ class Fetcher:
         robots_cache: dict | None = None,
     ):
         self.policy = policy
-        self._resolver = resolver  # host, port -> addresses (tests); default: the system's
+        # host, port -> addresses (tests); default: the system's. What it answers is checked
+        # and is what the connection uses (flows.netguard): nothing resolves a name twice
+        self._resolver = resolver
         self._max_connections = max_connections
         self._hosts: dict[str, _Host] = {}
         # origin -> parsed rules; pass the same dict to every Fetcher of a run to fetch each once
@@ -143,7 +149,7 @@ class Fetcher:
             connector=GuardedConnector(limit=self._max_connections, limit_per_host=0),
             timeout=timeout,
             headers={"User-Agent": self.policy.user_agent, "Accept-Encoding": "gzip, deflate"},
-            auto_decompress=False,  # decoded in flows.bodies, bounded by the cap
+            auto_decompress=False,  # decoded in flows.responses, bounded by the cap
             cookie_jar=aiohttp.DummyCookieJar(),
             trust_env=False,
             raise_for_status=False,

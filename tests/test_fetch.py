@@ -508,10 +508,10 @@ def test_per_host_delay_spaces_requests(sites):
 def test_invalid_host_names_are_refused_and_do_not_sink_the_batch(sites):
     a = sites["a"]
     a.routes["/fine"] = html
-    bad = ["http://" + "a" * 70 + ".example.com/x", "http://a..b/x", "http://.../"]
+    bad = ["http://" + "a" * 70 + ".example.com/x", "http://a..b/x", "http://.../", "http://[::1/x"]
     results = fetch(FAST, *(FetchRequest(url=u) for u in bad), trusted(a, "/fine"))
-    assert [type(r.error) for r in results[:3]] == [RefusedURL] * 3
-    assert results[3].ok and results[3].body == HTML
+    assert [type(r.error) for r in results[:4]] == [RefusedURL] * 4
+    assert results[4].ok and results[4].body == HTML
 
 
 # -- robots.txt over 500 KiB (issue 12, item 4) ------------------------------------------------------
