@@ -53,6 +53,7 @@ from .netguard import ANYWHERE, PUBLIC, GuardedConnector, Hop, Reach, check_reac
 MAX_REDIRECTS = 5
 MAX_RETRY_AFTER = 30.0  # longer waits are left to the next run
 ROBOTS_CAP = 500 * 1024  # RFC 9309 2.5: parse at least the first 500 KiB
+DNS_TTL = 10.0  # seconds a lookup's answer serves the fetcher (checked anew at every hop)
 FEED_ACCEPT = ("application/rss+xml, application/atom+xml, application/rdf+xml, application/xml;q=0.9, "
                "text/xml;q=0.9, */*;q=0.5")
 PAGE_ACCEPT = "text/html, application/xhtml+xml;q=0.9, */*;q=0.5"
@@ -141,6 +142,7 @@ class Fetcher:
         self._robots: dict[str, RobotFileParser | FetchError | None] = {} if robots_cache is None else robots_cache
         self._robots_locks: dict[str, asyncio.Lock] = {}
         self._client: aiohttp.ClientSession | None = None
+        self._dns: dict[tuple[str, int], tuple[float, list[str]]] = {}  # (host, port) -> (until, addresses)
 
     async def __aenter__(self) -> Fetcher:
         timeout = aiohttp.ClientTimeout(total=None, sock_connect=min(10.0, self.policy.timeout),
@@ -223,10 +225,21 @@ class Fetcher:
         return host
 
     async def _lookup(self, host: str, port: int) -> list[str]:
+        """The addresses of ``host``; an answer serves this fetcher for DNS_TTL seconds, as
+        aiohttp's own cache did (turned off: it would bypass the pin). Each use is checked."""
         if self._resolver is not None:
             return list(self._resolver(host, port))
         if parse_ip(host) is not None:
             return [host]
+        key, now = (host.lower(), port), time.monotonic()
+        cached = self._dns.get(key)
+        if cached is not None and cached[0] > now:
+            return cached[1]
+        addrs = await self._resolve(host, port)
+        self._dns[key] = (now + DNS_TTL, addrs)
+        return addrs
+
+    async def _resolve(self, host: str, port: int) -> list[str]:
         loop = asyncio.get_running_loop()
         try:
             infos = await loop.getaddrinfo(host, port, type=socket.SOCK_STREAM)

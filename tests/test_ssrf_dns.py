@@ -145,10 +145,14 @@ def test_feed_links_on_its_origin_reach_the_private_address_the_feed_came_from_a
 # -- (b) DNS rebinding between the check and the connection ---------------------------------------
 
 
-def test_rebinding_after_the_check_never_reaches_loopback(tmp_path, dns, twin, public_127_0_0_2):
+@pytest.mark.parametrize("answers", [
+    (["127.0.0.2"], ["127.0.0.2"], ["127.0.0.1"]),  # public, public (the two checks before), then loopback
+    (["127.0.0.2"], ["127.0.0.1"]),  # public once, loopback from then on: any second lookup is caught
+], ids=["public-public-loopback", "public-loopback"])
+def test_rebinding_after_the_check_never_reaches_loopback(tmp_path, dns, twin, public_127_0_0_2, answers):
     internal, outlet, port = twin
     outlet.routes["/page"] = lambda h: (200, HTML, article_html("The outlet's own page", T0).encode())
-    dns.set("rebind.test", ["127.0.0.2"], ["127.0.0.2"], ["127.0.0.1"])  # public, public, then loopback
+    dns.set("rebind.test", *answers)
     url = f"http://rebind.test:{port}/page"
     wh = _warehouse(tmp_path)
     wh.add_to_frontier([{"url": url, "link": url, "origin": "feed", "feed_url": "http://elsewhere.test/feed",
@@ -161,24 +165,28 @@ def test_rebinding_after_the_check_never_reaches_loopback(tmp_path, dns, twin, p
     assert counts["pages_fetched"] == 1 and b"own page" in bodies[0]  # from the address that was checked
 
 
-def test_a_pooled_connection_is_not_reused_by_a_request_that_may_not_reach_its_address(dns, twin):
-    """A page the user listed on a private address opens a kept-alive connection; a link from
-    another feed to the same host and port must not ride on it."""
+def test_a_pooled_connection_is_checked_again_for_each_request(twin, monkeypatch):
+    """A page the user listed on a private address leaves a kept-alive connection to it; then
+    the name answers a public address. A link from another feed to the same host and port
+    passes the check (public) but must not ride on the pooled connection to the private one."""
     internal, outlet, port = twin
-    dns.set("intranet.test", ["127.0.0.2"])
+    real = netguard.is_public_address
+    monkeypatch.setattr(netguard, "is_public_address", lambda a: a == "127.0.0.3" or real(a))
+    answer = {"now": "127.0.0.2"}
     outlet.routes["/listed"] = lambda h: (200, HTML, b"<p>listed</p>")
     outlet.routes["/other"] = lambda h: (200, HTML, b"<p>other</p>")
 
     async def go():
-        async with Fetcher(POLICY) as fetcher:
-            listed_url = f"http://intranet.test:{port}/listed"
-            listed = await fetcher.fetch(FetchRequest(url=listed_url, trusted_origin=f"http://intranet.test:{port}"))
+        async with Fetcher(POLICY, resolver=lambda host, port: [answer["now"]]) as fetcher:
+            url = f"http://intranet.test:{port}/listed"
+            listed = await fetcher.fetch(FetchRequest(url=url, trusted_origin=f"http://intranet.test:{port}"))
+            answer["now"] = "127.0.0.3"  # public now (and nothing listens there)
             other = await fetcher.fetch(FetchRequest(url=f"http://intranet.test:{port}/other"))
             return listed, other
 
     listed, other = asyncio.run(go())
     assert listed.ok, listed.error
-    assert isinstance(other.error, RefusedURL)
+    assert isinstance(other.error, RefusedURL) and "127.0.0.2" in other.error.reason, other.error
     assert "/other" not in outlet.hits
 
 
