@@ -31,6 +31,7 @@ from extractors.urllist import parse_url_list
 from .fetch import FetchRequest, origin_key
 from .files import file_records, scan_dir
 from .ingest import TASK_OPTS, classify_stored, extract_stored, fetch_and_extract, publish_artifact, stages
+from .netguard import links_trust
 from .run import Run, recorded_run
 from .settings import Settings
 
@@ -60,10 +61,13 @@ def backfill_dir_flow(settings: Settings, directory: str) -> dict:
     return publish_artifact(run)
 
 
-def _url_entries(links, *, trusted_origin: str | None, hints: dict | None = None) -> list[dict]:
+def _url_entries(links, *, found_in: str | None = None, trust: str | None = None,
+                 hints: dict | None = None) -> list[dict]:
+    """Frontier rows for ``links``: listed by the user (trusted as given), or ``found_in`` a
+    document (a sitemap), with ``trust`` (``netguard.links_trust``: the addresses it came from)."""
     hints = hints or {}
     return [{"url": canonicalize(link), "link": link, "origin": "backfill",
-             "trusted_origin": trusted_origin if trusted_origin else origin_key(link), **hints.get(link, {})}
+             "trusted_origin": trust if found_in else origin_key(link), **hints.get(link, {})}
             for link in links]
 
 
@@ -74,7 +78,7 @@ def backfill_urls_flow(settings: Settings, urls_file: str) -> dict:
     links = parse_url_list(Path(urls_file).read_text(encoding="utf-8"), urls_file)
     with recorded_run(settings, "backfill", urls_file) as run:
         run.counts.add(urls_listed=len(links))
-        run.counts.add(run.wh.add_to_frontier(_url_entries(links, trusted_origin=None)))
+        run.counts.add(run.wh.add_to_frontier(_url_entries(links)))
         fetch_and_extract(run, sources)
         classify_stored(run)
     return publish_artifact(run)
@@ -83,17 +87,23 @@ def backfill_urls_flow(settings: Settings, urls_file: str) -> dict:
 MAX_SITEMAPS = 2000  # child sitemaps followed in one backfill
 
 
-def discover_sitemap(policy, url: str, since, until, robots: dict | None = None) -> tuple[list[SitemapEntry], Counter]:
+def discover_sitemap(policy, url: str, since, until,
+                     robots: dict | None = None) -> tuple[list[SitemapEntry], Counter, str | None]:
     """Fetch a sitemap (index, urlset or news sitemap) and its children, recursively; keep the
-    entries inside the window. Links may reach a private address only on the sitemap's origin."""
+    entries inside the window. The sitemap the user gave is trusted as given; the sitemaps and
+    links found in it may reach a private address only on its origin, and only the addresses it
+    was fetched from. Returns the entries, the counts and that trust (``netguard.links_trust``)."""
     trusted = origin_key(url)
     counts: Counter = Counter()
     entries: list[SitemapEntry] = []
-    queue, seen = [url], {url}
+    queue, seen, came_from = [url], {url}, None
     while queue and counts["sitemaps_read"] < MAX_SITEMAPS:
         batch, queue = queue[:20], queue[20:]
-        results = stages.run_fetches(policy, [FetchRequest(url=u, kind="feed", trusted_origin=trusted) for u in batch],
-                                     robots=robots)
+        requests = [FetchRequest(url=u, kind="feed", trusted_origin=trusted,
+                                 trusted_addresses=None if u == url else came_from) for u in batch]
+        results = stages.run_fetches(policy, requests, robots=robots)
+        if came_from is None:  # the first batch is the user's sitemap alone
+            came_from = frozenset(results[0].peers.get(trusted, ()))
         for res in results:
             if res.error is not None or res.body is None:
                 counts["sitemaps_failed"] += 1
@@ -113,7 +123,7 @@ def discover_sitemap(policy, url: str, since, until, robots: dict | None = None)
                     entries.append(entry)
                 else:
                     counts["sitemap_entries_outside_window"] += 1
-    return entries, counts
+    return entries, counts, links_trust(trusted, came_from or ())
 
 
 @flow(name="backfill-sitemap", validate_parameters=False, log_prints=False)
@@ -121,12 +131,12 @@ def backfill_sitemap_flow(settings: Settings, sitemap_url: str, since: date | No
                           until: date | None = None) -> dict:
     sources = _sources_or_default(settings)
     with recorded_run(settings, "backfill", sitemap_url) as run:
-        entries, counts = discover_sitemap(sources.fetch, sitemap_url, since, until, robots=run.robots)
+        entries, counts, trust = discover_sitemap(sources.fetch, sitemap_url, since, until, robots=run.robots)
         run.counts.add(counts, urls_listed=len(entries))
         hints = {e.loc: {"entry_title": e.title, "entry_published_at": e.published or e.lastmod,
                          "entry_language": e.language} for e in entries}
-        run.counts.add(run.wh.add_to_frontier(_url_entries([e.loc for e in entries],
-                                                           trusted_origin=origin_key(sitemap_url), hints=hints)))
+        run.counts.add(run.wh.add_to_frontier(_url_entries([e.loc for e in entries], found_in=sitemap_url,
+                                                           trust=trust, hints=hints)))
         fetch_and_extract(run, sources)
         classify_stored(run)
     return publish_artifact(run)

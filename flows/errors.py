@@ -1,10 +1,13 @@
 """Errors of the flows package (the I/O edges and the CLI).
 
     FlowError
-    ├── FetchError                 a URL could not be fetched; ``stage`` and ``transient`` say how
+    ├── FetchError                 a URL could not be fetched; ``stage``, ``transient`` and ``ours`` say how
     │   ├── TransientFetchError    timeouts, connection resets, 408/429/5xx: retried (now and next run)
-    │   │   └── NetworkError       the host could not be reached at all (DNS, refused, unreachable):
-    │   │                          when most feeds of a run fail so, the network is down, not the feeds
+    │   │   ├── NetworkError       the host could not be reached at all (DNS, refused, unreachable):
+    │   │   │                      when most feeds of a run fail so, the network is down, not the feeds
+    │   │   └── ClientFault        our own doing, not the URL's (HTTP 431 for our headers, an error of our
+    │   │                          code or of the client building the request): the URL stays pending and
+    │   │                          is never given up; not retried within the run
     │   └── TerminalFetchError     other 4xx, too large, not HTML: recorded, not retried
     │       ├── RefusedURL         an address a feed may not make us visit (SSRF), or a non-http URL
     │       └── RobotsDisallowed   the site's robots.txt forbids it
@@ -35,6 +38,7 @@ class Interrupted(KeyboardInterrupt):
 class FetchError(FlowError):
     stage = "fetch"
     transient = False
+    ours = False  # True: a fault of our configuration or code, never a reason to give the URL up
 
     def __init__(self, reason: str, status: int | None = None, retry_after: float | None = None):
         super().__init__(reason)
@@ -54,6 +58,10 @@ class NetworkError(TransientFetchError):
     def __init__(self, reason: str, short: str):
         super().__init__(reason)
         self.short = short
+
+
+class ClientFault(TransientFetchError):
+    ours = True
 
 
 class TerminalFetchError(FetchError):

@@ -40,15 +40,18 @@ def poll_feeds_task(run: Run, sources: Sources) -> bool:
 
 
 @task(name="fetch-pages", **TASK_OPTS)
-def fetch_task(run: Run, sources: Sources, due: list[dict], arrivals: stages.Arrivals | None = None) -> dict:
+def fetch_task(run: Run, sources: Sources, due: list[dict], arrivals: stages.Arrivals | None = None,
+               budget: float | None = None) -> dict:
     """Fetch every due URL with one fetcher (it keeps the per-host limits), storing the raw
     pages in batches as they complete (see `stages.FETCH_BATCH`): what is fetched lands, and
     can be extracted, before the rest is fetched. ``arrivals``: where each stored batch is
-    handed to extraction in this process."""
+    handed to extraction in this process; ``budget``: seconds, after which what is left waits
+    for the next run. The run's leases on the due URLs are renewed while it fetches."""
     with run.progress.stage("fetching pages", total=len(due)) as advance:
         return stages.fetch_pages(sources.fetch, run.wh, due, step=min(run.settings.batch_size, FETCH_BATCH),
-                           progress=advance, handoff=arrivals.put if arrivals is not None else None,
-                           stop=run.stop, on_stored=run.counts.add, robots=run.robots)
+                                  progress=advance, handoff=arrivals.put if arrivals is not None else None,
+                                  run_id=run.run_id, budget=budget, stop=run.stop, on_stored=run.counts.add,
+                                  robots=run.robots)
 
 
 @task(name="extract-load", **TASK_OPTS)
@@ -64,10 +67,11 @@ def load_task(run: Run, batch, size: int, advance) -> set[str]:
     return sites
 
 
-def fetch_and_extract(run: Run, sources: Sources) -> None:
+def fetch_and_extract(run: Run, sources: Sources, budget: float | None = None) -> None:
     """Fetch everything due while extracting what is already fetched: the fetch task runs in
     the flow's task runner (a thread: it mostly waits on the network) and stores raw pages
-    batch by batch; extraction takes them as they land."""
+    batch by batch; extraction takes them as they land. ``budget``: the seconds a scheduled
+    ingest fetches for (`[fetch] budget`); a backfill passes none."""
     if run.stop.is_set():
         return
     settings = run.settings
@@ -75,7 +79,7 @@ def fetch_and_extract(run: Run, sources: Sources) -> None:
     run.counts.add(pages_queued=len(due))
     # the local runner fetches in a thread of this process: pages reach extraction in memory
     arrivals = stages.Arrivals(keep_bodies=2 * settings.batch_size) if settings.task_runner == "local" else None
-    fetching = fetch_task.submit(run, sources, due, arrivals) if due else None
+    fetching = fetch_task.submit(run, sources, due, arrivals, budget) if due else None
     if fetching is not None:
         run.in_background(fetching)
     try:
@@ -270,6 +274,6 @@ def ingest_flow(settings: Settings) -> dict:
         if network_down:  # pages stay pending for the next run; what is stored is extracted
             extract_stored(run)
         else:
-            fetch_and_extract(run, sources)
+            fetch_and_extract(run, sources, budget=sources.fetch.budget)
         classify_stored(run)
     return publish_artifact(run)

@@ -23,17 +23,15 @@ from extractors.errors import ExtractorError
 from extractors.feeds import parse_feed
 from extractors.sources import FetchPolicy, Sources
 from extractors.urls import canonicalize, site_of
-from warehouse import codec
 from warehouse.db import Warehouse
 
 from . import work
 from .errors import NetworkError
 from .fetch import Fetcher, FetchRequest, FetchResult, origin_key
+from .netguard import links_trust
+from .pagefetch import (FETCH_BATCH, FIRST_FETCH_BATCH, FLUSH_AFTER, GIVE_UP_AFTER, LEASE,  # noqa: F401
+                        PageFetch)
 from .work import ExtractJob, classify_row, extract_one  # noqa: F401  (the stages' API)
-
-GIVE_UP_AFTER = 8  # attempts at a transiently failing URL, across runs
-
-
 
 
 def utcnow() -> datetime:
@@ -46,12 +44,6 @@ def _feed_next_poll(consecutive_errors: int, now: datetime) -> datetime | None:
     if consecutive_errors < 3:
         return None
     return now + min(timedelta(minutes=15) * 2 ** (consecutive_errors - 3), timedelta(days=1))
-
-
-def _page_next_attempt(attempts: int, now: datetime) -> datetime:
-    if attempts < 3:
-        return now
-    return now + min(timedelta(minutes=10) * 2 ** (attempts - 3), timedelta(days=1))
 
 
 # -- feeds ------------------------------------------------------------------------------------
@@ -135,12 +127,15 @@ def _read_poll(feed, st: dict, res: FetchResult, now: datetime, counts: dict) ->
                            "feed_url": feed.url, "give_up": False}]
     poll.update(title=parsed.title, format=parsed.format, bozo=parsed.bozo, entries=len(parsed.entries))
     counts["entries_seen"] += len(parsed.entries)
-    entries, failures = _feed_entries(feed.url, parsed.entries)
+    entries, failures = _feed_entries(feed.url, parsed.entries, res)
     return poll, entries, failures
 
 
-def _feed_entries(feed_url: str, parsed_entries) -> tuple[list[dict], list[dict]]:
-    trusted = origin_key(feed_url)
+def _feed_entries(feed_url: str, parsed_entries, res: FetchResult) -> tuple[list[dict], list[dict]]:
+    """A feed's entries as frontier rows (opaque aggregator links as failures). Its links may
+    reach the feed's own origin only at the addresses the feed was fetched from."""
+    origin = origin_key(feed_url)
+    trusted = links_trust(origin, res.peers.get(origin, ()))
     entries, failures = [], []
     for e in parsed_entries:
         if e.opaque:
@@ -169,7 +164,8 @@ def queue_pages(sources: Sources, wh: Warehouse) -> dict[str, int]:
 # -- fetching -----------------------------------------------------------------------------------
 def run_fetches(policy: FetchPolicy, requests: list[FetchRequest],
                 progress: Callable[[int], None] | None = None, robots: dict | None = None) -> list[FetchResult]:
-    """Fetch ``requests`` with one fetcher; ``robots``: the run's robots.txt rules per origin."""
+    """Every request's result, in order (hosts interleaved while they are fetched); ``robots``:
+    the run's robots.txt rules per origin."""
     if not requests:
         return []
 
@@ -180,132 +176,36 @@ def run_fetches(policy: FetchPolicy, requests: list[FetchRequest],
     return asyncio.run(go())
 
 
-# Raw pages are stored FETCH_BATCH at a time (the first batch smaller, so extraction starts
-# soon). Every transaction that appends to raw_pages makes DuckDB rewrite the table's last,
-# partly filled, block of bodies when it checkpoints (~0.4 s of CPU once a few thousand pages
-# are stored): few large transactions cost much less than many small ones. Memory stays low:
-# each body is compressed as soon as it arrives, so a batch holds compressed bodies only.
-FETCH_BATCH = 200
-FIRST_FETCH_BATCH = 50
-
-
 def fetch_pages(policy: FetchPolicy, wh: Warehouse, rows: list[dict], step: int = FETCH_BATCH,
                 progress: Callable[[int], None] | None = None,
-                handoff: Callable[[list[dict]], None] | None = None, stop=None,
-                on_stored: Callable[[dict], None] | None = None, robots: dict | None = None) -> dict[str, int]:
-    """Fetch due frontier rows with one client (its connections and robots.txt rules serve
-    the whole run), storing raw pages and failures in one transaction per batch of ``step``
-    (the first batch at most FIRST_FETCH_BATCH) as each completes. ``handoff`` receives each
-    batch's stored pages, once they are committed, as the rows ``Warehouse.fetched_pages``
-    returns (for extraction to start on); ``on_stored`` each batch's counts. When ``stop``
-    (a `flows.run.Stop`) is set, the requests still out are cancelled and what has arrived is
-    stored: the URLs not fetched stay pending for the next run."""
-    totals: Counter = Counter()
+                handoff: Callable[[list[dict]], None] | None = None, *, run_id: str | None = None,
+                budget: float | None = None, lease: timedelta = LEASE, flush_after: float = FLUSH_AFTER,
+                stop=None, on_stored: Callable[[dict], None] | None = None,
+                robots: dict | None = None) -> dict[str, int]:
+    """Fetch due frontier rows with one client (its connections and robots.txt rules serve the
+    whole run), every host in turn, storing raw pages and failures as they complete, in one
+    transaction per batch of ``step`` (see `flows.pagefetch`). ``handoff`` receives each batch's
+    stored pages, once committed, as the rows ``Warehouse.fetched_pages`` returns (for extraction
+    to start on); ``on_stored`` each batch's counts. ``run_id``: the run the rows are leased to
+    (its leases are renewed while it fetches); ``budget``: seconds after which what is left
+    stays pending (``pages_left``); ``stop`` (a `flows.run.Stop`): when set, what is in flight
+    is dropped and what has arrived is stored; the rest stays pending for the next run."""
     if not rows:
-        return {"pages_fetched": 0, "pages_failed": 0, "pages_failed_transient": 0}
-    step = max(1, step)
-    packed: dict[int, dict] = {}  # id(result) -> its body as stored, compressed on arrival
+        return {"pages_fetched": 0, "pages_failed": 0, "pages_failed_transient": 0, "pages_left": 0}
 
-    def arrived(result: FetchResult) -> None:
-        if result.error is None and result.body is not None:
-            packed[id(result)] = codec.raw_body(result.body)
-            result.body = None
-        if progress:
-            progress(1)
-
-    def store(batch: list[dict], results: list[FetchResult]) -> None:
-        counts = _store_fetched(wh, batch, results, handoff, packed)
-        packed.clear()
-        totals.update(counts)
-        if on_stored is not None:
-            on_stored(counts)
-
-    async def go() -> None:
+    async def go() -> Counter:
         async with Fetcher(policy, robots_cache=robots) as fetcher:
-            start, size = 0, min(step, FIRST_FETCH_BATCH)
-            while start < len(rows) and not (stop is not None and stop.is_set()):
-                batch = rows[start:start + size]
-                start, size = start + size, step
-                done = await _fetch_until_stopped(fetcher, [_page_request(r) for r in batch], arrived, stop)
-                store([r for r, res in zip(batch, done) if res is not None], [res for res in done if res is not None])
+            run = PageFetch(wh, rows, step=step, handoff=handoff, progress=progress, run_id=run_id,
+                            lease=lease, flush_after=flush_after, stop=stop, on_stored=on_stored)
+            return await run.run(fetcher, budget)
 
-    asyncio.run(go())
-    return dict(totals)
-
-
-async def _fetch_until_stopped(fetcher: Fetcher, requests: list[FetchRequest], arrived, stop) -> list:
-    """Every request's result, in order; when ``stop`` is set first, the requests still out
-    are cancelled and stand as None."""
-    async def one(req: FetchRequest) -> FetchResult:
-        result = await fetcher.fetch(req)
-        arrived(result)
-        return result
-
-    tasks = [asyncio.ensure_future(one(r)) for r in requests]
-    if stop is not None:
-        loop = asyncio.get_running_loop()
-        forget = stop.on_set(lambda: loop.call_soon_threadsafe(_cancel_all, tasks))
-    try:
-        await asyncio.gather(*tasks, return_exceptions=True)
-    finally:
-        if stop is not None:
-            forget()
-    return [t.result() if t.done() and not t.cancelled() and t.exception() is None else None for t in tasks]
-
-
-def _cancel_all(tasks) -> None:
-    for t in tasks:
-        t.cancel()
+    return dict(asyncio.run(go()))
 
 
 def fetch_batch(policy: FetchPolicy, wh: Warehouse, rows: list[dict],
                 progress: Callable[[int], None] | None = None) -> dict[str, int]:
     """Fetch one batch of due frontier rows and store raw pages and failures together."""
     return fetch_pages(policy, wh, rows, step=len(rows), progress=progress)
-
-
-def _page_request(row: dict) -> FetchRequest:
-    return FetchRequest(url=row["link"] or row["url"], kind="page", trusted_origin=row["trusted_origin"],
-                        etag=row.get("etag"), last_modified=row.get("last_modified"))
-
-
-_HANDED_OVER = ("url", "link", "feed_url", "entry_title", "entry_author", "entry_published_at",
-                "entry_language", "feed_name")
-
-
-def _store_fetched(wh: Warehouse, rows: list[dict], results: list[FetchResult],
-                   handoff: Callable[[list[dict]], None] | None, packed: dict[int, dict]) -> dict[str, int]:
-    now = utcnow()
-    pages, failures, fetched = [], [], []
-    for row, res in zip(rows, results):
-        if res.error is None:
-            page = {
-                "url": row["url"], "final_url": res.final_url, "status": res.status,
-                "content_type": res.content_type, "etag": res.etag, "last_modified": res.last_modified,
-                "fetched_at": res.fetched_at or now, "not_modified": res.not_modified,
-                **(packed.get(id(res)) or codec.raw_body(res.body or b"")),
-            }
-            pages.append(page)
-            if not res.not_modified:
-                fetched.append({**{k: row.get(k) for k in _HANDED_OVER}, "final_url": page["final_url"],
-                                "content_type": page["content_type"], "fetched_at": page["fetched_at"],
-                                "body": page["body"]})
-        else:
-            attempts = int(row.get("attempts") or 0) + 1
-            give_up = not res.error.transient or attempts >= GIVE_UP_AFTER
-            reason = res.error.reason
-            if res.error.transient and give_up:
-                reason += f" (gave up after {attempts} runs)"
-            failures.append({
-                "url": row["url"], "stage": res.error.stage, "reason": reason, "transient": res.error.transient,
-                "feed_url": row.get("feed_url"), "give_up": give_up,
-                "next_attempt_at": None if give_up else _page_next_attempt(attempts, now),
-            })
-    wh.save_fetches(pages, failures)
-    if handoff is not None and fetched:
-        handoff(fetched)
-    return {"pages_fetched": len(pages), "pages_failed": len(failures),
-            "pages_failed_transient": sum(1 for f in failures if f["transient"] and not f["give_up"])}
 
 
 class Arrivals:

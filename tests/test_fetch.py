@@ -12,7 +12,7 @@ import pytest
 
 from extractors.sources import FetchPolicy
 from flows.demo.server import LoopbackSites, Site
-from flows.errors import RefusedURL, RobotsDisallowed, TerminalFetchError, TransientFetchError
+from flows.errors import ClientFault, RefusedURL, RobotsDisallowed, TerminalFetchError, TransientFetchError
 from flows.fetch import Fetcher, FetchRequest, FetchResult, origin_key
 
 HTML = b"<!DOCTYPE html><html><head><title>t</title></head><body><p>Hello from loopback.</p></body></html>"
@@ -508,7 +508,173 @@ def test_per_host_delay_spaces_requests(sites):
 def test_invalid_host_names_are_refused_and_do_not_sink_the_batch(sites):
     a = sites["a"]
     a.routes["/fine"] = html
-    bad = ["http://" + "a" * 70 + ".example.com/x", "http://a..b/x", "http://.../"]
+    bad = ["http://" + "a" * 70 + ".example.com/x", "http://a..b/x", "http://.../", "http://[::1/x"]
     results = fetch(FAST, *(FetchRequest(url=u) for u in bad), trusted(a, "/fine"))
-    assert [type(r.error) for r in results[:3]] == [RefusedURL] * 3
-    assert results[3].ok and results[3].body == HTML
+    assert [type(r.error) for r in results[:4]] == [RefusedURL] * 4
+    assert results[4].ok and results[4].body == HTML
+
+
+# -- robots.txt over 500 KiB (issue 12, item 4) ------------------------------------------------------
+
+
+def _padded_robots(head: bytes, size: int) -> bytes:
+    line = b"# " + b"x" * 97 + b"\n"
+    return head + line * (size // len(line))
+
+
+@pytest.mark.parametrize("encoding", ["identity", "gzip"])
+def test_a_10_mb_disallow_all_robots_txt_is_read_not_ignored(sites, encoding):
+    """RFC 9309: parse the first 500 KiB. A robots.txt over the cap used to count as none at all."""
+    a = sites["a"]
+    body = _padded_robots(b"User-agent: *\nDisallow: /\n", 10_000_000)
+    headers = {"Content-Type": "text/plain"}
+    if encoding == "gzip":
+        body, headers = gzip.compress(body), {**headers, "Content-Encoding": "gzip"}
+    a.routes["/robots.txt"] = lambda h: (200, headers, body)
+    a.routes["/page"] = html
+    (res,) = fetch(FAST, trusted(a, "/page"))
+    assert isinstance(res.error, RobotsDisallowed), res.error
+    assert "/page" not in a.hits
+
+
+def test_robots_rules_past_500_kib_are_not_read(sites):
+    a = sites["a"]
+    body = _padded_robots(b"User-agent: *\nDisallow: /early\n", 600_000) + b"Disallow: /late\n"
+    a.routes["/robots.txt"] = lambda h: (200, {"Content-Type": "text/plain"}, body)
+    a.routes["/early"] = a.routes["/late"] = html
+    early, late = fetch(FAST, trusted(a, "/early"), trusted(a, "/late"))
+    assert isinstance(early.error, RobotsDisallowed)
+    assert late.ok, late.error
+
+
+def test_an_unreadable_robots_txt_means_not_now_not_everything_allowed(sites):
+    a = sites["a"]
+    a.routes["/robots.txt"] = lambda h: (200, {"Content-Type": "text/plain", "Content-Encoding": "gzip"},
+                                         b"\x1f\x8b\x08\x00 this is not gzip")
+    a.routes["/page"] = html
+    (res,) = fetch(replace(FAST, retries=1), trusted(a, "/page"))
+    assert isinstance(res.error, TransientFetchError) and "robots.txt unreachable" in res.error.reason
+    assert "/page" not in a.hits
+
+
+# -- our own faults (issue 12, item 3) ---------------------------------------------------------------
+
+
+def test_http_431_is_our_fault_never_the_urls(sites):
+    a = sites["a"]
+    a.routes["/page"] = lambda h: (431, {"Content-Type": "text/plain"}, b"Request Header Fields Too Large")
+    (res,) = fetch(FAST, trusted(a, "/page"))
+    assert isinstance(res.error, ClientFault) and res.error.ours and res.error.transient
+    assert res.attempts == 1  # the same request would get the same answer: not retried now
+    assert a.hits["/page"] == 1
+
+
+def test_http_431_for_robots_txt_is_our_fault_too(sites):
+    a = sites["a"]
+    a.routes["/robots.txt"] = lambda h: (431, {"Content-Type": "text/plain"}, b"Request Header Fields Too Large")
+    a.routes["/page"] = html
+    (res,) = fetch(FAST, trusted(a, "/page"))
+    assert isinstance(res.error, ClientFault) and "431" in res.error.reason
+    assert "/page" not in a.hits
+
+
+def test_a_request_the_client_cannot_build_is_our_fault_not_a_terminal_failure(sites):
+    """A policy that slipped past validation (forced here): aiohttp raises ValueError for the
+    header at send time. That says nothing about the URL."""
+    a = sites["a"]
+    a.routes["/page"] = html
+    policy = replace(FAST)
+    object.__setattr__(policy, "user_agent", "chipwire/1.0\r\nX-Injected: 1")
+    (res,) = fetch(policy, trusted(a, "/page"))
+    assert isinstance(res.error, ClientFault) and not isinstance(res.error, TerminalFetchError)
+    assert "ValueError" in res.error.reason
+    assert not any("x-injected" in headers for _, headers in a.requests)
+
+
+def test_validators_a_server_sent_are_not_sent_back_when_they_are_not_header_safe(sites):
+    a = sites["a"]
+    a.routes["/page"] = html
+    (res,) = fetch(FAST, trusted(a, "/page", etag='"v1"\r\nX-Injected: 1', last_modified="x" * 5000))
+    assert res.ok, res.error
+    sent = [headers for path, headers in a.requests if path == "/page"][0]
+    assert "if-none-match" not in sent and "if-modified-since" not in sent
+
+
+# -- hosts interleaved (issue 12, item 6) -------------------------------------------------------------
+
+
+def _named(site: Site, name: str, path: str) -> FetchRequest:
+    """A request to ``site`` under the host name ``name`` (a listed URL; see LOOPBACK_NAMES)."""
+    url = f"http://{name}:{site.server.server_address[1]}{path}"
+    return FetchRequest(url=url, trusted_origin=origin_key(url))
+
+
+def LOOPBACK_NAMES(host: str, port: int) -> list[str]:  # noqa: N802 -- a resolver for Fetcher(resolver=)
+    return ["127.0.0.1"] if host.endswith(".test") else []
+
+
+def test_a_slow_host_never_holds_back_another_hosts_results(sites):
+    """60 links to a slow host sorted ahead of 5 to a good one: the good host's pages all come
+    out while the slow host still holds its first requests."""
+    slow, good = sites["a"], sites["b"]
+    release = threading.Event()
+    watchdog = threading.Timer(20, release.set)  # were the good host held back, the test ends anyway
+    started = []
+
+    def stuck(handler):
+        started.append(handler.path)
+        release.wait(30)
+        return 200, HTML_TYPE, HTML
+
+    for i in range(60):
+        slow.routes[f"/slow/{i}"] = stuck
+    for i in range(5):
+        good.routes[f"/good/{i}"] = html
+    requests = [_named(slow, "slow.test", f"/slow/{i}") for i in range(60)]
+    requests += [_named(good, "good.test", f"/good/{i}") for i in range(5)]
+    order: list[int] = []
+    released_after: list[int] = []
+
+    async def go():
+        policy = replace(FAST, per_host_concurrency=2, deadline=60, timeout=60)
+        async with Fetcher(policy, resolver=LOOPBACK_NAMES, max_connections=8) as fetcher:
+            async for done in fetcher.stream(requests):
+                order.extend(i for i, _ in done)
+                if not release.is_set() and sum(1 for i in order if i >= 60) == 5:
+                    released_after.append((len(order), len(started)))
+                    release.set()  # the good host is through: let the slow one go on
+
+    watchdog.start()
+    try:
+        asyncio.run(go())
+    finally:
+        release.set()
+        watchdog.cancel()
+    assert sorted(order) == list(range(65))
+    # the five good ones came first, while the slow host held its own two slots, no more
+    assert [n for n, _ in released_after] == [5], (released_after, order[:10])
+    assert released_after[0][1] <= 2
+    assert max(slow.hits.get(f"/slow/{i}", 0) for i in range(60)) == 1
+
+
+def test_stream_stops_at_its_budget_and_returns_nothing_of_what_it_dropped(sites):
+    slow, good = sites["a"], sites["b"]
+    release = threading.Event()
+    slow.routes["/stuck"] = lambda h: (release.wait(30), (200, HTML_TYPE, HTML))[1]
+    good.routes["/fine"] = html
+    got = []
+
+    async def go():
+        async with Fetcher(FAST, resolver=LOOPBACK_NAMES) as fetcher:
+            requests = [_named(slow, "slow.test", "/stuck"), _named(good, "good.test", "/fine")]
+            async for done in fetcher.stream(requests, budget=1.5):
+                got.extend(done)
+
+    try:
+        start = time.monotonic()
+        asyncio.run(go())
+        elapsed = time.monotonic() - start
+    finally:
+        release.set()
+    assert [i for i, _ in got] == [1] and got[0][1].ok, got
+    assert elapsed < 10  # the budget, not the stuck host's 30 s

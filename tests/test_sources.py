@@ -213,3 +213,88 @@ def test_unreadable_bytes(tmp_path):
 def test_parse_sources_names_the_given_path():
     with pytest.raises(SourcesError, match=r"^deploy/sources\.toml: feeds\[0\]: missing url$"):
         parse_sources("[[feeds]]\n", "deploy/sources.toml")
+
+
+# -- header values and absurd numbers (issue 12, items 3 and 8) ----------------------------------
+
+
+@pytest.mark.parametrize("value, why", [
+    ('"chipwire/1.0\\r\\nX-Injected: 1"', "control characters"),
+    ('"chipwire/1.0\\nmore"', "control characters"),
+    ('"chipwire\\u0000/1.0"', "control characters"),
+    ('"chipwire\\u007f"', "control characters"),
+    ('"chipwire/1.0 caf\\u00e9"', "printable ASCII"),
+    ('"' + "x" * 100_000 + '"', "at most 500 characters"),
+    ("42", "non-empty string"),
+])
+def test_user_agent_that_cannot_be_sent_is_refused(tmp_path, value, why):
+    msg = error_of(tmp_path, f"[fetch]\nuser_agent = {value}\n")
+    assert "fetch" in msg and "user_agent" in msg and why in msg
+    assert len(msg) < 300  # one readable line, not the 100 KB value
+
+
+def test_a_reasonable_user_agent_with_a_contact_is_accepted(tmp_path):
+    ua = "chipwire/0.1 (+https://example.org/contact; mailto:ops@example.org)"
+    assert load_sources(write(tmp_path, f'[fetch]\nuser_agent = "{ua}"\n')).fetch.user_agent == ua
+
+
+NUMERIC_KEYS = ["per_host_concurrency", "per_host_delay", "timeout", "deadline", "max_bytes", "retries", "budget"]
+
+
+@pytest.mark.parametrize("key", NUMERIC_KEYS)
+@pytest.mark.parametrize("value", ["inf", "-inf", "nan", "-1", "1e9", "1000000000", "0"])
+def test_every_fetch_number_is_bounded(tmp_path, key, value):
+    if key == "per_host_delay" and value == "0":
+        return  # no delay is a valid choice (loopback sites, the demo)
+    msg = error_of(tmp_path, f"[fetch]\n{key} = {value}\n")
+    assert "fetch" in msg and key in msg
+    assert " from " in msg and " to " in msg, msg  # the allowed range is named
+
+
+@pytest.mark.parametrize("key", NUMERIC_KEYS)
+def test_every_fetch_number_at_its_bounds_is_accepted(tmp_path, key):
+    from extractors.sources import FETCH_LIMITS
+
+    _types, lo, hi, _unit = FETCH_LIMITS[key]
+    for value in (lo, hi):
+        src = load_sources(write(tmp_path, f"[fetch]\n{key} = {value}\n"))
+        assert getattr(src.fetch, key) == value
+
+
+def test_a_policy_built_in_code_is_checked_too():
+    with pytest.raises(ValueError, match="per_host_delay"):
+        FetchPolicy(per_host_delay=float("inf"))
+    with pytest.raises(ValueError, match="user_agent"):
+        FetchPolicy(user_agent="a\r\nb")
+    with pytest.raises(ValueError, match="retries"):
+        FetchPolicy(retries=10**9)
+
+
+# -- one feed, however its URL is written (issue 12, item 9) -------------------------------------
+
+
+def test_feed_and_page_urls_are_canonicalised_and_listed_once(tmp_path):
+    src = parse_sources(
+        """
+[[feeds]]
+url = "https://example.com/Feed.xml"
+name = "First"
+[[feeds]]
+url = "HTTPS://EXAMPLE.COM:443/Feed.xml#top"
+name = "Second"
+[[feeds]]
+url = "https://Example.com/feed.xml"
+[[feeds]]
+url = "https://www.bing.com/news/search?q=Nvidia&format=rss"
+[[feeds]]
+url = "https://www.bing.com/news/search?format=rss&q=Nvidia&utm_source=x"
+[[pages]]
+url = "HTTP://Example.COM:80/a/../Story"
+[[pages]]
+url = "http://example.com/Story"
+""", "case.toml")
+    # the path keeps its case: /Feed.xml and /feed.xml are two feeds
+    assert [(f.url, f.name) for f in src.feeds] == [
+        ("https://example.com/Feed.xml", "First"), ("https://example.com/feed.xml", None),
+        ("https://www.bing.com/news/search?format=rss&q=Nvidia", None)]
+    assert src.pages == (PageSource(url="http://example.com/Story"),)

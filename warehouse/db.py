@@ -472,6 +472,20 @@ class Warehouse:
                                 {"run": claim_for, "until": now + lease})
         return rows
 
+    def extend_claims(self, run_id: str, urls: list[str], until: datetime | None) -> set[str]:
+        """Move this run's leases on ``urls`` (still pending and still claimed by ``run_id``) to
+        ``until``, or end them (None: due again at once); returns the URLs the run still holds.
+        A run renews its leases while it fetches, so an overlapping run never takes them."""
+        if not urls:
+            return set()
+        with self.transaction() as con:
+            with _staged(con, "renew_batch", pa.table({"url": urls})):
+                where = ("WHERE claimed_by = $run AND state = 'pending' "
+                         "AND url IN (SELECT url FROM renew_batch)")
+                held = con.execute(f"SELECT url FROM frontier {where}", {"run": run_id}).fetchall()
+                con.execute(f"UPDATE frontier SET claimed_until = $until {where}", {"run": run_id, "until": until})
+        return {u for (u,) in held}
+
     def frontier_states(self, urls: list[str]) -> dict[str, str]:
         if not urls:
             return {}
