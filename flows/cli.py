@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import argparse
 import sys
-import time
 
 from extractors.errors import SourcesError
 
 from . import interrupt, query_cmd
+from .launch import die, guarded, run_flow, run_ingest, say
 from .settings import Settings, build_settings
 
 EPILOG = """\
@@ -151,110 +151,10 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _die(message: str, code: int = 2) -> int:
-    print(f"chipwire: error: {message}", file=sys.stderr)
-    return code
-
-
-def print_rows(cols: list[str], rows: list[tuple], fmt: str, stream=None) -> None:
-    """One result in ``fmt`` (flows/output.py), for callers that have columns and rows."""
-    from warehouse.query import Result
-
-    from .output import write_results
-
-    write_results([Result(1, "", list(cols), [], list(rows))], fmt, stream=stream)
-
-
-def _check_first(settings: Settings) -> None:
-    """The taxonomy and the warehouse are checked before Prefect starts: a bad one fails in a
-    second, with one line."""
-    from extractors.taxonomy import load_taxonomy
-    from warehouse.db import Warehouse
-
-    load_taxonomy(settings.taxonomy_path)
-    Warehouse(settings.db_path, lock_wait=settings.lock_wait).migrate()
-
-
-def _say(message: str) -> None:
-    print(f"chipwire: {message}", file=sys.stderr, flush=True)
-
-
-def _interrupted_line(settings: Settings, err: BaseException) -> str:
-    """What an interrupted run kept, from its `runs` row."""
-    import os
-
-    from warehouse.db import Warehouse
-    from warehouse.errors import WarehouseError
-
-    try:
-        _, rows = Warehouse(settings.db_path, lock_wait=5).query(
-            "SELECT pages_fetched, articles_new + articles_updated, articles_classified FROM runs "
-            f"WHERE pid = {os.getpid()} AND status = 'interrupted' ORDER BY started_at DESC LIMIT 1")
-    except WarehouseError:
-        rows = []
-    how = "SIGTERM" if interrupt.exit_code(err) == 143 else "Ctrl-C"
-    if not rows:
-        return f"stopped ({how}); nothing was lost: run the same command again to carry on"
-    fetched, stored, classified = (int(v or 0) for v in rows[0])
-    return (f"stopped ({how}): kept {fetched} pages fetched, {stored} articles stored and {classified} "
-            "classified in this run; the same command carries on from there")
-
-
-def run_flow(settings: Settings, title: str, call) -> dict:
-    """Run one flow the way every command does: the checks first, then Prefect (the local
-    server), the flow, and the summary. Raises what the user should see in one line;
-    `Interrupted` when stopped (its `runs` row is marked interrupted)."""
-    from .progress import print_summary
-
-    _check_first(settings)
-    started = time.monotonic()
-    from .localserver import connected
-
-    with connected(settings, announce=_say):
-        counts = call()
-    print_summary(f"chipwire {title} run {counts.get('run_id')}", counts, time.monotonic() - started)
-    return counts
-
-
-def run_ingest(settings: Settings, title: str = "ingest") -> dict:
-    """Validate, then run the Prefect flow; returns the run's counts. Raises user-facing errors."""
-    from extractors.sources import load_sources
-
-    sources = load_sources(settings.sources_path)  # a bad sources file fails here, before anything else
-    if not sources.feeds and not sources.pages:
-        raise SourcesError(f"{settings.sources_path}: no [[feeds]] or [[pages]] to ingest "
-                           "(add some: see docs/sources.md)")
-
-    def call():
-        from .ingest import ingest_flow, with_runner
-
-        return with_runner(ingest_flow, settings)(settings)
-
-    return run_flow(settings, title, call)
-
-
 def _date_arg(value: str):
     from extractors.sitemaps import parse_date_arg
 
     return parse_date_arg(value)
-
-
-def _guarded(settings: Settings, work) -> int:
-    """Run a command's work: a user error is one line (exit 2); an interruption one line on
-    what was kept (exit 130 for Ctrl-C, 143 for SIGTERM)."""
-    from extractors.errors import ExtractorError
-    from warehouse.errors import WarehouseError
-
-    from .localserver import LocalServerError
-
-    try:
-        work()
-    except (ExtractorError, WarehouseError, LocalServerError) as err:
-        return _die(str(err))
-    except KeyboardInterrupt as err:
-        _say(_interrupted_line(settings, err))
-        return interrupt.exit_code(err)
-    return 0
 
 
 def _backfill_problem(args) -> str | None:
@@ -315,7 +215,7 @@ def cmd_backfill(args) -> int:
             raise SourcesError(problem)
         run_flow(settings, "backfill", call)
 
-    return _guarded(settings, work)
+    return guarded(settings, work)
 
 
 def _need_warehouse(settings: Settings) -> str | None:
@@ -327,7 +227,7 @@ def _need_warehouse(settings: Settings) -> str | None:
 def cmd_reextract(args) -> int:
     settings = build_settings(db=args.db, progress=not args.no_progress)
     if problem := _need_warehouse(settings):
-        return _die(problem)
+        return die(problem)
 
     def call():
         from .backfill import reextract_flow
@@ -335,7 +235,7 @@ def cmd_reextract(args) -> int:
 
         return with_runner(reextract_flow, settings)(settings)
 
-    return _guarded(settings, lambda: run_flow(settings, "reextract", call))
+    return guarded(settings, lambda: run_flow(settings, "reextract", call))
 
 
 def cmd_ingest(args) -> int:
@@ -345,7 +245,7 @@ def cmd_ingest(args) -> int:
     settings = build_settings(db=args.db, sources=args.sources, taxonomy=args.taxonomy,
                               batch_size=max(1, args.batch_size), workers=max(0, args.workers),
                               progress=not args.no_progress, poll_all=args.now, **extra)
-    return _guarded(settings, lambda: run_ingest(settings))
+    return guarded(settings, lambda: run_ingest(settings))
 
 
 def cmd_demo(args) -> int:
@@ -357,14 +257,14 @@ def cmd_demo(args) -> int:
 def cmd_reclassify(args) -> int:
     settings = build_settings(db=args.db, taxonomy=args.taxonomy, progress=not args.no_progress)
     if problem := _need_warehouse(settings):
-        return _die(problem)
+        return die(problem)
 
     def call():
         from .backfill import reclassify_flow
 
         return reclassify_flow(settings)
 
-    return _guarded(settings, lambda: run_flow(settings, "reclassify", call))
+    return guarded(settings, lambda: run_flow(settings, "reclassify", call))
 
 
 def cmd_serve(args) -> int:
@@ -378,16 +278,16 @@ def cmd_serve(args) -> int:
     try:
         every = parse_duration(args.every)
     except ValueError as err:
-        return _die(f"--every: {err}")
+        return die(f"--every: {err}")
     if every < 60:
-        return _die(f"--every {args.every}: at least 1m (Prefect schedules minutes)")
+        return die(f"--every {args.every}: at least 1m (Prefect schedules minutes)")
     try:
         sources = load_sources(settings.sources_path)
         load_taxonomy(settings.taxonomy_path)
     except ExtractorError as err:
-        return _die(str(err))
+        return die(str(err))
     if not sources.feeds and not sources.pages:
-        return _die(f"{settings.sources_path}: no [[feeds]] or [[pages]] to ingest (add some: see docs/sources.md)")
+        return die(f"{settings.sources_path}: no [[feeds]] or [[pages]] to ingest (add some: see docs/sources.md)")
     from .serve import serve
 
     return serve(settings, every=every)
@@ -403,9 +303,9 @@ def cmd_server(args) -> int:
         print(f"chipwire: {'stopped the' if stopped else 'no'} local Prefect server for {settings.data_dir}")
         return 0
     if args.action == "start":
-        info, _ = localserver.apply_prefect_environment(settings, announce=_say)
+        info, _ = localserver.apply_prefect_environment(settings, announce=say)
         if info is None:
-            return _die("PREFECT_API_URL names a server, or CHIPWIRE_LOCAL_SERVER=0: no local server to start")
+            return die("PREFECT_API_URL names a server, or CHIPWIRE_LOCAL_SERVER=0: no local server to start")
     info = localserver.running(home)
     if info is None:
         print(f"no local Prefect server for {settings.data_dir} (commands start one when they need it)")
@@ -427,9 +327,9 @@ def cmd_export(args) -> int:
     try:
         written = Warehouse(settings.db_path, lock_wait=30).export_parquet(Path(args.dir))
     except WarehouseError as err:
-        return _die(str(err))
+        return die(str(err))
     except OSError as err:
-        return _die(f"{args.dir}: cannot write: {err.strerror or err}")
+        return die(f"{args.dir}: cannot write: {err.strerror or err}")
     print(f"wrote {len(written)} Parquet files to {args.dir}")
     return 0
 

@@ -175,7 +175,7 @@ def _next_rows(run: Run, fetching, exclude=(), wait: bool = True,
         if run.stop.is_set():
             return []
         if fetching is None:
-            return wh.fetched_pages(want, exclude=exclude)
+            return wh.fetched_pages(want, exclude=exclude, run_id=run.run_id)
         done = _finished(fetching)  # before looking: what it stored by then is visible
         at_least = 1 if done else min(want, 50)
         if arrivals is not None:
@@ -183,11 +183,11 @@ def _next_rows(run: Run, fetching, exclude=(), wait: bool = True,
             if rows:
                 return _with_bodies(wh, rows)
             if done:
-                return wh.fetched_pages(want, exclude=exclude)
+                return wh.fetched_pages(want, exclude=exclude, run_id=run.run_id)
             if not wait:
                 return []
             continue
-        rows = wh.fetched_pages(want, exclude=exclude, at_least=0 if done else at_least)
+        rows = wh.fetched_pages(want, exclude=exclude, at_least=0 if done else at_least, run_id=run.run_id)
         if rows or done or not wait:
             return rows
         fetching.wait(timeout=0.25)

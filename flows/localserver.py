@@ -39,6 +39,7 @@ RECORD = "server.json"
 LOG = "server.log"
 DEFAULT_IDLE = 20 * 60.0  # seconds without a live lease before the keeper stops the server
 START_TIMEOUT = 180.0  # Prefect's server takes 9-21 s to start here, more on a busy machine
+STOP_GRACE = 4.0  # seconds the server is given to stop before it is killed
 
 
 class LocalServerError(RuntimeError):
@@ -163,7 +164,7 @@ def _wait_started(home: Path, keeper: subprocess.Popen, timeout: float) -> Serve
     raise LocalServerError(f"the local Prefect server did not answer within {timeout:.0f} s (see {home / LOG})")
 
 
-def stop(home: Path, timeout: float = 30.0) -> bool:
+def stop(home: Path, timeout: float = STOP_GRACE + 4.0) -> bool:
     """Stop the local server of ``home`` (its keeper stops the server). True if one ran."""
     info = read_record(home)
     if info is None or not _alive(info.pid):
@@ -320,9 +321,12 @@ class _Keeper:
         if info is not None and info.pid == os.getpid():
             (self.home / RECORD).unlink(missing_ok=True)
         if self.child is not None and self.child.poll() is None:
+            # Prefect's server waits for its clients' websockets to close before it exits (30 s
+            # and more): a few seconds of grace, then it is killed (its SQLite file is
+            # transactional, so nothing committed is lost)
             self.child.terminate()
             try:
-                self.child.wait(timeout=20)
+                self.child.wait(timeout=STOP_GRACE)
             except subprocess.TimeoutExpired:
                 self.child.kill()
                 self.child.wait(timeout=10)

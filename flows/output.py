@@ -210,3 +210,10 @@ def _write_table(result: ResultLike, stream: IO[str], width: int, max_rows: int)
         table.add_row(*values)
     Console(file=stream, width=width, highlight=False, soft_wrap=False).print(table)
     stream.write(textwrap.fill(_footer(len(result.rows), len(rows), len(headers), len(shown)), width) + "\n")
+
+
+def print_rows(cols: list[str], rows: list[tuple], fmt: str, stream=None) -> None:
+    """One result in ``fmt``, for callers that have columns and rows."""
+    from warehouse.query import Result
+
+    write_results([Result(1, "", list(cols), [], list(rows))], fmt, stream=stream)

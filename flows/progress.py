@@ -67,7 +67,8 @@ class Progress:
 
 SUMMARY_ROWS = [
     ("feeds polled", "feeds_polled"), ("feeds unchanged (304)", "feeds_not_modified"),
-    ("feeds failed", "feeds_failed"), ("feed entries seen", "entries_seen"), ("new URLs queued", "entries_new"),
+    ("feeds failed", "feeds_failed"), ("feeds unreachable (network down?)", "feeds_unreachable"),
+    ("feed entries seen", "entries_seen"), ("new URLs queued", "entries_new"),
     ("pages to fetch", "pages_queued"), ("pages fetched", "pages_fetched"), ("pages failed", "pages_failed"),
     ("articles new", "articles_new"), ("articles updated", "articles_updated"),
     ("not articles", "extract_failed"),
@@ -76,7 +77,10 @@ SUMMARY_ROWS = [
 
 EXTRA_ROWS = [
     ("files read", "files_seen"), ("files stored", "files_stored"), ("files already stored", "files_skipped"),
+    ("pages to extract again", "pages_requeued"), ("pages left for the next run (budget)", "pages_left"),
     ("sites cleaned", "sites_cleaned"), ("articles re-cleaned", "articles_recleaned"),
+    ("articles classified", "articles_classified"), ("articles relevant", "articles_relevant"),
+    ("articles clustered", "articles_clustered"),
 ]
 
 
@@ -85,18 +89,23 @@ def summary_table(title: str, counts: dict, seconds: float | None = None) -> Tab
                   min_width=len(title) + 12)
     table.add_column("stage")
     table.add_column("count", justify="right")
-    rows = SUMMARY_ROWS if "feeds_polled" in counts else [r for r in SUMMARY_ROWS if r[1] in counts]
+    rows = ([r for r in SUMMARY_ROWS if r[1] != "feeds_unreachable" or counts.get(r[1])] if "feeds_polled" in counts
+            else [r for r in SUMMARY_ROWS if r[1] in counts])
     rows = rows + [r for r in EXTRA_ROWS if r[1] in counts]
     named = {key for _, key in SUMMARY_ROWS + EXTRA_ROWS} | {"run_id", "feeds_skipped", "pages_failed_transient"}
     rows += [(k.replace("_", " "), k) for k in sorted(counts) if k not in named and isinstance(counts[k], int)]
     for label, key in rows:
         table.add_row(label, str(counts.get(key, 0)))
-    timings = counts.get("stage_seconds") or {}
-    if timings:  # where the time went (fetching and extracting overlap)
-        table.caption = "time: " + " · ".join(f"{k} {v:.1f} s" for k, v in timings.items())
-        table.caption_justify = "left"
     return table
 
 
 def print_summary(title: str, counts: dict, seconds: float | None = None, stream=None) -> None:
-    Console(file=stream or sys.stdout, width=100).print(summary_table(title, counts, seconds))
+    """The run's counts as a table, then its notes (an outage, say), one line each."""
+    console = Console(file=stream or sys.stdout, width=100)
+    console.print(summary_table(title, counts, seconds))
+    timings = counts.get("stage_seconds") or {}
+    if timings:  # where the time went (fetching and extracting overlap)
+        console.print("time: " + " · ".join(f"{k} {v:.1f} s" for k, v in timings.items()), highlight=False,
+                      soft_wrap=True)
+    for note in counts.get("notes") or ():
+        console.print(f"[bold]note:[/bold] {note}", highlight=False, soft_wrap=True)

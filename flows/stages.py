@@ -355,11 +355,14 @@ def save_extracted(wh: Warehouse, results: list[tuple[str, dict]]) -> dict:
     done = [a["classification"] for a in articles if a.get("classification")]
     classified = ([d["row"] for d in done], [t for d in done for t in d["themes"]],
                   [e for d in done for e in d["entities"]], [d["signature"] for d in done])
-    counts = wh.save_articles(articles, failures, classified)
-    counts["extract_failed"] = len(failures)
-    counts["sites"] = {a["site"] for a in articles if a.get("site")}
-    counts["classified"] = {d["row"]["article_id"]: bool(d["row"]["is_relevant"]) for d in done}
+    counts = wh.save_articles(articles, failures, classified, skip_done=True)
+    kept = counts.pop("kept")
+    counts["extract_failed"] = counts.pop("failures_kept")
+    counts["sites"] = {a["site"] for a in articles if a.get("site") and a["article_id"] in kept}
+    counts["classified"] = {d["row"]["article_id"]: bool(d["row"]["is_relevant"]) for d in done
+                            if d["row"]["article_id"] in kept}
     return counts
+
 
 
 # -- cleaning with what each site teaches --------------------------------------------------------

@@ -45,12 +45,18 @@ def test_two_ingests_at_once(tmp_path):
         assert second.returncode == 0, err2[-2000:]
         assert queries and all(code == 0 for code in queries)
         page_hits = {path: n for site in sites.values() for path, n in site.hits.items() if path.endswith(".html")}
+    from flows.localserver import running, stop
+
+    assert running(db.parent / "prefect") is not None  # the two commands started one local server, and shared it
+    stop(db.parent / "prefect")
     con = duckdb.connect(str(db), read_only=True)
     try:
         n, distinct = con.execute("select count(*), count(distinct canonical_url) from articles").fetchone()
         runs = con.execute("select status from runs").fetchall()
+        done = con.execute("select sum(articles_new), sum(pages_fetched) from runs").fetchone()
     finally:
         con.close()
     assert n == distinct == 19
     assert runs == [("completed",), ("completed",)]
+    assert done == (19, 19), done  # each article and each page counted once, by the run that did it
     assert all(n == 1 for path, n in page_hits.items() if "/private/" not in path), page_hits

@@ -211,10 +211,16 @@ def test_a_run_keeps_the_file_open_but_lets_another_process_in_at_once(tmp_path)
             i += 1
             time.sleep(0.05)
 
+    def wait_for_writes(more_than: int) -> None:
+        deadline = time.monotonic() + 30
+        while len(written) <= more_than and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert len(written) > more_than
+
     t = threading.Thread(target=busy)
     t.start()
     try:
-        time.sleep(0.5)
+        wait_for_writes(3)  # the keeper holds the file and writes
         start = time.monotonic()
         out = subprocess.run(
             [sys.executable, "-c", "from warehouse.db import Warehouse\nimport sys\n"
@@ -224,9 +230,7 @@ def test_a_run_keeps_the_file_open_but_lets_another_process_in_at_once(tmp_path)
         assert out.returncode == 0, out.stderr
         assert int(out.stdout) >= 1
         assert waited < 15  # let in long before its lock_wait, while the keeper kept writing
-        n = len(written)
-        time.sleep(0.5)
-        assert len(written) > n  # and the keeper went on writing after it
+        wait_for_writes(len(written))  # and the keeper goes on writing after it
     finally:
         stop.set()
         t.join()

@@ -73,6 +73,7 @@ def _lock_for(path: Path) -> threading.RLock:
 
 
 LINGER = 5.0  # seconds a kept connection stays open with nothing to do
+EXTRACT_LEASE = timedelta(minutes=15)  # a run's hold on the pages it fetched, until it has extracted them
 
 
 class _Kept:
@@ -282,23 +283,29 @@ class Warehouse:
     def _dead_claimers(con, now: datetime) -> list[str]:
         """Runs holding unexpired leases whose process is gone (finished, failed, or killed on
         this host): their leases are void."""
+        return [run_id for run_id, alive in Warehouse._claimers(con, now) if not alive]
+
+    @staticmethod
+    def _live_claimers(con, now: datetime) -> list[str]:
+        """Runs holding unexpired leases (on pages to fetch or to extract) whose process lives."""
+        return [run_id for run_id, alive in Warehouse._claimers(con, now) if alive]
+
+    @staticmethod
+    def _claimers(con, now: datetime) -> list[tuple[str, bool]]:
         rows = con.execute(
             "SELECT DISTINCT f.claimed_by, r.status, r.pid, r.host FROM frontier f "
             "LEFT JOIN runs r ON r.run_id = f.claimed_by "
-            "WHERE f.state = 'pending' AND f.claimed_until >= $now", {"now": now}).fetchall()
+            "WHERE f.state IN ('pending', 'fetched') AND f.claimed_until >= $now", {"now": now}).fetchall()
         here = socket.gethostname()
-        dead = []
-        for run_id, status, pid, host in rows:
-            if status != "running" or (host == here and pid and not _alive(pid)):
-                dead.append(run_id)
-        return dead
+        return [(run_id, not (status != "running" or (host == here and pid and not _alive(pid))))
+                for run_id, status, pid, host in rows]
 
     def finish_run(self, run_id: str, status: str, counts: dict[str, int], error: str | None = None) -> None:
         allowed = {
             "feeds_polled", "feeds_not_modified", "feeds_failed", "entries_seen", "entries_new",
             "pages_queued", "pages_fetched", "pages_failed", "articles_new", "articles_updated",
             "extract_failed", "files_stored", "articles_recleaned", "articles_classified", "articles_relevant",
-            "articles_clustered",
+            "articles_clustered", "feeds_unreachable", "pages_requeued", "pages_left",
         }
         cols = [k for k in counts if k in allowed]
         sets = ", ".join([f"{c} = ?" for c in cols] + ["finished_at = ?", "status = ?", "error = ?"])
@@ -539,9 +546,12 @@ class Warehouse:
                         "fetched_at, body_size, sha256, body, body_file) SELECT url, final_url, status, content_type, "
                         "etag, last_modified, fetched_at, body_size, sha256, NULL, true FROM pages_batch"
                     )
+                    # the run that fetched a page keeps its lease while it extracts it (the page
+                    # reaches its extraction in memory): another run does not take it meanwhile
                     con.execute(
                         "UPDATE frontier SET state = 'fetched', attempts = attempts + 1, last_error = NULL, "
-                        "claimed_until = NULL, updated_at = $now WHERE url IN (SELECT url FROM pages_batch)", {"now": now})
+                        "claimed_until = CASE WHEN claimed_by IS NOT NULL THEN $until END, updated_at = $now "
+                        "WHERE url IN (SELECT url FROM pages_batch)", {"now": now, "until": now + EXTRACT_LEASE})
             if unchanged:
                 with _staged(con, "unchanged_batch", pa.table({"url": unchanged})):
                     con.execute(
@@ -585,15 +595,18 @@ class Warehouse:
 
     # -- extraction ----------------------------------------------------------------------------
     def fetched_pages(self, limit: int, states: tuple[str, ...] = ("fetched",), after: str = "",
-                      exclude: Collection[str] = (), at_least: int = 0) -> list[dict]:
+                      exclude: Collection[str] = (), at_least: int = 0, run_id: str | None = None) -> list[dict]:
         """Up to ``limit`` raw pages waiting for extraction (or, for reextract, all stored ones),
-        ordered by URL, after ``after``, leaving out ``exclude`` (pages already in extraction);
+        ordered by URL, after ``after``, leaving out ``exclude`` (pages already in extraction)
+        and pages another live run fetched and is extracting (``run_id``: the caller's run);
         none (and no body read) when fewer than ``at_least`` wait.
 
         Two steps, so the cost follows the batch and not the warehouse: the rows are chosen
         without their bodies (a scan of the URL columns), then each body is read from the
         body store (or, for a row stored before it, by a point lookup on the primary key)."""
+        now = utcnow()
         with self.connect() as con:
+            others = [c for c in self._live_claimers(con, now) if c != run_id]
             cur = con.execute(
                 f"""
                 SELECT r.url, r.final_url, r.content_type, r.fetched_at, f.link, f.feed_url,
@@ -602,9 +615,10 @@ class Warehouse:
                 FROM raw_pages r JOIN frontier f USING (url) LEFT JOIN feeds fd ON fd.feed_url = f.feed_url
                 WHERE list_contains($states::VARCHAR[], f.state) AND r.url > $after AND (r.body_file OR r.body IS NOT NULL)
                   AND r.url NOT IN (SELECT unnest($exclude::VARCHAR[]))
+                  AND NOT (f.claimed_until >= $now AND list_contains($others::VARCHAR[], f.claimed_by))
                 ORDER BY r.url LIMIT {int(limit)}
                 """,
-                {"after": after, "exclude": sorted(exclude), "states": list(states)},
+                {"after": after, "exclude": sorted(exclude), "states": list(states), "now": now, "others": others},
             )
             cols = [d[0] for d in cur.description]
             rows = [dict(zip(cols, row)) for row in cur.fetchall()]
@@ -635,13 +649,22 @@ class Warehouse:
         return out
 
     def save_articles(self, articles: list[dict], failures: list[dict],
-                      classified: tuple[list[dict], list[dict], list[dict], list[dict]] | None = None) -> dict[str, int]:
+                      classified: tuple[list[dict], list[dict], list[dict], list[dict]] | None = None,
+                      skip_done: bool = False) -> dict:
         """Upsert extracted articles (one per article_id) and mark their frontier rows done;
         ``classified``: the classifications of these articles (rows, themes, entities,
-        signatures as ``save_classifications`` takes them), stored in the same transaction."""
+        signatures as ``save_classifications`` takes them), stored in the same transaction.
+        ``skip_done``: leave out pages whose frontier row another run has meanwhile marked done
+        or failed (it extracted them too): work two runs did is stored and counted once, by the
+        first; the ids of the articles written are then returned under ``kept``, and the number
+        of failures recorded under ``failures_kept``."""
         now = utcnow()
-        counts = {"articles_new": 0, "articles_updated": 0}
+        counts: dict = {"articles_new": 0, "articles_updated": 0}
         with self.transaction() as con:
+            if skip_done:
+                articles, failures, classified = self._not_done_elsewhere(con, articles, failures, classified)
+                counts["kept"] = {a["article_id"] for a in articles}
+                counts["failures_kept"] = len(failures)
             if articles:
                 by_id: dict[str, dict] = {}
                 urls: list[dict] = []
@@ -706,6 +729,23 @@ class Warehouse:
             if classified and classified[0]:
                 self._write_classifications(con, *classified, now)
         return counts
+
+    @staticmethod
+    def _not_done_elsewhere(con, articles: list[dict], failures: list[dict], classified):
+        urls = [a["frontier_url"] for a in articles] + [f["url"] for f in failures]
+        if not urls:
+            return articles, failures, classified
+        with _staged(con, "taken_urls", pa.table({"url": urls})):
+            done = {r[0] for r in con.execute("SELECT url FROM frontier JOIN taken_urls USING (url) "
+                                              "WHERE state IN ('done', 'failed')").fetchall()}
+        if not done:
+            return articles, failures, classified
+        articles = [a for a in articles if a["frontier_url"] not in done]
+        failures = [f for f in failures if f["url"] not in done]
+        if classified:
+            ids = {a["article_id"] for a in articles}
+            classified = tuple([r for r in part if r["article_id"] in ids] for part in classified)
+        return articles, failures, classified
 
     # -- cleaning: per-site furniture ----------------------------------------------------------
     def site_lines(self, site: str) -> dict[str, list[tuple[str, bool]]]:

@@ -1,16 +1,18 @@
 """`chipwire demo`: the whole pipeline, offline, on the bundled sample outlets.
 
 The outlets are served on 127.0.0.1 (one port each, so each is its own site), a sources file
-naming their feeds is written next to the demo warehouse, and the real `ingest` flow runs
-against them in Prefect's ephemeral mode. The demo warehouse is rebuilt at each run (the
-ports change from run to run, and so would the URLs).
+naming their feeds is written into the demo's own folder beside its warehouse (``<db>.demo/``),
+and the real `ingest` flow runs against them. The demo warehouse is rebuilt at each run (the
+ports change from run to run, and so would the URLs), but only one the demo made itself: its
+folder records the warehouse's path and inode, and anything else at that path is refused.
 """
 
 from __future__ import annotations
 
+import json
+import shutil
 import sys
 import time
-import shutil
 from pathlib import Path
 
 FEED_FILES = ("feed.xml", "atom.xml", "index.rdf", "rss.xml", "feed.rss", "feed.atom")
@@ -66,31 +68,108 @@ def write_demo_sources(sites, path: Path) -> Path:
     return path
 
 
-def run_demo(db: str | None = None, progress: bool = True) -> int:
-    from extractors.errors import SourcesError
-    from warehouse.db import Warehouse
-    from warehouse.errors import WarehouseError
+class NotTheDemos(Exception):
+    """The demo would replace files it did not create."""
 
-    from ..cli import _die, print_rows, run_ingest
+
+def _sidecars(db_path: Path) -> list[Path]:
+    """The warehouse file and what lives beside it (log, body store, waiting markers)."""
+    return [db_path, *(db_path.with_name(db_path.name + suffix) for suffix in (".wal", ".bodies", ".waiting"))]
+
+
+def claim(db_path: Path) -> Path:
+    """The demo's own folder beside its warehouse (``<db>.demo/``, holding the sources file it
+    writes and ``owner.json``), after removing the warehouse a previous demo made there. Raises
+    `NotTheDemos` when anything there was not made by `chipwire demo` (a user's warehouse, a
+    file that happens to have that name): the demo replaces only what it created itself."""
+    own = db_path.with_name(db_path.name + ".demo")
+    owner = own / "owner.json"
+    present = [p for p in _sidecars(db_path) if p.exists() or p.is_symlink()]
+    if own.exists() and not owner.is_file():
+        raise NotTheDemos(f"{own} exists and was not made by `chipwire demo`: choose another --db")
+    if present:
+        made = _read_owner(owner)
+        if made is None or str(db_path.resolve()) != made.get("db") or _token_in(db_path) != made.get("token"):
+            raise NotTheDemos(f"{db_path} exists and was not made by `chipwire demo`: refusing to replace it "
+                              "(choose another --db)")
+        for path in present:
+            shutil.rmtree(path) if path.is_dir() and not path.is_symlink() else path.unlink()
+    own.mkdir(parents=True, exist_ok=True)
+    return own
+
+
+def _read_owner(owner: Path) -> dict | None:
+    try:
+        return json.loads(owner.read_text())
+    except (OSError, ValueError):
+        return None
+
+
+def _token_in(db_path: Path) -> str | None:
+    """The demo's token stored inside the warehouse, or None (not a DuckDB file, no token)."""
+    import duckdb
+
+    if not db_path.is_file() or db_path.is_symlink():
+        return None
+    try:
+        con = duckdb.connect(str(db_path), read_only=True, config={"autoload_known_extensions": False,
+                                                                   "autoinstall_known_extensions": False})
+    except duckdb.Error:
+        return None
+    try:
+        return con.execute("SELECT token FROM chipwire_demo").fetchone()[0]
+    except (duckdb.Error, TypeError):
+        return None
+    finally:
+        con.close()
+
+
+def _sign(db_path: Path, own: Path) -> None:
+    """Mark the new warehouse as the demo's: a random token inside it and in the demo's folder,
+    so a file put at that path later (even one reusing the inode) is not taken for it."""
+    import secrets
+
+    import duckdb
+
+    token = secrets.token_hex(16)
+    con = duckdb.connect(str(db_path))
+    try:
+        con.execute("CREATE TABLE chipwire_demo (token VARCHAR)")
+        con.execute("COMMENT ON TABLE chipwire_demo IS 'Marks this warehouse as made by chipwire demo, "
+                    "which may replace it (and only it)'")
+        con.execute("COMMENT ON COLUMN chipwire_demo.token IS 'A random token also kept in <db>.demo/owner.json'")
+        con.execute("INSERT INTO chipwire_demo VALUES (?)", [token])
+    finally:
+        con.close()
+    tmp = own / ".owner.json.tmp"
+    tmp.write_text(json.dumps({"made_by": "chipwire demo", "db": str(db_path.resolve()), "token": token}))
+    tmp.replace(own / "owner.json")
+
+
+def run_demo(db: str | None = None, progress: bool = True) -> int:
+    from warehouse.db import Warehouse
+
+    from ..launch import die, guarded, run_ingest
+    from ..output import print_rows
     from ..settings import build_settings
     from .server import LoopbackSites, bundled_sites
 
     db_path = Path(db or "data/demo.duckdb")
-    for stale in (db_path, db_path.with_name(db_path.name + ".wal")):
-        if stale.exists():
-            stale.unlink()
-    shutil.rmtree(db_path.with_name(db_path.name + ".bodies"), ignore_errors=True)  # its raw bodies
+    try:
+        own = claim(db_path)
+    except NotTheDemos as err:
+        return die(str(err))
+    _sign(db_path, own)
+    Warehouse(db_path).migrate()
     sites = bundled_sites()
     print(f"chipwire demo: serving {len(sites)} sample outlets on 127.0.0.1; warehouse {db_path}", file=sys.stderr)
-    print("chipwire demo: starting Prefect's ephemeral server (10-20 s on a small machine) ...", file=sys.stderr)
     started = time.monotonic()
     with LoopbackSites(sites):
-        sources = write_demo_sources(sites, db_path.parent / "demo-sources.toml")
+        sources = write_demo_sources(sites, own / "sources.toml")
         settings = build_settings(db=str(db_path), sources=str(sources), progress=progress)
-        try:
-            run_ingest(settings, title="demo")
-        except (SourcesError, WarehouseError) as err:
-            return _die(str(err))
+        code = guarded(settings, lambda: run_ingest(settings, title="demo"))
+    if code:
+        return code
     wh = Warehouse(db_path)
     print(f"\nDemo finished in {time.monotonic() - started:.0f} s. Try these (and your own):\n")
     for title, sql in EXAMPLES:

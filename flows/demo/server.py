@@ -45,6 +45,7 @@ class Site:
     requests: list[tuple[str, dict[str, str]]] = field(default_factory=list)
     server: ThreadingHTTPServer | None = None
     peers: dict[str, str] = field(default_factory=dict)  # other sites' bases, for {{BASE:name}}
+    port: int = 0  # 0: any free port; a test may bring a site back up on the port it had
 
     @property
     def origin(self) -> str:
@@ -138,7 +139,7 @@ class LoopbackSites:
 
     def __enter__(self) -> LoopbackSites:
         for site in self.sites.values():
-            server = _QuietServer(("127.0.0.1", 0), _make_handler(site))
+            server = _QuietServer(("127.0.0.1", site.port), _make_handler(site))
             site.server = server
             t = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.1}, daemon=True)
             t.start()
