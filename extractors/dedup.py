@@ -4,8 +4,10 @@
     assign_clusters(existing, new, threshold=THRESHOLD) -> dict[article_id, cluster_id]
     jaccard(sig_a, sig_b) -> float            estimated Jaccard similarity of two signatures
 
-A signature is a MinHash (datasketch >= 2, scheme "affine32", NUM_PERM permutations, fixed SEED,
-SHA-1 based 32-bit hashing)
+A signature is a MinHash (datasketch >= 2's scheme "affine32", NUM_PERM permutations, fixed
+SEED, SHA-1 based 32-bit hashing: computed here with numpy, bit for bit as datasketch computes
+it — a test pins that — because importing datasketch pulls in scipy, 0.9 s of every command's
+start-up)
 over the shingles of the clean text: word 3-grams for alphabetic scripts, character 5-grams of
 CJK runs. It is a plain tuple of ints, so it can be stored in a database and compared with
 signatures computed by later runs (the parameters are part of SIGNATURE_SCHEME; change them
@@ -28,8 +30,9 @@ import unicodedata
 from datetime import datetime, timezone
 from typing import Iterable, Sequence
 
+import hashlib
+
 import numpy as np
-from datasketch import MinHash
 
 NUM_PERM = 256
 SEED = 20250611
@@ -44,7 +47,31 @@ SIGNATURE_SCHEME = f"minhash-{SCHEME}-sha1-p{NUM_PERM}-s{SEED}-w{WORD_SHINGLE}-c
 _WORD_RE = re.compile(r"[0-9a-z\u00c0-\u024f\u0370-\u03ff\u0400-\u04ff]+")
 _CJK_RUN_RE = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af]+")
 
-_PERMUTATIONS = MinHash(num_perm=NUM_PERM, seed=SEED, scheme=SCHEME).permutations  # shared, read-only
+
+
+def _permutations() -> tuple[np.ndarray, np.ndarray]:
+    """datasketch's affine32 permutation parameters for (NUM_PERM, SEED): odd a, any b."""
+    gen = np.random.RandomState(SEED)
+    a = gen.randint(0, 1 << 31, NUM_PERM, dtype=np.uint32) * np.uint32(2) + np.uint32(1)
+    b = gen.randint(0, 1 << 32, NUM_PERM, dtype=np.uint32)
+    return a, b
+
+
+_A, _B = _permutations()  # computed once per process, read-only
+_FMIX32 = (16, np.uint32(0x85EBCA6B), 13, np.uint32(0xC2B2AE35), 16)  # MurmurHash3's 32-bit finalizer
+
+
+def _minhash(items: Iterable[bytes]) -> np.ndarray:
+    """MinHash values of ``items``: SHA-1's first 4 bytes (little-endian) of each, mixed by the
+    MurmurHash3 finalizer, then min over items of (a * h + b) mod 2^32 for every permutation."""
+    hv = np.fromiter((int.from_bytes(hashlib.sha1(x).digest()[:4], "little") for x in items), dtype=np.uint32)
+    s1, m1, s2, m2, s3 = _FMIX32
+    hv = hv ^ (hv >> s1)
+    hv = hv * m1
+    hv = hv ^ (hv >> s2)
+    hv = hv * m2
+    hv = (hv ^ (hv >> s3)).reshape(-1, 1)
+    return (hv * _A + _B).min(axis=0)
 
 
 def shingles(text: str) -> set[bytes]:
@@ -73,9 +100,7 @@ def signature(text: str | None) -> tuple[int, ...]:
     sh = shingles(text or "")
     if len(sh) < MIN_SHINGLES:
         return ()
-    m = MinHash(num_perm=NUM_PERM, seed=SEED, permutations=_PERMUTATIONS, scheme=SCHEME)
-    m.update_batch(list(sh))
-    return tuple(int(v) for v in m.hashvalues)
+    return tuple(_minhash(sh).tolist())
 
 
 def jaccard(a: Sequence[int], b: Sequence[int]) -> float:

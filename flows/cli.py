@@ -345,11 +345,14 @@ def main(argv: list[str] | None = None) -> int:
                "export": cmd_export, "server": cmd_server}[args.command]
     with interrupt.interruptible():
         try:
-            return handler(args)
+            code = handler(args)
         except KeyboardInterrupt as err:  # Ctrl-C or SIGTERM before a run had started
             print(f"chipwire: stopped ({'SIGTERM' if interrupt.exit_code(err) == 143 else 'Ctrl-C'})",
                   file=sys.stderr)
-            return interrupt.exit_code(err)
+            code = interrupt.exit_code(err)
+    if code in (130, 143):
+        interrupt.exit_soon(code)
+    return code
 
 
 if __name__ == "__main__":

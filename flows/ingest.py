@@ -169,7 +169,19 @@ def _next_rows(run: Run, fetching, exclude=(), wait: bool = True,
     worth taking at 50 pages (or ``batch_size``); ``wait``: wait for one, else return [] at once.
     [] with ``wait`` means nothing is left and nothing more will come. Pages come from
     ``arrivals`` while the fetch task hands them over, then from the warehouse (pages an earlier
-    run stored and left, or that another process's fetch stored)."""
+    run stored and left, or that another process's fetch stored). A page whose stored body has
+    gone is recorded as a failure and queued to be fetched again; it never holds up the rest."""
+    while True:
+        rows = _next_stored(run, fetching, exclude, wait, arrivals)
+        kept = [r for r in rows if r["body"] is not None]
+        if len(kept) < len(rows):
+            run.counts.add(pages_body_missing=run.wh.forget_missing_bodies(
+                [r["url"] for r in rows if r["body"] is None]))
+        if kept or not rows:
+            return kept
+
+
+def _next_stored(run: Run, fetching, exclude, wait: bool, arrivals: stages.Arrivals | None) -> list[dict]:
     wh, want = run.wh, run.settings.batch_size
     while True:
         if run.stop.is_set():
@@ -206,8 +218,7 @@ def _with_bodies(wh: Warehouse, rows: list[dict]) -> list[dict]:
     if not missing:
         return rows
     bodies = wh.raw_bodies(missing)
-    return [r if r["body"] is not None else dict(r, body=bodies[r["url"]])
-            for r in rows if r["body"] is not None or r["url"] in bodies]
+    return [r if r["body"] is not None else dict(r, body=bodies.get(r["url"])) for r in rows]
 
 
 def extract_stored(run: Run, all_sites: bool = False, fetching=None, expected: int = 0,

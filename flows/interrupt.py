@@ -40,7 +40,39 @@ def interruptible() -> Iterator[None]:
                 signal.signal(sig, signal.SIG_IGN if fired else handler)
 
 
+def interrupted_by(err: BaseException) -> BaseException | None:
+    """The interruption behind ``err``, when an error raised while a command was stopping
+    (a library failing as its loop is torn down) hides the Ctrl-C or SIGTERM that caused it."""
+    seen = set()
+    while err is not None and id(err) not in seen:
+        if isinstance(err, KeyboardInterrupt) or type(err).__name__ == "TerminationSignal":
+            return err
+        seen.add(id(err))
+        err = err.__context__ or err.__cause__
+    return None
+
+
 def exit_code(err: BaseException) -> int:
     """130 for Ctrl-C, 143 for SIGTERM."""
     signum = getattr(err, "signum", None) or getattr(err, "signal", None) or signal.SIGINT
     return EXIT_CODES.get(signum, 130)
+
+
+EXIT_GRACE = 5.0  # seconds an interrupted command may take to wind down once it has said so
+
+
+def exit_soon(code: int, grace: float = EXIT_GRACE) -> None:
+    """An interrupted command has stored what it had and said so: let the interpreter end as
+    usual (Prefect flushes its logs and events), but end the process after ``grace`` seconds
+    whatever a library's thread is still waiting for."""
+    import sys
+    import threading
+
+    def end() -> None:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
+
+    timer = threading.Timer(grace, end)
+    timer.daemon = True
+    timer.start()

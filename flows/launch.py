@@ -101,6 +101,33 @@ def guarded(settings: Settings, work) -> int:
     except KeyboardInterrupt as err:
         say(interrupted_line(settings, err))
         return interrupt.exit_code(err)
+    except Exception as err:  # noqa: BLE001 -- one line for the user, the traceback in a file
+        stopped = interrupt.interrupted_by(err)
+        if stopped is not None:  # an error of the shutdown the interruption started
+            say(interrupted_line(settings, stopped))
+            return interrupt.exit_code(stopped)
+        return die(unexpected(settings, err), 1)
     return 0
+
+
+def unexpected(settings: Settings, err: Exception) -> str:
+    """One line for an error chipwire did not expect (a full disk under Prefect's database, a
+    bug); the traceback goes to ``<data>/logs/error-<time>.txt`` for whoever looks into it."""
+    import traceback
+    from datetime import datetime
+
+    from warehouse.errors import DiskFull, is_disk_full
+
+    chained = [err, err.__cause__, err.__context__]
+    if any(e is not None and is_disk_full(e) for e in chained):
+        return str(DiskFull(settings.data_dir))
+    where = settings.data_dir / "logs" / f"error-{datetime.now():%Y%m%d-%H%M%S}.txt"
+    try:
+        where.parent.mkdir(parents=True, exist_ok=True)
+        where.write_text("".join(traceback.format_exception(err)))
+        told = f"; details in {where}"
+    except OSError:
+        told = ""
+    return f"{type(err).__name__}: {str(err).splitlines()[0][:300] if str(err) else ''}{told}"
 
 

@@ -174,7 +174,7 @@ def _tell_started(settings: Settings, every: float, info, api_url: str) -> None:
 
 
 def serve(settings: Settings, every: float) -> int:
-    from .interrupt import exit_code
+    from .interrupt import exit_code, interrupted_by
     from .localserver import LocalServerError, connected, stop
 
     code = 0
@@ -188,8 +188,12 @@ def serve(settings: Settings, every: float) -> int:
             except KeyboardInterrupt as err:
                 code = exit_code(err)
             except Exception as err:  # noqa: BLE001 -- one line, not a traceback
-                say(f"error: {type(err).__name__}: {str(err)[:300]}")
-                code = 1
+                stopped = interrupted_by(err)
+                if stopped is not None:  # an error of the shutdown the interruption started
+                    code = exit_code(stopped)
+                else:
+                    say(f"error: {type(err).__name__}: {str(err)[:300]}")
+                    code = 1
     except LocalServerError as err:
         say(f"error: {err}")
         return 2

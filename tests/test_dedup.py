@@ -56,6 +56,25 @@ def test_signature_is_the_same_in_another_process(dev):
     assert tuple(json.loads(out.stdout)) == signature(text)
 
 
+def test_signature_equals_datasketchs_minhash(dev):
+    """Computed with numpy (no datasketch import at start-up), bit for bit datasketch's MinHash
+    with the same scheme, seed and permutations, on every dev-set article."""
+    from datasketch import MinHash
+
+    from extractors.dedup import NUM_PERM, SCHEME, SEED, shingles
+
+    checked = 0
+    for article in dev.values():
+        sh = shingles(article.text)
+        if len(sh) < 8:
+            continue
+        m = MinHash(num_perm=NUM_PERM, seed=SEED, scheme=SCHEME)
+        m.update_batch(list(sh))
+        assert signature(article.text) == tuple(int(v) for v in m.hashvalues), article.id
+        checked += 1
+    assert checked > 100, checked
+
+
 def test_signature_is_pinned():
     """A change of datasketch's hashing (or of our shingling) would orphan stored signatures."""
     sig = signature(

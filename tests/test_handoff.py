@@ -70,7 +70,7 @@ def wh(tmp_path) -> Warehouse:
     return w
 
 
-def test_bodies_not_held_are_read_back_and_pages_without_one_are_left_out(wh):
+def test_bodies_not_held_are_read_back_and_pages_without_one_stay_without(wh):
     wh.add_to_frontier([{"url": u, "link": u, "origin": "page", "trusted_origin": None}
                         for u in ("http://a/1", "http://a/2")])
     body = zlib.compress(b"<html>stored</html>")
@@ -79,5 +79,6 @@ def test_bodies_not_held_are_read_back_and_pages_without_one_are_left_out(wh):
     held = row(0)
     rows = [held, {"url": "http://a/1", "body": None}, {"url": "http://a/2", "body": None}]
     out = _with_bodies(wh, rows)
-    assert [r["url"] for r in out] == ["http://a/0", "http://a/1"]
+    assert [r["url"] for r in out] == ["http://a/0", "http://a/1", "http://a/2"]
     assert out[0] is held and out[1]["body"] == body
+    assert out[2]["body"] is None  # no stored body: the extraction stage records it (forget_missing_bodies)

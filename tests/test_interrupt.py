@@ -320,3 +320,59 @@ def test_reclassify_stops_on_ctrl_c(tmp_path, cli_env, small_warehouse):
                            timeout=300)
     assert again.returncode == 0, again.stderr[-3000:]
     assert _run_row(db, "reclassify")["articles_classified"] == 12
+
+
+def _descendants(pid: int) -> set[int]:
+    """Every process below ``pid`` now (children of children included), from /proc."""
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        children.setdefault(int(fields[1]), []).append(int(entry.name))
+    found, todo = set(), [pid]
+    while todo:
+        for child in children.get(todo.pop(), ()):
+            if child not in found:
+                found.add(child)
+                todo.append(child)
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = (Path("/proc") / str(pid) / "stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+@pytest.mark.parametrize("how", [signal.SIGKILL, signal.SIGTERM], ids=["sigkill", "sigterm"])
+def test_nothing_a_run_started_outlives_it(tmp_path, cli_env, how):
+    """The extraction pool's fork server and workers end with the command, however it ends."""
+    gated = GatedSite(tmp_path / "site", 40, 20)
+    with LoopbackSites({"g": gated.site}):
+        sources = tmp_path / "sources.toml"
+        sources.write_text(f'[fetch]\nper_host_delay = 0\n[[feeds]]\nurl = "{gated.write_feed()}"\n')
+        db = tmp_path / "data" / "w.duckdb"
+        proc = _start(["ingest", "--sources", str(sources), "--db", str(db), "--no-progress", "--batch-size", "5",
+                       "--workers", "2"], cli_env, tmp_path)
+        try:
+            wait_for("the free pages to be extracted", lambda: _count(db, "select count(*) from articles") >= 20,
+                     proc=proc)
+            started = wait_for("the extraction pool", lambda: len(_descendants(proc.pid)) >= 3 and _descendants(proc.pid),
+                               proc=proc)
+            os.kill(proc.pid, how)
+            proc.wait(timeout=60)
+            deadline = time.monotonic() + STOP_WITHIN
+            while any(_alive(p) for p in started) and time.monotonic() < deadline:
+                time.sleep(0.05)
+            left = sorted(p for p in started if _alive(p))
+        finally:
+            gated.gate.set()
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, signal.SIGKILL)
+    assert not left, [(p, (Path("/proc") / str(p) / "cmdline").read_bytes()[:200]) for p in left if _alive(p)]

@@ -128,7 +128,7 @@ def test_deployed_schedule_fires_on_a_worker(tmp_path):
         sources = write_demo_sources(sites, tmp_path / "sources.toml")
         subprocess.run([*prefect, "work-pool", "create", "chipwire-pool", "--type", "process"], env=env,
                        check=True, capture_output=True, timeout=120)
-        deployed = subprocess.run([*prefect, "--no-prompt", "deploy", "--prefect-file", str(yaml_copy), "--all"],
+        deployed = subprocess.run([*prefect, "deploy", "--prefect-file", str(yaml_copy), "--all"],
                                   env=env, cwd=REPO, capture_output=True, text=True, timeout=180)
         assert deployed.returncode == 0, deployed.stdout[-2000:] + deployed.stderr[-2000:]
         worker_env = {**env, "CHIPWIRE_SOURCES": str(sources), "CHIPWIRE_DB": str(db)}

@@ -19,6 +19,8 @@ import threading
 from collections.abc import Iterable
 from pathlib import Path
 
+from .errors import DiskFull, is_disk_full
+
 _SHA256 = re.compile(r"[0-9a-f]{64}")
 
 
@@ -36,13 +38,21 @@ class BodyStore:
         return self.root / sha256[:2] / f"{sha256}.zz"
 
     def put(self, sha256: str, data: bytes) -> None:
+        """Write a body (once: an existing file is kept). A full disk raises `DiskFull` and
+        leaves no partial or temporary file behind."""
         path = self._path(sha256)
         if path.exists():
             return
-        path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
-        tmp.write_bytes(data)
-        os.replace(tmp, path)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp.write_bytes(data)
+            os.replace(tmp, path)
+        except OSError as err:
+            tmp.unlink(missing_ok=True)
+            if is_disk_full(err):
+                raise DiskFull(self.root, err.strerror or "") from None
+            raise
 
     def get(self, sha256: str) -> bytes | None:
         try:

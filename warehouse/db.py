@@ -31,6 +31,7 @@ from extractors.dedup import band_keys
 
 from . import codec
 from .bodies import BodyStore
+from .errors import DiskFull, is_disk_full
 from .errors import MigrationError, NotAWarehouse, WarehouseError
 from .opening import WaitingMarkers, open_waiting
 from .opening import alive as _alive
@@ -201,8 +202,16 @@ class Warehouse:
             con = kept.con.cursor() if kept is not None else self._open(read_only)
             try:
                 yield con
+            except duckdb.Error as err:
+                if not isinstance(err, duckdb.IOException) and not is_disk_full(err):
+                    raise
+                _release(key)  # DuckDB invalidates an instance after a failed write: open afresh next time
+                if is_disk_full(err):
+                    raise DiskFull(self.path.parent, "DuckDB could not write") from None
+                raise
             finally:
-                con.close()
+                with contextlib.suppress(duckdb.Error):
+                    con.close()
                 if kept is not None:
                     kept.last_used = time.monotonic()
 
@@ -462,6 +471,7 @@ class Warehouse:
             "coalesce(fd.name, fd.title) AS feed_name "
             "FROM frontier f LEFT JOIN raw_pages r USING (url) LEFT JOIN feeds fd ON fd.feed_url = f.feed_url "
             "WHERE f.state = 'pending' AND (f.next_attempt_at IS NULL OR f.next_attempt_at <= $now) "
+            "AND regexp_matches(coalesce(f.link, f.url), '^https?://', 'i') "  # saved files: backfill --dir only
             "AND (f.claimed_until IS NULL OR f.claimed_until < $now OR list_contains($dead, f.claimed_by)) "
             "ORDER BY f.discovered_at, f.url"
         )
@@ -625,7 +635,9 @@ class Warehouse:
             if len(rows) < at_least:
                 return []
             bodies = self._bodies(con, [r["url"] for r in rows])
-        return [dict(r, body=bodies[r["url"]]) for r in rows if bodies.get(r["url"]) is not None]
+        # a page whose body has gone from the body store comes with body None: the caller
+        # records it (forget_missing_bodies), so it never blocks the pages after it
+        return [dict(r, body=bodies.get(r["url"])) for r in rows]
 
     def raw_bodies(self, urls: list[str]) -> dict[str, bytes]:
         """url -> stored (compressed) body, for those of ``urls`` that have one."""
@@ -647,6 +659,24 @@ class Warehouse:
             if body is not None:
                 out[url] = body
         return out
+
+    def forget_missing_bodies(self, urls: list[str]) -> int:
+        """Pages whose stored body has gone (deleted from the body store): each is recorded in
+        `failures` and queued to be fetched again (a saved file: stored again by the next
+        `backfill --dir`), instead of waiting for extraction for ever. Returns how many."""
+        if not urls:
+            return 0
+        now = utcnow()
+        failures = [{"url": u, "stage": "extract", "transient": True, "give_up": False, "next_attempt_at": now,
+                     "reason": f"raw body missing from the body store ({self.bodies.root}); queued to be "
+                               "fetched again"} for u in urls]
+        with self.transaction() as con:
+            with _staged(con, "missing_batch", pa.table({"url": urls})):
+                # no body and no validators: the next fetch is unconditional (a 304 would bring nothing)
+                con.execute("UPDATE raw_pages SET body_file = false, body = NULL, etag = NULL, last_modified = NULL "
+                            "WHERE url IN (SELECT url FROM missing_batch)")
+            self._record_failures(con, failures, now)
+        return len(urls)
 
     def save_articles(self, articles: list[dict], failures: list[dict],
                       classified: tuple[list[dict], list[dict], list[dict], list[dict]] | None = None,
