@@ -39,6 +39,7 @@ LOST_COVERAGE = 0.5  # the first covers less than this share of the reference's 
 BETTER_BY = 0.2  # the second opinion must cover this much more of the reference
 STRUCTURED_COVERAGE = 0.5  # below this, the structured body itself is the article
 MIN_REFERENCE_WORDS = 50  # a shorter block of prose says nothing about the article's length
+LAYOUT_CELL_WORDS = 25  # a table cell this long holds a paragraph: the table is layout
 _WORD = re.compile(r"\w+")
 _INLINE = frozenset({"a", "b", "i", "em", "strong", "span", "font", "br", "u", "small", "big", "sup", "sub",
                      "abbr", "cite", "q", "img", "mark", "time"})
@@ -56,12 +57,70 @@ class Candidate:
 
 
 def run_trafilatura(tree: HtmlElement, url: str, options: dict) -> str:
-    """trafilatura's body text (it works on a copy: the tree can be read again)."""
+    """trafilatura's body text (it works on a copy: the tree can be read again), with layout
+    tables turned back into paragraphs."""
+    from trafilatura.xml import xmltotxt
+
     try:
         doc = trafilatura.bare_extraction(tree, url=url, with_metadata=False, **options)
+        if doc is None:
+            return ""
+        if doc.body is not None and doc.body.find(".//table") is not None:
+            return (xmltotxt(flatten_layout_tables(doc.body), False) or "").strip()
     except Exception as err:
         raise ExtractionError(f"trafilatura failed: {type(err).__name__}: {err}") from None
-    return (doc.text or "").strip() if doc is not None else ""
+    return (doc.text or "").strip()
+
+
+_BLOCKS = frozenset({"p", "head", "list", "quote", "table", "code"})
+
+
+def _is_layout(table) -> bool:
+    """A table used for page layout, not data: one column, or a cell holding a paragraph."""
+    rows = table.findall("row")
+    cols = max((len(r.findall("cell")) for r in rows), default=0)
+    longest = max((len(" ".join(c.itertext()).split()) for r in rows for c in r.findall("cell")), default=0)
+    return cols <= 1 or longest >= LAYOUT_CELL_WORDS
+
+
+def _cell_blocks(cell) -> list:
+    """A layout cell's content as blocks: its block children as they are, its loose text (split
+    at line breaks) as paragraphs."""
+    from lxml import etree
+
+    out, para = [], etree.Element("p")
+    para.text = cell.text
+    for child in list(cell):
+        if child.tag in _BLOCKS or child.tag == "lb":
+            out.append(para)
+            para = etree.Element("p")
+            para.text = child.tail
+            child.tail = None
+            if child.tag != "lb":
+                out.append(child)
+        else:
+            para.append(child)
+    out.append(para)
+    return [b for b in out if b.tag != "p" or "".join(b.itertext()).strip()]
+
+
+def flatten_layout_tables(body):
+    """trafilatura writes a table one row a line, every cell of a row on that line: a layout
+    table (old pages set whole articles in them) comes out as the article glued to the menu
+    beside it. Such tables become paragraphs again, cell by cell; data tables stay rows."""
+    for table in list(body.iter("table")):
+        parent = table.getparent()
+        if parent is None or table.find("row") is None or not _is_layout(table):
+            continue
+        blocks = [b for row in table.findall("row") for cell in row.findall("cell") for b in _cell_blocks(cell)]
+        at = parent.index(table)
+        if not blocks:
+            continue
+        blocks[-1].tail = table.tail
+        parent.remove(table)
+        for i, block in enumerate(blocks):
+            parent.insert(at + i, block)
+    return body
 
 
 def _own_text(el: HtmlElement) -> str:

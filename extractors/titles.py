@@ -21,6 +21,7 @@ segments at the edges go.
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections.abc import Iterable
@@ -40,14 +41,15 @@ _NEAR = 1500  # characters of page text (some 250 words) above the first paragra
 MAX_WORDS = 40  # a longer "title" is a sentence, a deck or junk
 
 
-def _squash(text: str) -> set[str]:
+@functools.lru_cache(maxsize=4096)
+def _squash(text: str) -> frozenset[str]:
     """A name compared without case, accents, punctuation or spaces (two spellings of umlauts)."""
     low = text.lower()
     out = set()
     for form in (low, low.translate(_UMLAUT)):
         plain = "".join(c for c in unicodedata.normalize("NFKD", form) if not unicodedata.combining(c))
         out.add(re.sub(r"[\W_]+", "", plain))
-    return {s for s in out if s}
+    return frozenset(s for s in out if s)
 
 
 def site_names(names: Iterable[str | None], host: str | None) -> frozenset[str]:
@@ -155,7 +157,7 @@ class PageText:
     """The page's visible words, lower-cased, to find where a candidate title stands."""
 
     def __init__(self, tree: HtmlElement):
-        words = tree.xpath("//body//text()[not(ancestor::script or ancestor::style or ancestor::noscript)]")
+        words = tree.xpath("//body//text()[not(parent::script or parent::style or parent::noscript)]")
         self.joined = " " + " ".join(_tokens(" ".join(words[:20000]))) + " "
 
     def positions(self, text: str) -> list[int]:
