@@ -91,11 +91,12 @@ def run_page(page: dict) -> dict:
     try:
         art = extract_article(body, url=url)
         out.update(text=art.text, extracted=art.extracted_text, title=art.title, site=art.site, source=art.source,
+                   names=list(getattr(art, "outlet_names", ())),
                    published=art.published_at.isoformat() if art.published_at else None,
                    date_source=getattr(art, "published_at_source", None),
                    body_source=getattr(art, "body_source", "html"), raw_title=getattr(art, "page_title", None))
     except ExtractorError as err:
-        out.update(text="", extracted="", title=None, site=None, source=None, published=None, date_source=None,
+        out.update(text="", extracted="", title=None, site=None, source=None, published=None, date_source=None, names=[],
                    body_source="none", raw_title=None, error=str(err))
     out["leftovers"] = _leftover_lines(out["traf"])
     return out
@@ -121,7 +122,9 @@ def run_all(pages: list[dict], jobs: int) -> dict[str, dict]:
 
 
 def stored_texts(outputs: dict[str, dict]) -> dict[str, str]:
-    """Each page's text after learning every outlet's furniture from the collection's pages."""
+    """Each page's text after learning every outlet's furniture from the collection's pages
+    (``line_rows`` with the outlet's names, as flows/work.py is to call it: see the integration
+    notes in docs/extraction.md)."""
     from extractors.clean import site_clean
     from extractors.sitelearn import build_profile, line_rows
 
@@ -131,7 +134,7 @@ def stored_texts(outputs: dict[str, dict]) -> dict[str, str]:
             by_site[out["site"]].append(key)
     stored = {key: out["text"] for key, out in outputs.items()}
     for keys in by_site.values():
-        profile = build_profile({k: line_rows(outputs[k]["extracted"]) for k in keys})
+        profile = build_profile({k: line_rows(outputs[k]["extracted"], outputs[k].get("names", ())) for k in keys})
         for k in keys:
             stored[k] = site_clean(outputs[k]["extracted"], profile)[0]
     return stored

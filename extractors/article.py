@@ -368,8 +368,20 @@ def _assemble(page: _Page, found: Candidate, hints: EntryHints, url: str, canoni
         published_at_source=published_source,
         site_name=site_name,
         body_source=found.source,
-        outlet_names=tuple(n for n in (hints.declared_source, site_name) if n),
+        outlet_names=_outlet_names(hints.declared_source, site_name, canonical),
     )
+
+
+def _outlet_names(*names_and_url: str | None) -> tuple[str, ...]:
+    """The names an outlet goes by: declared names, and its domain's label ("acme-oak" for
+    www.acme-oak.com) for a page with a web address."""
+    *names, url = names_and_url
+    out = [n for n in names if n]
+    if url and is_http_url(url):
+        label = site_of(url).split(".")[0].replace("-", " ")
+        if len(label) >= 3 and label not in out:
+            out.append(label)
+    return tuple(out)
 
 
 _TITLE_LIKE = re.compile(r"[.!?:;,]$")
