@@ -105,10 +105,10 @@ def run_page(page: dict) -> dict:
 def _leftover_lines(text: str) -> int:
     """Lines of trafilatura's output that the issue-15 families would take (0 before they exist)."""
     try:
-        from extractors.furniture import leftover_families
-    except ImportError:
+        from extractors.furniture import leftover_lines
+    except ImportError:  # before issue 15
         return 0
-    return leftover_families(text)
+    return leftover_lines(text)
 
 
 def run_all(pages: list[dict], jobs: int) -> dict[str, dict]:

@@ -32,10 +32,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .families import FAMILIES, REGISTRY, Family
-from .passes import Page, bottom, glued, middle, top, url_fragments
+from .families import FAMILIES, REGISTRY, Family, cjk_subscribe, deal, jump_link, related_line
+from .passes import Page, bottom, glued, middle, toc, top, url_fragments
 
-__all__ = ["FAMILIES", "REGISTRY", "Family", "FurnitureResult", "Removed", "strip_furniture"]
+__all__ = ["FAMILIES", "REGISTRY", "Family", "FurnitureResult", "Removed", "leftover_lines", "strip_furniture"]
 
 
 @dataclass(frozen=True)
@@ -54,6 +54,7 @@ def _one_pass(lines: list[str], title: str | None, url: str | None) -> tuple[lis
     page = Page(lines, title, url)
     glued(page)
     url_fragments(page)
+    toc(page)
     top(page)
     middle(page)
     for _ in range(6):
@@ -93,3 +94,14 @@ def strip_furniture(text: str, *, title: str | None = None, url: str | None = No
         return FurnitureResult(text="\n".join(lines), removed=tuple(removed))
     except Exception:
         return FurnitureResult(text="\n".join(lines), removed=())
+
+
+def leftover_lines(text: str) -> int:
+    """How many lines of ``text`` the families added for issue 15 take (related-link lines,
+    deal boxes, CJK subscription prompts, jump links, tables of contents): for benchmarks, to
+    find the pages where those leftovers occur."""
+    lines = _split(text or "")
+    count = sum(1 for line in lines if related_line(line) or deal(line) or cjk_subscribe(line) or jump_link(line))
+    page = Page(list(lines), None, None)
+    toc(page)
+    return count + len(page.removed)

@@ -28,7 +28,8 @@ from .patterns import (ADDRESS, AGENCY_ONLY, AGGREGATOR, ALSO_ON, BLURB_START, B
                        CREDIT_START, CTA_ANY, CTA_START, DISCLAIMER_START, EMAIL, FOLLOW_ANY, HANDLE,
                        IMAGE_CREDIT_START, INLINE_RELATED, LEGAL, NEWS_KW, NEWS_STRICT, RELATED_LABEL, REVIEWS,
                        SECTION, SHARE_LABEL, SHARE_SENTENCE, SHORTCODE, TAG_START, THIN_WIDGET, URL_ANY,
-                       URL_LABELLED, URL_ONLY, WIDGET, WIDGET_LINE)
+                       URL_LABELLED, URL_ONLY, WIDGET, WIDGET_LINE, RELATED_LINE, DEAL_CTA, PRICE_AT,
+                       CJK_SUBSCRIBE, JUMP_LINK)
 from .text import BULLET, WORD, ends_sentence, ends_with_period, is_, key, nwords
 
 TOP, EDGE, BOTTOM, ANYWHERE = "top", "edge", "bottom", "anywhere"
@@ -224,6 +225,28 @@ def _top_dateline(s: str, ctx: LineCtx) -> bool:
     return dateline(s) and not (ctx.nxt and dateline(ctx.nxt))
 
 
+def related_line(s: str, ctx: LineCtx | None = None) -> bool:
+    """"You Can Also Check: Gold Rate in Bhopal…": a link line, not a sentence of the article."""
+    m = RELATED_LINE.match(s)
+    return bool(m) and nwords(m.group("rest")) <= 25 and not ends_with_period(m.group("rest"))
+
+
+def deal(s: str, ctx: LineCtx | None = None) -> bool:
+    """A deal box's call to action or price line ("View Deal", "$299 at Amazon")."""
+    n = nwords(s)
+    return n <= 10 and (is_(DEAL_CTA, s) or bool(PRICE_AT.match(s.strip())))
+
+
+def cjk_subscribe(s: str, ctx: LineCtx | None = None) -> bool:
+    """A short subscription or log-in prompt in Japanese, Chinese or Korean ("続きを読むには
+    会員登録が必要です"): prompt phrases only, never a sentence that mentions members."""
+    return nwords(s) <= 30 and bool(CJK_SUBSCRIBE.search(s))
+
+
+def jump_link(s: str, ctx: LineCtx | None = None) -> bool:
+    return nwords(s) <= 10 and not ends_with_period(s) and bool(JUMP_LINK.match(s.strip()))
+
+
 def _line(test: Callable[[str], bool]) -> Test:
     return lambda s, ctx: test(s)
 
@@ -240,14 +263,19 @@ REGISTRY: tuple[Family, ...] = (
     Family("url", {EDGE: lambda s, ctx: url_line(s, ctx.url), ANYWHERE: _own_url}, doc="a bare URL, the page's own URL"),
     Family("widget", {EDGE: _line(widget), ANYWHERE: _strong_widget}, anchor=True,
            doc="TOC label, Advertisement, Loading..., reading time, print/gallery controls, shortcodes"),
-    Family("related", {EDGE: lambda s, ctx: related_label(s) or inline_related(s), ANYWHERE: _strong_related},
-           anchor=True, doc="a rail label and its headlines; READ MORE: <headline>"),
+    Family("related", {EDGE: lambda s, ctx: related_label(s) or inline_related(s) or related_line(s),
+                       ANYWHERE: lambda s, ctx: _strong_related(s, ctx) or related_line(s)},
+           anchor=True, doc="a rail label and its headlines; READ MORE: <headline>; You can also check: <headline>"),
+    Family("deal", {ANYWHERE: deal}, doc="a deal box's call to action or price line: View Deal, $299 at Amazon"),
+    Family("toc", {ANYWHERE: jump_link},
+           doc="jump links; an in-article table of contents (its entries repeat the starts of later lines: toc pass)"),
     Family("comments", {EDGE: _line(comments)}, anchor=True, doc="comment stubs, forms and notices"),
     Family("share", {EDGE: _line(share), ANYWHERE: _strong_share}, anchor=True, doc="share bars, follow-us prompts"),
     Family("aggregator", {EDGE: _line(aggregator)}, anchor=True,
            doc="continue reading, generated questions, moderation links"),
-    Family("newsletter", {EDGE: _line(newsletter), ANYWHERE: _strong_newsletter}, anchor=True,
-           doc="subscription, app and membership prompts"),
+    Family("newsletter", {EDGE: lambda s, ctx: newsletter(s) or cjk_subscribe(s),
+                          ANYWHERE: lambda s, ctx: _strong_newsletter(s, ctx) or cjk_subscribe(s)}, anchor=True,
+           doc="subscription, app and membership prompts (Japanese, Chinese and Korean ones too)"),
     Family("disclaimer", {EDGE: _line(disclaimer)}, anchor=True, doc="disclaimers, affiliate and copyright notices"),
     Family("credit", {EDGE: _line(credit), ANYWHERE: _strong_credit}, doc="image credits, reporting credits, contacts"),
     Family("section", {EDGE: _line(section_tags)}, doc="a section label, Tags: and the tag list"),

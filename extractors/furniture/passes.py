@@ -285,3 +285,52 @@ def url_fragments(page: Page) -> None:
         ):
             page.cut(a, "url")
             page.cut(b, "url")
+
+
+# --- an in-article table of contents ----------------------------------------------------------------
+
+TOC_MIN_ENTRIES = 3  # a run this long of lines repeating later starts is a table of contents (2 under a label)
+
+
+def _later_start(keys: list[list[str]], j: int, after: int) -> int | None:
+    """The one line after ``after`` that starts with line ``j``'s words (equals it, for a
+    one-word entry): the section or paragraph line ``j`` links to. None when no line or
+    several do (lines repeated down the page are a repeated block, not sections)."""
+    entry = keys[j]
+    found = [m for m in range(after + 1, len(keys))
+             if keys[m][:len(entry)] == entry and (len(entry) >= 2 or keys[m] == entry)]
+    return found[0] if len(found) == 1 else None
+
+
+def _toc_run(page: Page, order: list[int], keys: list[list[str]], k: int) -> int:
+    """How many lines from ``k`` on are entries pointing, in order, at later lines. An entry
+    that repeats its target whole (a heading) must point past the previous target's next line:
+    a block of lines repeated whole further down (a weekly plan, a product box) is content."""
+    run, last_target = 0, -1
+    while k + run < len(order):
+        line = page.lines[order[k + run]]
+        if not keys[k + run] or nwords(line) > 12 or ends_with_period(line):
+            break
+        target = _later_start(keys, k + run, max(last_target, k + run))
+        if target is None or keys[target] == keys[k + run] and last_target >= 0 and target - last_target < 2:
+            break
+        run, last_target = run + 1, target
+    return run
+
+
+def toc(page: Page) -> None:
+    """Tables of contents and jump-link lists built from the article's own headings or the
+    first words of its paragraphs: a run of short lines, each repeating the start of a later
+    line, in order. The label above the run ("Contents") goes with it."""
+    order = page.idx()
+    keys = [tokens(page.lines[i].rstrip(" .…")) for i in order]
+    k = 0
+    while k < len(order):
+        run = _toc_run(page, order, keys, k)
+        labelled = k > 0 and nwords(page.lines[order[k - 1]]) <= 6 and page.family(page.lines[order[k - 1]], EDGE) == "widget"
+        if run >= TOC_MIN_ENTRIES or run >= 2 and labelled:
+            for j in range(k - labelled, k + run):
+                page.cut(order[j], "toc")
+            k += run
+        else:
+            k += 1

@@ -343,3 +343,43 @@ THIN_WIDGET = full(r"""
   contents | close | menu | next | previous | prev | top | audio | zoom | expand | collapse | thanks | thank\ you | inhalt | contenidos? | bookmark
 | e-?mail | print | save | ads? | sponsored | conteúdo | what'?s\ (?:included|inside|in\ this\ (?:article|guide|post)) | in\ this\ (?:guide|post)
 """)
+
+
+# --- families added for the leftovers of real pages (issue 15) ----------------------------------
+
+# "You Can Also Check: Gold Rate in Bhopal…", "Also read - <headline>", "Check out: <headline>"
+RELATED_LINE = re.compile(
+    r"""^[\[(]?\s*(?:you\ (?:can|may|might|should)\ also\ (?:check|read|see|like|visit|watch)(?:\ out)?
+      | (?:also|please)\ (?:check|read|see|watch)(?:\ out)? | check\ (?:out\ )?(?:also|this|these)
+      | (?:must|suggested|recommended|related|popular|trending)\ (?:read|reads|reading|story|stories|post|posts|article|articles|links?)
+      | (?:read|see|watch)\ (?:also|too|this|next) | also\ on\ (?:our\ )?(?:site|blog)
+      | ebenfalls\ interessant | lesetipp | à\ lire | (?:lee|lea)\ (?:también|además) | te\ recomendamos
+    )\s*[:：|»›\-–—]\s*(?P<rest>\S.*)$""",
+    re.I | re.X,
+)
+# a retail call to action: "View Deal", "$299 at Amazon", "Check price at Best Buy", "Zum Angebot"
+DEAL_CTA = full(r"""
+  (?:view|see|get|grab|check|shop|buy)\ (?:the\ )?(?:deal|deals|offer|price|prices|it|now|on\ \S.{0,25}|at\ \S.{0,25})
+| (?:check|see|view)\ (?:price|prices|availability)(?:\ (?:at|on)\ \S.{0,25})? | buy\ now | shop\ now | deal\ of\ the\ day
+| (?:jetzt\ )?(?:kaufen|bestellen) | zum\ angebot | (?:zum|bei)\ \S{2,20}\ (?:kaufen|ansehen) | preis\ prüfen
+| voir\ l'offre | voir\ le\ prix | acheter(?:\ maintenant)? | ver\ oferta | comprar(?:\ ahora|\ en\ \S.{0,20})? | ver\ precio
+""")
+PRICE_AT = re.compile(
+    r"^(?:(?:was|now|only|from|ab|dès|desde)\s+)?(?:[$€£¥]\s?\d[\d,.]*|\d[\d,.]*\s?(?:€|eur|usd|\$|£))"
+    r"(?:\s*(?:\(|,)?\s*(?:was|save|reg\.?|list)\s+[$€£]?\s?\d[\d,.]*\)?)?\s+(?:at|@|from|on|bei|chez|en)\s+\S.{0,30}$",
+    re.I,
+)
+# subscription and log-in prompts in Japanese, Chinese and Korean ("続きを読むには会員登録が必要です")
+CJK_SUBSCRIBE = re.compile(
+    r"続きを読む|続きは(?:会員|有料|ログイン|こちら)|(?:この|本)記事は(?:有料)?(?:会員|購読者)(?:限定|向け)|有料会員(?:になる|登録|限定|の方|向け)"
+    r"|無料会員(?:登録|になる)|会員登録(?:[(（]無料[)）]|する|して|すると|が必要|はこちら)|ログイン(?:して|すると|が必要|してください|はこちら)"
+    r"|残り\d+文字|購読(?:する|のお申し込み|はこちら|を申し込む)|今すぐ(?:登録|購読)"
+    r"|登录(?:后|以)(?:阅读|查看)|阅读全文|立即订阅|订阅(?:我们|本刊|本站)|付费(?:阅读|会员)|会员专享"
+    r"|구독하기|구독하세요|회원가입(?:하기|하세요|후)|로그인(?:하고|후|하면)|유료\s?회원"
+)
+# a jump link: "Jump to: Reviews", "Skip to the recipe", "↓ Zum Rezept"
+JUMP_LINK = re.compile(
+    r"^(?:[↓⬇▼»›]\s*)?(?:jump\s+to|skip\s+to|go\s+to\s+(?:the\s+)?(?:section|recipe|comments|review)|zum\s+(?:abschnitt|rezept)|"
+    r"aller\s+(?:à|au)|ir\s+a(?:l)?)\b.{0,60}$",
+    re.I,
+)
