@@ -42,6 +42,7 @@ __all__ = ["EXTRACTOR_VERSION", "EntryHints", "ExtractedArticle", "choose_publis
 
 EXTRACTOR_VERSION = "extract-3"
 MIN_WORDS = 25  # fewer words than this is a stub, a paywall or an index page, not an article
+DECK_WORDS = 30  # a deck (standfirst) under the headline is no longer than this
 
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_:.\-]+)""", re.I)
 _HEADER_CHARSET = re.compile(r"charset\s*=\s*[\"']?([A-Za-z0-9_:.\-]+)", re.I)
@@ -294,6 +295,20 @@ def _title(page: _Page, raw: str) -> str | None:
     return choose_title(list(page.declared_titles), page.names, page.headings, page.text, lines)
 
 
+def _strip_deck(text: str, title: str | None, headings: dict) -> str:
+    """Drop the deck (standfirst) when the body starts with it: the page's heading that comes
+    right after the title's own heading, under ``DECK_WORDS`` words and not a sentence of the body."""
+    if not title or "\n" not in text:
+        return text
+    first, rest = text.split("\n", 1)
+    keys = list(headings)
+    title_key, first_key = " ".join(re.findall(r"\w+", title.lower())), " ".join(re.findall(r"\w+", first.lower()))
+    if title_key in keys and first_key in keys and keys.index(first_key) == keys.index(title_key) + 1 \
+            and word_count(first) <= DECK_WORDS:
+        return rest
+    return text
+
+
 def _read_body(page: _Page, raw: str, source: str) -> Candidate:
     """One extraction, cleaned at page level, and whether it is an article."""
     title = _title(page, raw)
@@ -305,7 +320,7 @@ def _read_body(page: _Page, raw: str, source: str) -> Candidate:
     link_words = sum(word_count(ln) for ln in text.split("\n") if _norm(ln) and _norm(ln) in page.anchors)
     if link_words > 0.5 * words:  # trafilatura's fallback kept a menu: no body here
         return Candidate(text, source, f"no article body found (only navigation: {link_words} of {words} words are links)", title)
-    cleaned = clean_text(text, title=title, url=page.url)
+    cleaned = _strip_deck(clean_text(text, title=title, url=page.url), title, page.headings)
     words = word_count(cleaned)
     if words < MIN_WORDS:
         return Candidate(cleaned, source, f"no article body found ({words} words once page furniture is removed)", title)

@@ -189,10 +189,10 @@ def _candidates(declared: list[str], names: frozenset[str]) -> list[str]:
 
 
 def _best_shown(cands: dict[str, tuple[str, bool]], headings: dict[str, tuple[str, int]], page: PageText,
-                start: int | None) -> str | None:
+                start: int | None, least: int = 3) -> str | None:
     """The candidate the page shows as its headline, by points: declared (+3), a headline
     element (+2) or another heading (+1), right above the first paragraph (+1), four words or
-    more (+1; section labels are shorter). At least 3 points; on a tie one above the first
+    more (+1; section labels are shorter). At least ``least`` points; on a tie one above the first
     paragraph, the nearest (else the first on the page), then the longest. A declared title
     the page shows only below the first paragraph's words still counts (a teaser may repeat
     them higher up)."""
@@ -206,7 +206,7 @@ def _best_shown(cands: dict[str, tuple[str, bool]], headings: dict[str, tuple[st
         near = above and start - spots[-1] <= _NEAR
         points = 3 * declared + headings.get(key, ("", 0))[1] + near + (_nwords(text) >= 4)
         rank = (points, above, spots[-1] if above else -spots[0], _nwords(text))
-        if points >= 3 and (best_key is None or rank > best_key):
+        if points >= least and (best_key is None or rank > best_key):
             best, best_key = text, rank
     return best
 
@@ -232,7 +232,8 @@ def choose_title(declared: list[str], names: frozenset[str], headings: dict[str,
         if _usable(text, names) and (not readings or _related(text, readings)):
             cands.setdefault(key, (text, False))
     if page is not None:
-        shown = _best_shown(cands, headings, page, page.body_start(body))
+        # without a usable declared title, a heading of four words or more will do
+        shown = _best_shown(cands, headings, page, page.body_start(body), 3 if readings else 2)
         if shown:
             return shown
     return readings[0] if readings else None

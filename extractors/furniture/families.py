@@ -196,6 +196,8 @@ def _own_url(s: str, ctx: LineCtx) -> bool:
 
 def _strong_widget(s: str, ctx: LineCtx) -> bool:
     n = nwords(s)
+    if n == 0:  # no word at all: a rule, an empty table row ("|  |  |")
+        return True
     return n <= 8 and is_(WIDGET, s) and not is_(THIN_WIDGET, s) or bool(WIDGET_LINE.match(s) or SHORTCODE.search(s))
 
 
