@@ -9,9 +9,11 @@ order, each for a publication date only, and the answer keeps its source
 1. ``json-ld``: ``datePublished`` (``dateCreated``) of the article's structured data;
 2. ``meta``: the publication-time meta tags (``article:published_time``, ``pubdate``,
    ``DC.date.issued``, ``itemprop=datePublished`` ...), never the modification ones;
-3. ``byline``: a date the page shows in its body (a ``<time>`` element, a dateline), found by
-   htmldate in the ``<body>`` alone (no header, no URL), its guesses from a lone year dropped;
+3. ``byline``: a date the page shows written out in its body (a ``<time>`` element, a
+   dateline), found by htmldate in the ``<body>`` alone (no header, no URL);
 4. ``url``: a full date in the URL (``/2025/10/03/``);
+   then ``byline`` again: htmldate's free-text search of the body, its reading of a lone year or
+   month as the first of the month dropped;
 5. ``feed`` (or ``file``, or what the caller names): the date the feed entry or the saved
    file gives. When the page gives a bare date, a hint within 36 hours supplies the time of day
    (source: the hint's).
@@ -24,6 +26,8 @@ from datetime import datetime, timedelta, timezone
 
 from lxml.html import HtmlElement, tostring
 
+from .furniture.dates import MONTHS
+
 # meta tags (name, property or itemprop, lower-cased) that state the publication time
 PUBLISHED_META = frozenset({
     "article:published_time", "og:article:published_time", "og:published_time", "article.published",
@@ -34,7 +38,10 @@ PUBLISHED_META = frozenset({
     "rnews:datepublished", "date_published", "release_date", "publication_date", "bt:pubdate",
 })
 _FORMAT = "%Y-%m-%dT%H:%M:%S%z"
-_NEW_YEAR = re.compile(r"^\d{4}-01-01(?:T00:00:00)?")
+# a day one written out: "1 October 2025", "Oct. 1st", "1er mars", "2025-10-01"
+_DAY_ONE = re.compile(rf"(?<![\d/.-])0?1(?:st|er|\.|º)?\s+(?:de\s+)?(?:{MONTHS})\b|\b(?:{MONTHS})\.?\s+0?1(?:st)?(?![\d:])"
+                      r"|\b\d{4}-\d{2}-01\b", re.I)
+_FIRST_OF_MONTH = re.compile(r"^\d{4}-\d{2}-01(?:T00:00:00(?:\+0000)?)?$")
 EARLIEST = datetime(1995, 1, 1, tzinfo=timezone.utc)
 
 
@@ -85,20 +92,29 @@ def meta_published(tree: HtmlElement) -> str | None:
     return None
 
 
-def byline_date(tree: HtmlElement, latest: datetime) -> str | None:
-    """A date the page shows in its body, by htmldate over the ``<body>`` alone."""
-    from htmldate import find_date
-
+def _body_html(tree: HtmlElement) -> bytes | None:
     body = tree.find(".//body")
     if body is None:
         return None
-    html = b"<html><body>" + b"".join(tostring(child) for child in body) + b"</body></html>"
+    return b"<html><body>" + b"".join(tostring(child) for child in body) + b"</body></html>"
+
+
+def byline_date(tree: HtmlElement, latest: datetime, extensive: bool = False) -> str | None:
+    """A date the page shows in its body, by htmldate over the ``<body>`` alone: written out in
+    full (a ``<time>`` element, "Published 3 October 2025"), or with ``extensive`` whatever
+    htmldate's free-text search finds (then a lone year or month read as its first day is
+    dropped unless the full search finds it too)."""
+    from htmldate import find_date
+
+    html = _body_html(tree)
+    if html is None:
+        return None
     params = {"original_date": True, "outputformat": _FORMAT, "max_date": latest.strftime("%Y-%m-%d"),
               "url": "about:blank"}
     try:
-        found = find_date(html, extensive_search=True, **params)
-        if found and _NEW_YEAR.match(found):  # a lone year ("(c) 2025") guessed as 1 January
-            found = find_date(html, extensive_search=False, **params)
+        found = find_date(html, extensive_search=extensive, **params)
+        if found and extensive and _FIRST_OF_MONTH.match(found) and not _DAY_ONE.search(tree.find(".//body").text_content()):
+            return None  # "(c) 2025", "July 2008" read as the first of the month
     except Exception:  # htmldate is defensive; a date is never worth a failed page
         return None
     return _with_time(found, tree)
@@ -137,7 +153,8 @@ def page_published(tree: HtmlElement, structured_published: str | None, url: str
     """(date as the page writes it, its source) by the order in the module's docstring."""
     latest = now + timedelta(days=1)
     for source, find in (("json-ld", lambda: structured_published), ("meta", lambda: meta_published(tree)),
-                         ("byline", lambda: byline_date(tree, latest)), ("url", lambda: url_date(url, latest))):
+                         ("byline", lambda: byline_date(tree, latest)), ("url", lambda: url_date(url, latest)),
+                         ("byline", lambda: byline_date(tree, latest, extensive=True))):
         value = _plausible(find(), latest)
         if value:
             return value, source
