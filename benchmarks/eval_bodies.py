@@ -76,10 +76,32 @@ def _saved_file_url(body: bytes, key: str) -> str:
     return declared_canonical(body) or f"file:///corpus/aeb/{key}.html"
 
 
+def apply_settings(settings: list[str]) -> None:
+    """``module.NAME=VALUE`` overrides of extractors' constants (``body.LOST_COVERAGE=0.3``), and
+    ``body.SECOND_OPINION=off`` for the first extraction alone: how the rules were measured."""
+    import importlib
+
+    for item in settings:
+        target, value = item.split("=", 1)
+        module_name, name = target.rsplit(".", 1)
+        module = importlib.import_module(f"extractors.{module_name}")
+        if name == "SECOND_OPINION" and value == "off":
+            module.choose_body = _first_only(module)
+        else:
+            setattr(module, name, type(getattr(module, name))(value))
+
+
+def _first_only(body):
+    def choose(tree, url, structured_body, structured_from, read):
+        return read(body.run_trafilatura(tree, url, body.FIRST_OPTIONS), "html")
+    return choose
+
+
 def run_page(page: dict) -> dict:
     """Both extractors on one page (in a worker process)."""
     import trafilatura
 
+    apply_settings(page.get("settings", []))
     from extractors.article import extract_article
     from extractors.errors import ExtractorError
 
@@ -162,7 +184,7 @@ def _norm_title(s: str | None) -> str:
 def page_classes(page: dict, out: dict, outlet_size: Counter) -> set[str]:
     classes = set()
     if out["body_source"] not in ("html", "none"):
-        classes.add("lost-body")
+        classes.add("lost-body")  # the lost-body check fired (second opinion run, or structured body)
     if out["structured"]:
         classes.add("structured")
     if out.get("raw_title") and _norm_title(out["raw_title"]) != _norm_title(out["title"]):
@@ -192,7 +214,8 @@ def figures(pages: list[dict], outputs: dict[str, dict]) -> dict:
         per_page.append({"key": page["key"], "traf": page_f1(triples["trafilatura default"]),
                          "ours": page_f1(triples["chipwire stored"]), "body_source": out["body_source"]})
     return {"rows": rows, "by_class": dict(by_class), "per_page": per_page,
-            "titles": title_figures(pages, outputs), "dates": date_figures(pages, outputs)}
+            "titles": title_figures(pages, outputs), "dates": date_figures(pages, outputs),
+            "body_sources": dict(Counter(o["body_source"] for o in outputs.values()))}
 
 
 def title_figures(pages: list[dict], outputs: dict[str, dict]) -> dict | None:
@@ -236,6 +259,7 @@ def print_collection(name: str, fig: dict, worst: int) -> dict:
     mean, ci = paired_bootstrap(rows["chipwire stored"], rows["trafilatura default"])
     print(f"  chipwire stored - trafilatura default: {mean:+.4f} ± {ci:.4f} (paired bootstrap, 95%)")
     print_classes(fig)
+    print(f"  body sources: {dict(sorted(fig['body_sources'].items()))}")
     collapsed = [p for p in fig["per_page"] if p["traf"] >= 0.9 and p["ours"] < 0.5]
     print(f"  pages under 0.5 where trafilatura default reaches 0.9: {len(collapsed)}"
           + "".join(f"\n    {p['key']}  ours {p['ours']:.2f}  traf {p['traf']:.2f}  {p['body_source']}" for p in collapsed))
@@ -243,6 +267,7 @@ def print_collection(name: str, fig: dict, worst: int) -> dict:
     if worst:
         print_worst(fig["per_page"], worst)
     return {"rows": summary, "collapsed": len(collapsed), "titles": fig["titles"], "dates": fig["dates"],
+            "body_sources": fig["body_sources"],
             "classes": {c: len(ix) for c, ix in fig["by_class"].items()}, "gain": [mean, ci]}
 
 
@@ -310,6 +335,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--worst", type=int, default=0, help="list the N pages that lose most to trafilatura")
     parser.add_argument("--timing", action="store_true", help="only the per-page time on AEB (one process)")
     parser.add_argument("--json", type=Path, help="also write the figures as JSON")
+    parser.add_argument("--set", action="append", default=[], metavar="MODULE.NAME=VALUE",
+                        help="override a rule's constant, e.g. body.LOST_COVERAGE=0.3, or body.SECOND_OPINION=off")
     args = parser.parse_args(argv)
     if args.timing:
         result = timing()
@@ -318,14 +345,15 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     import trafilatura
 
-    print(f"trafilatura {trafilatura.__version__}; L3S-GN1 split: {args.split}")
+    print(f"trafilatura {trafilatura.__version__}; L3S-GN1 split: {args.split}"
+          + (f"; settings: {', '.join(args.set)}" if args.set else ""))
     report, ok = {}, True
     names = ["aeb", "l3s-gn1"] if args.collection == "both" else [args.collection]
     for name in names:
         if not (CORPORA / name).is_dir():
             print(f"no {name} at {CORPORA / name}: skipped")
             continue
-        pages = load_collection(name, args.split)
+        pages = [dict(p, settings=args.set) for p in load_collection(name, args.split)]
         started = time.perf_counter()
         fig = figures(pages, run_all(pages, args.jobs))
         label = name if name == "aeb" else f"{name} ({args.split})"

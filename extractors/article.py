@@ -86,7 +86,9 @@ class ExtractedArticle:
     extractor_version: str = EXTRACTOR_VERSION
     published_at_source: str | None = None  # json-ld, meta, byline, url, feed, file
     site_name: str | None = None  # the outlet's name as the page declares it (og:site_name, JSON-LD publisher)
-    body_source: str = "html"  # html, html-second-opinion, json-ld, embedded-json
+    # html (first extraction, not in doubt), html-checked (a lost body was suspected, the first
+    # extraction kept), html-second-opinion, json-ld, embedded-json: extractors/body.py
+    body_source: str = "html"
     outlet_names: tuple[str, ...] = field(default=())  # names the outlet goes by, for site learning
 
 

@@ -24,7 +24,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import trafilatura
 from lxml.html import HtmlElement
@@ -177,7 +177,7 @@ def choose_body(tree: HtmlElement, url: str, structured_body: str | None, struct
     if first.problem is None and first_cover >= LOST_COVERAGE:
         return first
     second = read(run_trafilatura(tree, url, SECOND_OPTIONS), "html-second-opinion")
-    best = first
+    best = replace(first, source="html-checked")  # checked, and kept
     if second.problem is None and (
         first.problem is not None or reference and coverage(reference, second.text) >= first_cover + BETTER_BY
     ):
