@@ -169,6 +169,28 @@ def _first(tree: HtmlElement, xpath: str) -> str | None:
     return None
 
 
+_HEAD_KEYS = {"og:site_name": "site_name", "application-name": "app_name", "og:title": "og_title",
+              "og:locale": "locale", "content-language": "language"}
+
+
+def _head_facts(tree: HtmlElement) -> dict[str, str]:
+    """The meta tags, title and canonical link chipwire reads, in one pass over the tree (the
+    first non-empty value of each wins)."""
+    facts: dict[str, str] = {}
+    for el in tree.iter("meta", "link", "title"):
+        if el.tag == "meta":
+            key = _HEAD_KEYS.get((el.get("property") or el.get("name") or el.get("http-equiv") or "").strip().lower())
+            value = (el.get("content") or "").strip()
+        elif el.tag == "link":
+            key = "canonical" if (el.get("rel") or "").strip().lower() == "canonical" else None
+            value = (el.get("href") or "").strip()
+        else:
+            key, value = "title", (el.text_content() or "").strip()
+        if key and value and key not in facts:
+            facts[key] = value
+    return facts
+
+
 def _norm(s: str) -> str:
     return re.sub(r"\W+", " ", s).strip().lower()
 
@@ -212,13 +234,13 @@ def _site_name(names: list[str | None], url: str, *others: str | None) -> str | 
 
 
 def _page_metadata(tree: HtmlElement, url: str) -> Document:
-    """Title, author, site name and description, read as ``trafilatura.extract_metadata``
-    reads them (same functions, same order, same fallbacks), minus the date (``published``
-    reads it, source by source) and the categories, tags and licence chipwire does not store:
-    those searches cost about 10% of a page's extraction. Keep in step with trafilatura's
+    """Title, author and description, read as ``trafilatura.extract_metadata`` reads them (same
+    functions, same order, same fallbacks), minus the date (``published`` reads it, source by
+    source), the site name (read from og:site_name and JSON-LD only: trafilatura's fallbacks
+    guess it from the title) and the categories, tags and licence chipwire does not store: those
+    searches cost about 10% of a page's extraction. Keep in step with trafilatura's
     ``metadata.extract_metadata``."""
-    from trafilatura.metadata import (META_URL, examine_meta, extract_author, extract_meta_json,
-                                      extract_sitename, extract_title, extract_url)
+    from trafilatura.metadata import examine_meta, extract_author, extract_meta_json, extract_title, extract_url
 
     meta = examine_meta(tree)
     if meta.author and " " not in meta.author:
@@ -230,13 +252,6 @@ def _page_metadata(tree: HtmlElement, url: str) -> Document:
     meta.title = meta.title or extract_title(tree)
     meta.author = meta.author or extract_author(tree)
     meta.url = meta.url or extract_url(tree, url)
-    meta.sitename = meta.sitename or extract_sitename(tree)
-    if meta.sitename:
-        meta.sitename = meta.sitename.lstrip("@")
-        if meta.sitename and "." not in meta.sitename and not meta.sitename[0].isupper():
-            meta.sitename = meta.sitename.title()
-    elif meta.url and (found := META_URL.match(meta.url)):
-        meta.sitename = found[1]
     meta.clean_and_trim()
     return meta
 
@@ -249,6 +264,7 @@ class _Page:
     tree: HtmlElement
     url: str
     meta: Document
+    head: dict  # _head_facts
     structured: StructuredData
     site_name: str | None
     names: frozenset[str]  # squashed forms of the outlet's names, for titles
@@ -278,14 +294,13 @@ def _parse(body: bytes | str, content_type: str | None) -> HtmlElement:
 def _read_page(tree: HtmlElement, url: str, hints: EntryHints) -> _Page:
     meta = _page_metadata(tree, url)
     structured = read_structured(tree)
-    declared_name = [_first(tree, '//meta[@property="og:site_name"]/@content'), structured.publisher,
-                     structured.site_name, _first(tree, '//meta[@name="application-name"]/@content')]
+    head = _head_facts(tree)
+    declared_name = [head.get("site_name"), structured.publisher, structured.site_name, head.get("app_name")]
     site_name = _site_name(declared_name, url)
     host = urlsplit(url).hostname if is_http_url(url) else None
-    titles = [_first(tree, '//meta[@property="og:title"]/@content'), structured.headline,
-              _first(tree, "//head//title//text()"), meta.title, hints.title]
+    titles = [head.get("og_title"), structured.headline, head.get("title"), meta.title, hints.title]
     return _Page(
-        tree=tree, url=url, meta=meta, structured=structured, site_name=site_name,
+        tree=tree, url=url, meta=meta, structured=structured, site_name=site_name, head=head,
         names=site_names([site_name, hints.declared_source, hints.source_name], host),
         declared_titles=tuple(t for t in titles if t), headings=page_headings(tree), text=PageText(tree),
         anchors="\n".join(_norm(a.text_content()) for a in tree.xpath("//a")),
@@ -347,15 +362,12 @@ def extract_article(
                         lambda raw, source: _read_body(page, raw, source))
     if found.problem is not None:
         raise NotAnArticle(found.problem)
-    declared_canonical_url = _first(tree, '//link[translate(@rel,"CANONICAL","canonical")="canonical"]/@href')
-    canonical, syndicated = choose_canonical(final_url, declared_canonical_url)
+    canonical, syndicated = choose_canonical(final_url, page.head.get("canonical"))
     return _assemble(page, found, hints, url, canonical, syndicated, now or datetime.now(timezone.utc))
 
 
-def _language_declared(tree: HtmlElement) -> str | None:
-    return _first(tree, "/html/@lang | /html/@xml:lang") or _first(
-        tree, '//meta[translate(@http-equiv,"CONTENT-LANGUAGE","content-language")="content-language"]/@content'
-    ) or _first(tree, '//meta[@property="og:locale"]/@content')
+def _language_declared(page: _Page) -> str | None:
+    return _first(page.tree, "/html/@lang | /html/@xml:lang") or page.head.get("language") or page.head.get("locale")
 
 
 def _assemble(page: _Page, found: Candidate, hints: EntryHints, url: str, canonical: str, syndicated: str | None,
@@ -376,7 +388,7 @@ def _assemble(page: _Page, found: Candidate, hints: EntryHints, url: str, canoni
         title=found.title or hints.title,
         author=author or None,
         published_at=published,
-        language=choose_language(_language_declared(page.tree) or hints.language, found.text),
+        language=choose_language(_language_declared(page) or hints.language, found.text),
         text=found.text,
         description=(page.meta.description or "").strip() or None,
         word_count=word_count(found.text),

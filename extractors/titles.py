@@ -154,11 +154,19 @@ def _usable(title: str | None, names: frozenset[str]) -> bool:
 
 
 class PageText:
-    """The page's visible words, lower-cased, to find where a candidate title stands."""
+    """The page's visible words, lower-cased, to find where a candidate title stands; read from
+    the tree on first use only (most pages never need it: their headline is their h1)."""
 
     def __init__(self, tree: HtmlElement):
-        words = tree.xpath("//body//text()[not(parent::script or parent::style or parent::noscript)]")
-        self.joined = " " + " ".join(_tokens(" ".join(words[:20000]))) + " "
+        self._tree = tree
+        self._joined: str | None = None
+
+    @property
+    def joined(self) -> str:
+        if self._joined is None:
+            words = self._tree.xpath("//body//text()[not(parent::script or parent::style or parent::noscript)]")
+            self._joined = " " + " ".join(_tokens(" ".join(words[:20000]))) + " "
+        return self._joined
 
     def positions(self, text: str) -> list[int]:
         needle = " " + " ".join(_tokens(text)) + " "
@@ -231,6 +239,10 @@ def choose_title(declared: list[str], names: frozenset[str], headings: dict[str,
     for key, (text, _rank) in headings.items():
         if _usable(text, names) and (not readings or _related(text, readings)):
             cands.setdefault(key, (text, False))
+    for reading in readings:  # the common case: the declared title, without the site, is the h1
+        shown = headings.get(" ".join(_tokens(reading)))
+        if shown and shown[1] == 2:
+            return shown[0]
     if page is not None:
         # without a usable declared title, a heading of four words or more will do
         shown = _best_shown(cands, headings, page, page.body_start(body), 3 if readings else 2)

@@ -8,7 +8,7 @@ import re
 from .text import headline_like, tokens
 
 
-def title_variants(title: str | None) -> list[list[str]]:
+def title_variants(title: str | None) -> list[tuple[str, ...]]:
     if not title or not title.strip():
         return []
     out = [tokens(title)] if tokens(title) else []
@@ -19,7 +19,7 @@ def title_variants(title: str | None) -> list[list[str]]:
     return out
 
 
-def matches_title(line: str, variants: list[list[str]], loose: bool) -> bool:
+def matches_title(line: str, variants: list[tuple[str, ...]], loose: bool) -> bool:
     lt = tokens(line)
     if not lt:
         return False
@@ -34,7 +34,3 @@ def matches_title(line: str, variants: list[list[str]], loose: bool) -> bool:
         if common / len(lt) >= 0.9 and len(lt) >= 3:  # the line is the title minus a suffix
             return True
     return False
-
-
-# ---------------------------------------------------------------------------------------------
-# the cleaner

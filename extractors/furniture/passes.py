@@ -292,17 +292,17 @@ def url_fragments(page: Page) -> None:
 TOC_MIN_ENTRIES = 3  # a run this long of lines repeating later starts is a table of contents (2 under a label)
 
 
-def _later_start(keys: list[list[str]], j: int, after: int) -> int | None:
+def _later_start(keys: list[tuple[str, ...]], starts: dict[str, list[int]], j: int, after: int) -> int | None:
     """The one line after ``after`` that starts with line ``j``'s words (equals it, for a
     one-word entry): the section or paragraph line ``j`` links to. None when no line or
     several do (lines repeated down the page are a repeated block, not sections)."""
     entry = keys[j]
-    found = [m for m in range(after + 1, len(keys))
-             if keys[m][:len(entry)] == entry and (len(entry) >= 2 or keys[m] == entry)]
+    found = [m for m in starts.get(entry[0], ()) if m > after
+             and keys[m][:len(entry)] == entry and (len(entry) >= 2 or keys[m] == entry)]
     return found[0] if len(found) == 1 else None
 
 
-def _toc_run(page: Page, order: list[int], keys: list[list[str]], k: int) -> int:
+def _toc_run(page: Page, order: list[int], keys: list[tuple[str, ...]], starts: dict[str, list[int]], k: int) -> int:
     """How many lines from ``k`` on are entries pointing, in order, at later lines. An entry
     that repeats its target whole (a heading) must point past the previous target's next line:
     a block of lines repeated whole further down (a weekly plan, a product box) is content."""
@@ -311,7 +311,7 @@ def _toc_run(page: Page, order: list[int], keys: list[list[str]], k: int) -> int
         line = page.lines[order[k + run]]
         if not keys[k + run] or nwords(line) > 12 or ends_with_period(line):
             break
-        target = _later_start(keys, k + run, max(last_target, k + run))
+        target = _later_start(keys, starts, k + run, max(last_target, k + run))
         if target is None or keys[target] == keys[k + run] and last_target >= 0 and target - last_target < 2:
             break
         run, last_target = run + 1, target
@@ -324,9 +324,13 @@ def toc(page: Page) -> None:
     line, in order. The label above the run ("Contents") goes with it."""
     order = page.idx()
     keys = [tokens(page.lines[i].rstrip(" .…")) for i in order]
+    starts: dict[str, list[int]] = {}
+    for m, key in enumerate(keys):
+        if key:
+            starts.setdefault(key[0], []).append(m)
     k = 0
     while k < len(order):
-        run = _toc_run(page, order, keys, k)
+        run = _toc_run(page, order, keys, starts, k)
         labelled = k > 0 and nwords(page.lines[order[k - 1]]) <= 6 and page.family(page.lines[order[k - 1]], EDGE) == "widget"
         if run >= TOC_MIN_ENTRIES or run >= 2 and labelled:
             for j in range(k - labelled, k + run):

@@ -35,8 +35,9 @@ def key(line: str) -> str:
     return s.strip(EDGE_PUNCT)
 
 
-def tokens(line: str) -> list[str]:
-    return WORD.findall(unicodedata.normalize("NFKC", line).translate(QUOTES).lower())
+@functools.lru_cache(maxsize=16384)
+def tokens(line: str) -> tuple[str, ...]:
+    return tuple(WORD.findall(unicodedata.normalize("NFKC", line).translate(QUOTES).lower()))
 
 
 def ends_sentence(line: str) -> bool:
