@@ -201,8 +201,8 @@ def strip_site_furniture(text: str, profile: SiteProfile) -> SiteCleanResult:
 
 def speaks_of_outlet(line: str, names: Iterable[str]) -> bool:
     """A line whose subject is the outlet itself ("Acme is a family firm building ...", "The
-    Daily Ledger has covered ..."): it starts with one of the outlet's names, or with the first
-    word of one (four letters or more)."""
+    Daily Ledger has covered ..."): it starts with one of the outlet's names (spaced or not:
+    "Acme Oak" for acmeoak.com), or with the first word of one (four letters or more)."""
     words = [w.lower() for w in _WORD.findall(line)[:10]]
     while words and words[0] in _LEAD_WORDS:
         words = words[1:]
@@ -215,7 +215,8 @@ def speaks_of_outlet(line: str, names: Iterable[str]) -> bool:
         squashed = "".join(name_words)
         if len(squashed) < 3:
             continue
-        if "".join(words[:len(name_words)]) == squashed or len(words[0]) >= 4 and squashed.startswith(words[0]):
+        joined = "".join(words[:len(name_words)]), "".join(words[:2]), "".join(words[:3])
+        if squashed in joined or len(words[0]) >= 4 and words[0] == name_words[0]:
             return True
     return False
 
