@@ -168,7 +168,8 @@ def stored_texts(outputs: dict[str, dict]) -> dict[str, str]:
             by_site[out["site"]].append(key)
     stored = {key: out["text"] for key, out in outputs.items()}
     for keys in by_site.values():
-        profile = build_profile({k: line_rows(outputs[k]["extracted"], outputs[k].get("names", ())) for k in keys})
+        profile = build_profile({k: line_rows(outputs[k]["extracted"], *([outputs[k]["names"]] if outputs[k].get("names") else []))
+                                 for k in keys})
         for k in keys:
             stored[k] = site_clean(outputs[k]["extracted"], profile)[0]
     return stored
