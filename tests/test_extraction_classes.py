@@ -231,7 +231,7 @@ def test_structured_publication_date_beats_modified_and_url():
 
 def test_an_update_time_is_not_the_publication_time():
     head = '<meta property="og:updated_time" content="2025-11-20T18:00:00+00:00">'
-    body = f"<p class='byline'>Published 3 October 2025</p>" + "".join(f"<p>{p}</p>" for p in PARAS)
+    body = "<p class='byline'>Published 3 October 2025</p>" + "".join(f"<p>{p}</p>" for p in PARAS)
     art = extract_article(page(head=head, body=body), url="https://tabloid.example.com/story")
     assert art.published_at.date() == datetime(2025, 10, 3).date()
     assert art.published_at_source == "byline"
