@@ -1,32 +1,48 @@
 """Article extraction: HTML bytes -> one frozen ``ExtractedArticle``.
 
-trafilatura finds the body and the metadata (title, author, site name, and the date through
-htmldate, asked for full timestamps); a few page facts trafilatura does not expose (the
-rel=canonical link, the declared language) are read from the same parsed tree. What the page
-lacks, the feed entry that announced it fills (``EntryHints``).
+The page is decoded and parsed once; everything is read from that tree:
+
+- the body (``body``): trafilatura, checked for a lost body, with a second opinion (or the
+  page's structured ``articleBody``) only when the first extraction lost it; then the page-level
+  furniture cleaner (``clean``);
+- the title (``titles``): the headline as the page shows it, without the outlet's name or a date;
+- the date (``published``): structured data, then publication meta tags, then the page's byline,
+  then the URL; which one gave it is kept (``published_at_source``);
+- author, description (trafilatura's metadata functions), the rel=canonical link, the declared
+  language, the outlet's declared name (og:site_name, JSON-LD publisher) and the outlet key
+  that site learning groups pages by (``urls.outlet_of``).
+
+What the page lacks, the feed entry that announced it fills (``EntryHints``).
 """
 
 from __future__ import annotations
 
 import codecs
-from html import escape as html_escape
 import re
-from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
-
-import trafilatura
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from html import escape as html_escape
 from urllib.parse import urlsplit
 
+import trafilatura
 from lxml.html import HtmlElement
 from trafilatura.settings import Document
 
+from .body import Candidate, choose_body
+from .clean import clean_text
 from .errors import ExtractionError, NotAnArticle
 from .language import choose_language
-from .clean import clean_text
-from .urls import article_id, canonicalize, choose_canonical, is_http_url, site_of
+from .published import choose_published, choose_published_with_source, page_published
+from .structured import StructuredData, read_structured
+from .titles import PageText, choose_title, page_headings, site_names
+from .urls import article_id, canonicalize, choose_canonical, is_http_url, outlet_of, site_of
 
-EXTRACTOR_VERSION = "extract-2"
+__all__ = ["EXTRACTOR_VERSION", "EntryHints", "ExtractedArticle", "choose_published", "declared_canonical",
+           "decode_html", "extract_article", "extract_text_article", "word_count"]
+
+EXTRACTOR_VERSION = "extract-3"
 MIN_WORDS = 25  # fewer words than this is a stub, a paywall or an index page, not an article
+DECK_WORDS = 30  # a deck (standfirst) under the headline is no longer than this
 
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_:.\-]+)""", re.I)
 _HEADER_CHARSET = re.compile(r"charset\s*=\s*[\"']?([A-Za-z0-9_:.\-]+)", re.I)
@@ -43,7 +59,9 @@ class EntryHints:
     author: str | None = None
     published_at: datetime | None = None
     language: str | None = None
-    source_name: str | None = None
+    source_name: str | None = None  # the feed's name: used when the page names no outlet
+    published_source: str = "feed"  # what gave ``published_at``: "feed", "file" (a saved file's date) ...
+    declared_source: str | None = None  # a source name the user declared (backfill --dir --source): wins
 
 
 @dataclass(frozen=True)
@@ -64,8 +82,14 @@ class ExtractedArticle:
     # the body after page-level cleaning, before what the site's other pages teach: kept so that
     # site cleaning can run again offline whenever the site's profile changes
     extracted_text: str = ""
-    site: str | None = None  # the site whose furniture this page teaches and is cleaned by
+    site: str | None = None  # the outlet whose furniture this page teaches and is cleaned by (urls.outlet_of)
     extractor_version: str = EXTRACTOR_VERSION
+    published_at_source: str | None = None  # json-ld, meta, byline, url, feed, file
+    site_name: str | None = None  # the outlet's name as the page declares it (og:site_name, JSON-LD publisher)
+    # html (first extraction, not in doubt), html-checked (a lost body was suspected, the first
+    # extraction kept), html-second-opinion, json-ld, embedded-json: extractors/body.py
+    body_source: str = "html"
+    outlet_names: tuple[str, ...] = field(default=())  # names the outlet goes by, for site learning
 
 
 def _codec(name: str | None) -> str | None:
@@ -145,63 +169,26 @@ def _first(tree: HtmlElement, xpath: str) -> str | None:
     return None
 
 
-def _parse_when(value: str | None) -> tuple[datetime | None, bool]:
-    """htmldate's string -> (UTC datetime, has_time)."""
-    if not value:
-        return None, False
-    try:
-        when = datetime.fromisoformat(value)
-    except ValueError:
-        try:
-            when = datetime.strptime(value[:10], "%Y-%m-%d")
-        except ValueError:
-            return None, False
-    has_time = (when.hour, when.minute, when.second) != (0, 0, 0) or when.tzinfo is not None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=timezone.utc)
-    return when.astimezone(timezone.utc), has_time
+_HEAD_KEYS = {"og:site_name": "site_name", "application-name": "app_name", "og:title": "og_title",
+              "og:locale": "locale", "content-language": "language"}
 
 
-_NEW_YEAR = re.compile(r"^\d{4}-01-01(?:T00:00:00)?$")
-
-
-def _page_date(doc_date: str | None, html: str, time_attrs: list[str], date_params: dict) -> str | None:
-    """htmldate's answer, minus its guesses, plus the time of day a <time datetime> gives.
-
-    htmldate's extensive search ends in guesses: the copyright year or any lone year
-    ("(c) 2025" -> 2025-01-01). A bare 1 January is kept only when the fast search, which reads
-    only dates written out in full, finds it too.
-    """
-    if doc_date and _NEW_YEAR.match(doc_date):
-        try:
-            from htmldate import find_date
-
-            doc_date = find_date(trafilatura.load_html(html), **{**date_params, "extensive_search": False})
-        except Exception:
-            doc_date = None
-    page, has_time = _parse_when(doc_date)
-    if page is not None and not has_time:
-        for value in time_attrs:  # <time datetime="2025-08-21T09:00:00Z">21 August 2025</time>
-            try:
-                when = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
-            except ValueError:
-                continue
-            if when.tzinfo is not None and when.date() == page.date():
-                return when.isoformat()
-    return doc_date
-
-
-def choose_published(page_value: str | None, feed_value: datetime | None) -> datetime | None:
-    """The page's date wins; when it is a bare date and the feed entry gives a timestamp on or
-    about that day, the feed's timestamp supplies the time of day."""
-    if feed_value is not None and feed_value.tzinfo is None:
-        feed_value = feed_value.replace(tzinfo=timezone.utc)
-    page, has_time = _parse_when(page_value)
-    if page is None:
-        return feed_value.astimezone(timezone.utc) if feed_value else None
-    if not has_time and feed_value is not None and abs(feed_value - page) <= timedelta(hours=36):
-        return feed_value.astimezone(timezone.utc)
-    return page
+def _head_facts(tree: HtmlElement) -> dict[str, str]:
+    """The meta tags, title and canonical link chipwire reads, in one pass over the tree (the
+    first non-empty value of each wins)."""
+    facts: dict[str, str] = {}
+    for el in tree.iter("meta", "link", "title"):
+        if el.tag == "meta":
+            key = _HEAD_KEYS.get((el.get("property") or el.get("name") or el.get("http-equiv") or "").strip().lower())
+            value = (el.get("content") or "").strip()
+        elif el.tag == "link":
+            key = "canonical" if (el.get("rel") or "").strip().lower() == "canonical" else None
+            value = (el.get("href") or "").strip()
+        else:
+            key, value = "title", (el.text_content() or "").strip()
+        if key and value and key not in facts:
+            facts[key] = value
+    return facts
 
 
 def _norm(s: str) -> str:
@@ -210,10 +197,6 @@ def _norm(s: str) -> str:
 
 def word_count(text: str) -> int:
     """Words, with CJK characters counted two to a word (they are not space-separated)."""
-    return _word_count(text)
-
-
-def _word_count(text: str) -> int:
     cjk = len(_CJK.findall(text))
     if not cjk:
         return len(text.split())
@@ -231,27 +214,33 @@ def _strip_title(text: str, title: str | None) -> str:
     return "\n".join(lines).strip()
 
 
-def _site_name(name: str | None, url: str, *others: str | None) -> str | None:
-    """trafilatura falls back to the host name when a page names no site: that is no name."""
-    name = (name or "").strip()
+def _hosts(*urls: str | None) -> set[str]:
     hosts = set()
-    for u in (url, *others):
+    for u in urls:
         if u:
             host = (urlsplit(u).hostname or "").lower()
             hosts |= {host, host.removeprefix("www."), urlsplit(u).netloc.lower()}
-    if not name or name.lower() in hosts:
-        return None
-    return name
+    return hosts
 
 
-def _page_metadata(tree: HtmlElement, url: str, date_params: dict) -> Document:
-    """Title, author, date, site name and description, read as ``trafilatura.extract_metadata``
-    reads them (same functions, same order, same fallbacks), minus the categories, tags and
-    licence it also looks for and chipwire does not store: those XPath searches cost about 7%
-    of a page's extraction. Keep in step with trafilatura's ``metadata.extract_metadata``."""
-    from trafilatura.metadata import (META_URL, examine_meta, extract_author, extract_meta_json,
-                                      extract_sitename, extract_title, extract_url)
-    from htmldate import find_date
+def _site_name(names: list[str | None], url: str, *others: str | None) -> str | None:
+    """The outlet's declared name; a host name is no name (trafilatura falls back on it)."""
+    hosts = _hosts(url, *others)
+    for name in names:
+        name = re.sub(r"\s+", " ", (name or "").strip().lstrip("@"))
+        if name and name.lower() not in hosts and len(name) <= 100:
+            return name
+    return None
+
+
+def _page_metadata(tree: HtmlElement, url: str) -> Document:
+    """Title, author and description, read as ``trafilatura.extract_metadata`` reads them (same
+    functions, same order, same fallbacks), minus the date (``published`` reads it, source by
+    source), the site name (read from og:site_name and JSON-LD only: trafilatura's fallbacks
+    guess it from the title) and the categories, tags and licence chipwire does not store: those
+    searches cost about 10% of a page's extraction. Keep in step with trafilatura's
+    ``metadata.extract_metadata``."""
+    from trafilatura.metadata import examine_meta, extract_author, extract_meta_json, extract_title, extract_url
 
     meta = examine_meta(tree)
     if meta.author and " " not in meta.author:
@@ -260,25 +249,99 @@ def _page_metadata(tree: HtmlElement, url: str, date_params: dict) -> Document:
         meta = extract_meta_json(tree, meta)
     except Exception:  # trafilatura guards its JSON-LD reader the same way
         pass
-    if not meta.title:
-        meta.title = extract_title(tree)
-    if not meta.author:
-        meta.author = extract_author(tree)
-    if not meta.url:
-        meta.url = extract_url(tree, url)
-    meta.date = find_date(tree, **{**date_params, "url": meta.url})
-    if not meta.sitename:
-        meta.sitename = extract_sitename(tree)
-    if meta.sitename:
-        meta.sitename = meta.sitename.lstrip("@")
-        if meta.sitename and "." not in meta.sitename and not meta.sitename[0].isupper():
-            meta.sitename = meta.sitename.title()
-    elif meta.url:
-        found = META_URL.match(meta.url)
-        if found:
-            meta.sitename = found[1]
+    meta.title = meta.title or extract_title(tree)
+    meta.author = meta.author or extract_author(tree)
+    meta.url = meta.url or extract_url(tree, url)
     meta.clean_and_trim()
     return meta
+
+
+# --- one page's facts, read from its tree once ------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Page:
+    tree: HtmlElement
+    url: str
+    meta: Document
+    head: dict  # _head_facts
+    structured: StructuredData
+    site_name: str | None
+    names: frozenset[str]  # squashed forms of the outlet's names, for titles
+    declared_titles: tuple[str, ...]
+    headings: dict  # titles.page_headings
+    text: PageText
+    anchors: str  # every link's text, normalised, one per line
+
+
+def _parse(body: bytes | str, content_type: str | None) -> HtmlElement:
+    html = decode_html(body, content_type) if isinstance(body, bytes) else body
+    if _looks_binary(html):
+        raise ExtractionError("binary content, not an HTML page")
+    try:
+        tree = trafilatura.load_html(html)
+        if tree is None and html.strip():  # a broken doctype trafilatura refuses: lxml reads it
+            from lxml.html import document_fromstring
+
+            tree = document_fromstring(html)
+    except Exception as err:
+        raise ExtractionError(f"unparseable HTML: {type(err).__name__}") from None
+    if tree is None:
+        raise ExtractionError("unparseable HTML")
+    return tree
+
+
+def _read_page(tree: HtmlElement, url: str, hints: EntryHints) -> _Page:
+    meta = _page_metadata(tree, url)
+    structured = read_structured(tree)
+    head = _head_facts(tree)
+    declared_name = [head.get("site_name"), structured.publisher, structured.site_name, head.get("app_name")]
+    site_name = _site_name(declared_name, url)
+    host = urlsplit(url).hostname if is_http_url(url) else None
+    titles = [head.get("og_title"), structured.headline, head.get("title"), meta.title, hints.title]
+    return _Page(
+        tree=tree, url=url, meta=meta, structured=structured, site_name=site_name, head=head,
+        names=site_names([site_name, hints.declared_source, hints.source_name], host),
+        declared_titles=tuple(t for t in titles if t), headings=page_headings(tree), text=PageText(tree),
+        anchors="\n".join(_norm(a.text_content()) for a in tree.xpath("//a")),
+    )
+
+
+def _title(page: _Page, raw: str) -> str | None:
+    lines = [ln for ln in raw.split("\n") if ln.strip()]
+    return choose_title(list(page.declared_titles), page.names, page.headings, page.text, lines)
+
+
+def _strip_deck(text: str, title: str | None, headings: dict) -> str:
+    """Drop the deck (standfirst) when the body starts with it: the page's heading that comes
+    right after the title's own heading, under ``DECK_WORDS`` words and not a sentence of the body."""
+    if not title or "\n" not in text:
+        return text
+    first, rest = text.split("\n", 1)
+    keys = list(headings)
+    title_key, first_key = " ".join(re.findall(r"\w+", title.lower())), " ".join(re.findall(r"\w+", first.lower()))
+    if title_key in keys and first_key in keys and keys.index(first_key) == keys.index(title_key) + 1 \
+            and word_count(first) <= DECK_WORDS:
+        return rest
+    return text
+
+
+def _read_body(page: _Page, raw: str, source: str) -> Candidate:
+    """One extraction, cleaned at page level, and whether it is an article."""
+    title = _title(page, raw)
+    text = _strip_title(raw.strip(), title)
+    words = word_count(text)
+    if words < MIN_WORDS:
+        return Candidate(text, source, f"no article body found ({words} words)", title)
+    # words on lines that are (part of) a link's text: trafilatura splits <a><b>x</b> y</a> in lines
+    link_words = sum(word_count(ln) for ln in text.split("\n") if _norm(ln) and _norm(ln) in page.anchors)
+    if link_words > 0.5 * words:  # trafilatura's fallback kept a menu: no body here
+        return Candidate(text, source, f"no article body found (only navigation: {link_words} of {words} words are links)", title)
+    cleaned = _strip_deck(clean_text(text, title=title, url=page.url), title, page.headings)
+    words = word_count(cleaned)
+    if words < MIN_WORDS:
+        return Candidate(cleaned, source, f"no article body found ({words} words once page furniture is removed)", title)
+    return Candidate(cleaned, source, None, title)
 
 
 def extract_article(
@@ -293,88 +356,87 @@ def extract_article(
     """Extract the article of one HTML page. Raises ExtractionError / NotAnArticle."""
     hints = hints or EntryHints()
     final_url = final_url or url
-    html = decode_html(body, content_type) if isinstance(body, bytes) else body
-    if _looks_binary(html):
-        raise ExtractionError("binary content, not an HTML page")
-    try:
-        tree = trafilatura.load_html(html)
-    except Exception as err:
-        raise ExtractionError(f"unparseable HTML: {type(err).__name__}") from None
-    if tree is None:
-        raise ExtractionError("unparseable HTML")
+    tree = _parse(body, content_type)
+    page = _read_page(tree, final_url, hints)
+    found = choose_body(tree, final_url, page.structured.body, page.structured.body_from,
+                        lambda raw, source: _read_body(page, raw, source))
+    if found.problem is not None:
+        raise NotAnArticle(found.problem)
+    canonical, syndicated = choose_canonical(final_url, page.head.get("canonical"))
+    return _assemble(page, found, hints, url, canonical, syndicated, now or datetime.now(timezone.utc))
 
-    time_attrs = [str(v) for v in tree.xpath("//time/@datetime")[:20]]
-    anchor_texts = "\n".join(_norm(a.text_content()) for a in tree.xpath("//a"))
-    declared_canonical = _first(tree, '//link[translate(@rel,"CANONICAL","canonical")="canonical"]/@href')
-    declared_lang = _first(tree, "/html/@lang | /html/@xml:lang") or _first(
-        tree, '//meta[translate(@http-equiv,"CONTENT-LANGUAGE","content-language")="content-language"]/@content'
-    ) or _first(tree, '//meta[@property="og:locale"]/@content')
 
-    now = now or datetime.now(timezone.utc)
-    date_params = {
-        "extensive_search": True,
-        "original_date": True,
-        "outputformat": "%Y-%m-%dT%H:%M:%S%z",
-        "max_date": (now + timedelta(days=1)).strftime("%Y-%m-%d"),
-    }
-    try:
-        meta = _page_metadata(tree, final_url, date_params)
-        doc = trafilatura.bare_extraction(
-            tree,
-            url=final_url,
-            with_metadata=False,  # _page_metadata: the fields we store, the way trafilatura reads them
-            # chosen by measurement on AEB with the furniture cleaner after it: docs/extraction.md
-            include_comments=False,
-            include_tables=True,
-            deduplicate=False,
-            fast=True,
-            favor_recall=True,
-            date_extraction_params=date_params,
-        )
-    except Exception as err:
-        raise ExtractionError(f"trafilatura failed: {type(err).__name__}: {err}") from None
-    if doc is None:
-        raise NotAnArticle("no article body found")
+def _language_declared(page: _Page) -> str | None:
+    return _first(page.tree, "/html/@lang | /html/@xml:lang") or page.head.get("language") or page.head.get("locale")
 
-    title = (meta.title or "").strip() or hints.title
-    text = _strip_title((doc.text or "").strip(), title)
-    words = _word_count(text)
-    if words < MIN_WORDS:
-        raise NotAnArticle(f"no article body found ({words} words)")
-    # words on lines that are (part of) a link's text: trafilatura splits <a><b>x</b> y</a> in lines
-    link_words = sum(_word_count(line) for line in text.split("\n") if _norm(line) and _norm(line) in anchor_texts)
-    if link_words > 0.5 * words:  # trafilatura's fallback kept a menu: no body here
-        raise NotAnArticle(f"no article body found (only navigation: {link_words} of {words} words are links)")
 
-    extracted = text
-    text = clean_text(extracted, title=title, url=final_url)
-    words = _word_count(text)
-    if words < MIN_WORDS:
-        raise NotAnArticle(f"no article body found ({words} words once page furniture is removed)")
-
-    canonical, syndicated = choose_canonical(final_url, declared_canonical)
-    author = (meta.author or "").strip() or hints.author
+def _assemble(page: _Page, found: Candidate, hints: EntryHints, url: str, canonical: str, syndicated: str | None,
+              now: datetime) -> ExtractedArticle:
+    # a syndicated copy is not named after the original (JSON-LD and og:site_name may be the original's)
+    site_name = page.site_name if not syndicated or _site_name([page.site_name], page.url, syndicated) else None
+    written, source = page_published(page.tree, page.structured.published, page.url, now)
+    published, published_source = choose_published_with_source(written, source, hints.published_at,
+                                                               hints.published_source)
+    author = (page.meta.author or "").strip() or hints.author
     return ExtractedArticle(
         article_id=article_id(canonical),
         url=url,
-        final_url=final_url,
+        final_url=page.url,
         canonical_url=canonical,
         syndicated_from=syndicated,
-        # a syndicated copy is not named after the original (trafilatura reads its canonical)
-        source=_site_name(meta.sitename, final_url, syndicated) or hints.source_name or site_of(canonical),
-        title=title or None,
+        source=hints.declared_source or site_name or hints.source_name or site_of(canonical) or "file",
+        title=found.title or hints.title,
         author=author or None,
-        published_at=choose_published(_page_date(meta.date, html, time_attrs, date_params), hints.published_at),
-        language=choose_language(declared_lang or hints.language, text),
-        text=text,
-        description=(meta.description or "").strip() or None,
-        word_count=words,
-        extracted_text=text,
-        site=site_of(canonical) if is_http_url(canonical) else None,
+        published_at=published,
+        language=choose_language(_language_declared(page) or hints.language, found.text),
+        text=found.text,
+        description=(page.meta.description or "").strip() or None,
+        word_count=word_count(found.text),
+        extracted_text=found.text,
+        site=outlet_of(canonical, hints.declared_source or site_name),
+        published_at_source=published_source,
+        site_name=site_name,
+        body_source=found.source,
+        outlet_names=_outlet_names(hints.declared_source, site_name, canonical),
     )
 
 
+def _outlet_names(*names_and_url: str | None) -> tuple[str, ...]:
+    """The names an outlet goes by: declared names, and its domain's label ("acme-oak" for
+    www.acme-oak.com) for a page with a web address."""
+    *names, url = names_and_url
+    out = [n for n in names if n]
+    if url and is_http_url(url):
+        label = site_of(url).split(".")[0].replace("-", " ")
+        if len(label) >= 3 and label not in out:
+            out.append(label)
+    return tuple(out)
+
+
 _TITLE_LIKE = re.compile(r"[.!?:;,]$")
+
+
+def _text_title(nonblank: list[str], hints: EntryHints) -> str | None:
+    first = nonblank[0]
+    if hints.title is None and len(first.split()) <= 25 and not _TITLE_LIKE.search(first):
+        return first
+    return hints.title
+
+
+def _text_date(nonblank: list[str], hints: EntryHints, now: datetime | None) -> tuple[datetime | None, str | None]:
+    """A date stated in the first lines of a plain-text capture (htmldate, on those lines)."""
+    from datetime import timedelta
+
+    from htmldate import find_date
+
+    head = "".join(f"<p>{html_escape(ln)}</p>" for ln in nonblank[:8])
+    now = now or datetime.now(timezone.utc)
+    try:
+        found = find_date(f"<html><body>{head}</body></html>", extensive_search=False, original_date=True,
+                          outputformat="%Y-%m-%dT%H:%M:%S%z", max_date=(now + timedelta(days=1)).strftime("%Y-%m-%d"))
+    except Exception:
+        found = None
+    return choose_published_with_source(found, "byline" if found else None, hints.published_at, hints.published_source)
 
 
 def extract_text_article(
@@ -391,46 +453,22 @@ def extract_text_article(
     text = decode_html(body) if isinstance(body, bytes) else body
     if _looks_binary(text):
         raise ExtractionError("binary content, not a text article")
-    lines = [ln.strip() for ln in text.replace("\r\n", "\n").split("\n")]
-    nonblank = [ln for ln in lines if ln]
+    nonblank = [ln.strip() for ln in text.replace("\r\n", "\n").split("\n") if ln.strip()]
     if not nonblank:
         raise NotAnArticle("empty file")
-    title = hints.title
-    first = nonblank[0]
-    if title is None and len(first.split()) <= 25 and not _TITLE_LIKE.search(first):
-        title = first
-    extracted = _strip_title("\n".join(nonblank), title)
-    published = None
-    try:
-        from htmldate import find_date
-
-        head = "".join(f"<p>{html_escape(ln)}</p>" for ln in nonblank[:8])
-        now = now or datetime.now(timezone.utc)
-        found = find_date(f"<html><body>{head}</body></html>", extensive_search=False, original_date=True,
-                          outputformat="%Y-%m-%dT%H:%M:%S%z", max_date=(now + timedelta(days=1)).strftime("%Y-%m-%d"))
-        published = choose_published(found, hints.published_at)
-    except Exception:
-        published = hints.published_at
-    cleaned = clean_text(extracted, title=title, url=url)
-    words = _word_count(cleaned)
+    title = _text_title(nonblank, hints)
+    published, published_source = _text_date(nonblank, hints, now)
+    cleaned = clean_text(_strip_title("\n".join(nonblank), title), title=title, url=url)
+    words = word_count(cleaned)
     if words < MIN_WORDS:
         raise NotAnArticle(f"no article body found ({words} words)")
     return ExtractedArticle(
-        article_id=article_id(url),
-        url=url,
-        final_url=url,
-        canonical_url=canonicalize(url),
-        syndicated_from=None,
-        source=hints.source_name or site_of(url) or "file",
-        title=title,
-        author=hints.author,
-        published_at=published or (hints.published_at.astimezone(timezone.utc) if hints.published_at else None),
-        language=choose_language(hints.language, cleaned),
-        text=cleaned,
-        description=None,
-        word_count=words,
-        extracted_text=cleaned,
-        site=site_of(url) if is_http_url(url) else None,
+        article_id=article_id(url), url=url, final_url=url, canonical_url=canonicalize(url), syndicated_from=None,
+        source=hints.declared_source or hints.source_name or site_of(url) or "file",
+        title=title, author=hints.author, published_at=published, published_at_source=published_source,
+        language=choose_language(hints.language, cleaned), text=cleaned, description=None, word_count=words,
+        extracted_text=cleaned, site=outlet_of(url, hints.declared_source),
+        outlet_names=(hints.declared_source,) if hints.declared_source else (),
     )
 
 

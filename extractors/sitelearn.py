@@ -1,15 +1,22 @@
-"""Furniture learnt per site: blocks that recur across the pages of one site.
+"""Furniture learnt per outlet: blocks that recur across the pages of one outlet.
 
-Every stored page contributes the fingerprints of its lines; a site's profile counts on how
-many *independent* pages each fingerprint occurs. A line that recurs is furniture when it
-reads like furniture, not merely because it repeats:
+An outlet is what ``urls.outlet_of`` keys it by (host plus a handle path, plus the declared
+site name; a declared name alone for saved files): several outlets may share one domain.
+Every stored page contributes the fingerprints of its lines; an outlet's profile counts on
+how many *independent* pages (stories) each fingerprint occurs. A line that recurs is
+furniture when it reads like furniture, not merely because it repeats:
 
-- short recurring lines (labels, headlines in a rail, "Share", bylines of the desk) go;
+- short recurring lines (labels, headlines in a rail, "Share", an address, a review count,
+  bylines of the desk) go;
 - a recurring line of prose goes only when it speaks to the reader or about the site
-  (you/we, subscribe, copyright, "is a leading ...", a URL) — a standing background paragraph
-  that a site repeats on purpose across a running story is third-person reporting and stays;
-- pages that share a prose paragraph (copies, rewrites, a running story) count once, so two
-  versions of one story never teach each other that their own sentences are furniture;
+  (you/we, subscribe, copyright, "is a leading ...", a URL, or the outlet's own name as its
+  subject: "Acme is a family firm ..."); a standing background paragraph that an outlet
+  repeats on purpose across a running story is third-person reporting and stays;
+- pages that share most of their prose (copies, rewrites, a running story) count once, so
+  two versions of one story never teach each other that their own sentences are furniture;
+  one shared paragraph (an outlet's standing text) does not make its pages one story;
+- an outlet teaches nothing before it has ``MIN_STORIES`` stories: two pages cannot tell a
+  shared topic from furniture;
 - after a removed recurring line in the last part of the body, the headline-like lines that
   follow it (a rail whose headlines change from page to page) go too.
 
@@ -20,7 +27,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
@@ -28,6 +35,8 @@ _DIGITS = re.compile(r"\d+")
 _SPACE = re.compile(r"\s+")
 _SENTENCE_END = re.compile(r"[.!?…。！？]['\"’”»)]*\s*$")
 _URL = re.compile(r"https?://|www\.|\b[\w.-]+@[\w-]+\.\w+")
+_WORD = re.compile(r"\w+")
+_LEAD_WORDS = frozenset({"the", "about", "at", "la", "le", "les", "el", "der", "die", "das"})
 # Words by which a line addresses the reader or talks about the site, in a few languages.
 _META = re.compile(
     r"\b(you|your|we|our|us|subscribe|subscription|newsletter|sign[ -]?up|log ?in|follow|click|download|"
@@ -72,56 +81,88 @@ def is_prose(line: str) -> bool:
     return len(line.split()) >= LONG_WORDS and bool(_SENTENCE_END.search(line))
 
 
+# Two pages are one story (a copy, a rewrite, a running story) when they share at least this
+# share of the smaller page's plain prose lines (and two lines, unless both pages have at most
+# two): one shared standing paragraph does not make an outlet's pages one story.
+MERGE_SHARE = 0.5
+MAX_HOLDERS = 50  # a prose line on more pages than this is the outlet's, not one story's
+MIN_STORIES = 3  # an outlet teaches nothing before it has this many independent pages (stories)
+MIN_PAGES = 2  # then a line recurs when it is on this many of them
+
+
 @dataclass(frozen=True)
 class SiteProfile:
     """How many independent pages of a site each line fingerprint occurs on."""
 
     pages: int = 0  # independent pages (copies of one story count once)
     counts: Mapping[str, int] = field(default_factory=dict)
+    plain: frozenset[str] = frozenset()  # fingerprints some page holds as plain third-person prose
 
     def recurring(self, fp: str) -> bool:
-        return self.pages >= 2 and self.counts.get(fp, 0) >= 2
+        return self.pages >= MIN_STORIES and self.counts.get(fp, 0) >= MIN_PAGES
+
+
+class _Stories:
+    """Union-find over page ids."""
+
+    def __init__(self, ids: Iterable[str]):
+        self.parent = {p: p for p in ids}
+
+    def find(self, p: str) -> str:
+        while self.parent[p] != p:
+            self.parent[p] = self.parent[self.parent[p]]
+            p = self.parent[p]
+        return p
+
+    def join(self, a: str, b: str) -> None:
+        self.parent[self.find(b)] = self.find(a)
+
+
+def _shared_prose(prose_by_page: dict[str, set[str]]) -> Counter:
+    """(page, page) -> how many plain prose lines the two share (lines on at most MAX_HOLDERS pages)."""
+    holders: dict[str, list[str]] = defaultdict(list)
+    for pid, fps in prose_by_page.items():
+        for fp in fps:
+            holders[fp].append(pid)
+    shared: Counter = Counter()
+    for pids in holders.values():
+        if 2 <= len(pids) <= MAX_HOLDERS:
+            for i, a in enumerate(pids):
+                for b in pids[i + 1:]:
+                    shared[(a, b)] += 1
+    return shared
+
+
+def one_story(shared: int, prose_a: int, prose_b: int) -> bool:
+    """Whether two pages sharing ``shared`` plain prose lines are one story."""
+    small, large = min(prose_a, prose_b), max(prose_a, prose_b)
+    if small == 0 or shared < MERGE_SHARE * small:
+        return False
+    return shared >= 2 or large <= 2
 
 
 def build_profile(pages: Mapping[str, Iterable[tuple[str, bool]]]) -> SiteProfile:
     """``pages``: page id -> (fingerprint, is_plain_prose) for each of its lines, where
-    is_plain_prose marks long third-person sentences (candidates for a shared story).
+    is_plain_prose marks long third-person sentences that do not speak of the outlet.
 
-    Pages that share a plain prose line are one story (a copy, a rewrite, a running story):
-    they are merged before counting, unless that line is on more than half of the site's
-    pages (then it is the site's own standing text, and says nothing about stories)."""
-    ids = list(pages)
-    parent = {p: p for p in ids}
-
-    def find(p: str) -> str:
-        while parent[p] != p:
-            parent[p] = parent[parent[p]]
-            p = parent[p]
-        return p
-
-    prose_pages: dict[str, list[str]] = defaultdict(list)
+    Pages that share most of their plain prose are one story (``one_story``) and count once;
+    then each fingerprint counts the stories it occurs in."""
     fps_by_page: dict[str, set[str]] = {}
-    for pid in ids:
-        fps = set()
-        for fp, prose in pages[pid]:
-            fps.add(fp)
-            if prose:
-                prose_pages[fp].append(pid)
-        fps_by_page[pid] = fps
-    limit = max(2, len(ids) // 2)
-    for _fp, holders in prose_pages.items():
-        if 2 <= len(holders) <= limit:
-            root = find(holders[0])
-            for other in holders[1:]:
-                parent[find(other)] = root
+    prose_by_page: dict[str, set[str]] = {}
+    for pid, rows in pages.items():
+        rows = list(rows)
+        fps_by_page[pid] = {fp for fp, _ in rows}
+        prose_by_page[pid] = {fp for fp, prose in rows if prose}
+    stories = _Stories(fps_by_page)
+    for (a, b), n in _shared_prose(prose_by_page).items():
+        if one_story(n, len(prose_by_page[a]), len(prose_by_page[b])):
+            stories.join(a, b)
     groups: dict[str, set[str]] = defaultdict(set)
-    for pid in ids:
-        groups[find(pid)] |= fps_by_page[pid]
-    counts: dict[str, int] = defaultdict(int)
-    for fps in groups.values():
-        for fp in fps:
-            counts[fp] += 1
-    return SiteProfile(pages=len(groups), counts=dict(counts))
+    for pid, fps in fps_by_page.items():
+        groups[stories.find(pid)] |= fps
+    counts: Counter = Counter(fp for fps in groups.values() for fp in fps)
+    plain = frozenset(fp for fps in prose_by_page.values() for fp in fps)
+    return SiteProfile(pages=len(groups), counts=dict(counts), plain=plain)
 
 
 @dataclass(frozen=True)
@@ -139,7 +180,7 @@ def strip_site_furniture(text: str, profile: SiteProfile) -> SiteCleanResult:
     for i, line in enumerate(lines):
         if not profile.recurring(fingerprint(line)):
             continue
-        if is_prose(line) and not reads_like_furniture(line):
+        if is_prose(line) and fingerprint(line) in profile.plain:
             continue  # a standing paragraph of reporting: content
         drop[i] = True
     # a rail: after a dropped recurring line in the last part of the body, headline-like lines go too
@@ -158,6 +199,32 @@ def strip_site_furniture(text: str, profile: SiteProfile) -> SiteCleanResult:
     return SiteCleanResult("\n".join(kept), tuple(ln for ln, d in zip(lines, drop) if d))
 
 
-def line_rows(text: str) -> list[tuple[str, bool]]:
-    """(fingerprint, is_plain_prose) per distinct line: what the warehouse stores per page."""
-    return [(fp, is_prose(line) and not reads_like_furniture(line)) for fp, line in page_fingerprints(text).items()]
+def speaks_of_outlet(line: str, names: Iterable[str]) -> bool:
+    """A line whose subject is the outlet itself ("Acme is a family firm building ...", "The
+    Daily Ledger has covered ..."): it starts with one of the outlet's names (spaced or not:
+    "Acme Oak" for acmeoak.com), or with the first word of one (four letters or more)."""
+    words = [w.lower() for w in _WORD.findall(line)[:10]]
+    while words and words[0] in _LEAD_WORDS:
+        words = words[1:]
+    if not words:
+        return False
+    for name in names:
+        name_words = [w.lower() for w in _WORD.findall(name or "")]
+        while name_words and name_words[0] in _LEAD_WORDS:
+            name_words = name_words[1:]
+        squashed = "".join(name_words)
+        if len(squashed) < 3:
+            continue
+        joined = "".join(words[:len(name_words)]), "".join(words[:2]), "".join(words[:3])
+        if squashed in joined or len(words[0]) >= 4 and words[0] == name_words[0]:
+            return True
+    return False
+
+
+def line_rows(text: str, names: Iterable[str] = ()) -> list[tuple[str, bool]]:
+    """(fingerprint, is_plain_prose) per distinct line: what the warehouse stores per page.
+    ``names``: the names the outlet goes by (``ExtractedArticle.outlet_names``); a line that
+    speaks of the outlet is not plain prose (a standing self-description is furniture)."""
+    names = tuple(n for n in names if n)
+    return [(fp, is_prose(line) and not reads_like_furniture(line) and not speaks_of_outlet(line, names))
+            for fp, line in page_fingerprints(text).items()]

@@ -85,6 +85,50 @@ def site_of(url: str) -> str:
     return (domain or host).lower()
 
 
+# path segments under which a host publishes one outlet per name (/blogs/alice/..., /user/bob/...)
+_HANDLE_DIRS = frozenset({"blog", "blogs", "user", "users", "author", "authors", "people", "u", "members",
+                          "profile", "profiles", "community", "column", "columns", "columnists"})
+_HOST_PREFIXES = ("www.", "m.", "mobile.", "amp.")
+
+
+def _name_key(name: str | None) -> str:
+    """A declared outlet name as a key: lower case, letters and digits only."""
+    return "".join(c for c in (name or "").lower() if c.isalnum())[:60]
+
+
+def outlet_of(url: str, site_name: str | None = None) -> str | None:
+    """The outlet a page belongs to, the unit whose recurring furniture is learnt.
+
+    Several outlets can share a registered domain (platform-hosted blogs, sections run as
+    separate publications), so the key is finer than ``site_of``:
+
+    - the host (``www.``, ``m.``, ``amp.`` dropped: one outlet's mobile and desktop pages);
+    - plus a handle path prefix when the URL names one (``/@alice``, ``/~bob``,
+      ``/blogs/alice``, ``/user/bob``);
+    - plus the declared site name (og:site_name, JSON-LD publisher, or a name the user
+      declared), lower-cased, letters and digits only, when the page has one;
+    - a page without an http(s) URL (a saved file without a canonical link) is keyed by its
+      declared name alone (``name:acmefurniture``), and has no outlet without one.
+    """
+    name = _name_key(site_name)
+    if not is_http_url(url):
+        return f"name:{name}" if name else None
+    parts = urlsplit(url.strip())
+    host = (parts.hostname or "").lower()
+    if not host or _is_ip(host) or "." not in host:
+        host = parts.netloc.lower()
+    for prefix in _HOST_PREFIXES:
+        if host.startswith(prefix) and host.count(".") >= 2:
+            host = host[len(prefix):]
+            break
+    segments = [s.lower() for s in parts.path.split("/") if s]
+    if len(segments) >= 2 and segments[0][:1] in ("@", "~"):
+        host += "/" + segments[0]
+    elif len(segments) >= 3 and segments[0] in _HANDLE_DIRS:
+        host += "/" + "/".join(segments[:2])
+    return f"{host}|{name}" if name else host
+
+
 def origin_of(url: str) -> tuple[str, str, int]:
     """(scheme, host, port) as the same-origin rule compares them."""
     parts = urlsplit(url)

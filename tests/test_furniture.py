@@ -338,6 +338,65 @@ def test_list_introduced_by_the_article_stays():
     assert strip_furniture(text).text == text
 
 
+# --- leftovers of real pages (issue 15): related-link lines, deal boxes, CJK prompts, tables of contents
+
+
+@pytest.mark.parametrize(
+    "line, family",
+    [
+        ("You Can Also Check: Gold Rate in Bhopal Today", "related"),
+        ("Also read - Huawei ships its new accelerator to cloud providers", "related"),
+        ("Must read: Five charts that explain the chip war", "related"),
+        ("View Deal", "deal"),
+        ("$299 at Amazon", "deal"),
+        ("€1.299 bei MediaMarkt", "deal"),
+        ("Check price at Best Buy", "deal"),
+        ("続きを読むには会員登録が必要です", "newsletter"),
+        ("この記事は有料会員限定です。残り1234文字", "newsletter"),
+        ("로그인하고 전체 기사를 읽으세요", "newsletter"),
+        ("Jump to: Reviews", "toc"),
+    ],
+)
+def test_leftover_lines_go_anywhere(line, family):
+    text = "\n".join(BODY[:2] + [line] + BODY[2:])
+    result = assert_body_intact(text)
+    assert [(r.line, r.family) for r in result.removed] == [(line, family)]
+
+
+LEFTOVER_GUARDED = [
+    "Nvidia's H20 sold for $12,000 at launch, and resellers in Shenzhen asked twice as much by the summer.",
+    "Also, the ministry said it would check the final users of rented capacity before approving licences.",
+    "同社は有料会員の数が前年から二割増えたと発表した。",  # a sentence about members, not a prompt
+    "Check Point Software said the rules would not affect its business in the region this year.",
+]
+
+
+def test_leftover_guards_stay():
+    for para in LEFTOVER_GUARDED:
+        text = "\n".join(BODY[:2] + [para] + BODY[2:])
+        assert strip_furniture(text).text == text, (para, strip_furniture(text).removed)
+
+
+def test_table_of_contents_built_from_paragraph_starts():
+    toc = ["In this article", "The Commerce Department on Tuesday…", "Officials said the rule…",
+           "Analysts in Shanghai said…"]
+    result = clean("\n".join(toc + BODY))
+    assert result.text.split("\n") == BODY
+    assert {r.family for r in result.removed} == {"toc"}
+
+
+def test_table_of_contents_of_section_headings():
+    body = [BODY[0], "Who is affected", BODY[1], BODY[2], "What Beijing said", BODY[3], "What comes next", BODY[4]]
+    toc = ["Who is affected", "What Beijing said", "What comes next"]
+    assert kept("\n".join(body[:1] + toc + body[1:])) == body
+
+
+def test_a_block_repeated_down_the_page_is_not_a_table_of_contents():
+    day = ["Pre-workout snack", "Drink 20 minutes before your workout", "Post-workout meal"]
+    text = "\n".join([BODY[0]] + day + [BODY[1]] + day + [BODY[2]] + day + [BODY[3]])
+    assert strip_furniture(text).text == text
+
+
 # --- the seeds ---------------------------------------------------------------------------------
 
 _TOKEN = re.compile(r"\w+")

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from extractors.sitelearn import SiteProfile, build_profile, line_rows, strip_site_furniture
+from extractors.sitelearn import (SiteProfile, body_lines, build_profile, fingerprint, line_rows, speaks_of_outlet,
+                                  strip_site_furniture)
 
 LEADS = [
     "Nvidia applied for licences to resume H20 shipments to Chinese customers after the Commerce Department changed course in July.",
@@ -60,3 +61,63 @@ def test_one_page_teaches_nothing():
     text = "\n".join(["Label", LEADS[0], "Subscribe to our newsletter"])
     assert strip_site_furniture(text, SiteProfile()).text == text
     assert clean_all({"only": text})["only"] == text
+
+
+# --- an outlet's standing text (issue 15): one shared paragraph does not make its pages one story ---
+
+STANDING = ("Acme Oak Works is a family firm that has built solid oak furniture in Holmes County, Ohio, "
+            "since 1998, and ships to every state from its workshop.")
+ADDRESS = "1200 County Road 77, Millersburg, OH 44654"
+REVIEWS = "4.9 out of 5 stars from 1,284 reviews"
+STORIES = [[LEADS[i], SECOND[i]] for i in range(4)]
+
+
+def outlet_pages(n: int = 4) -> dict[str, str]:
+    return {f"acme{i}": "\n".join(STORIES[i] + [STANDING, ADDRESS, REVIEWS]) for i in range(n)}
+
+
+def clean_outlet(pages: dict[str, str], names=("Acme Oak Works",)) -> dict[str, str]:
+    profile = build_profile({pid: line_rows(text, names) for pid, text in pages.items()})
+    return {pid: strip_site_furniture(text, profile).text for pid, text in pages.items()}
+
+
+def test_an_outlets_standing_text_address_and_reviews_are_learnt():
+    cleaned = clean_outlet(outlet_pages())
+    for i, text in enumerate(cleaned.values()):
+        assert text.split("\n") == STORIES[i]
+
+
+def test_one_shared_paragraph_does_not_merge_stories():
+    """Three pages of one outlet among nine of a domain: the rule that merged pages sharing one
+    prose line made the outlet's pages one story, so nothing of theirs ever recurred."""
+    pages = outlet_pages(3)
+    for j in range(6):
+        pages[f"other{j}"] = "\n".join([LEADS[j % 4].replace("Chinese", f"regional ({j})"), SECOND[j % 4] + f" ({j})"])
+    profile = build_profile({pid: line_rows(text) for pid, text in pages.items()})
+    assert profile.counts[fingerprint(ADDRESS)] == 3  # the outlet's three stories count three times
+    assert strip_site_furniture(pages["acme0"], profile).text.split("\n") == STORIES[0] + [STANDING]
+
+
+def test_an_outlet_with_two_stories_teaches_nothing():
+    pages = outlet_pages(2)
+    assert clean_outlet(pages) == {pid: "\n".join(body_lines(text)) for pid, text in pages.items()}
+
+
+def test_a_standing_paragraph_that_names_someone_else_stays():
+    """A recurring background paragraph of reporting is content even when the outlet has names."""
+    cleaned = clean_all_named(site_pages(with_background=(0, 1, 2)), ("Chip Policy Wire",))
+    for i in range(3):
+        assert BACKGROUND in cleaned[f"p{i}"]
+
+
+def clean_all_named(pages: dict[str, str], names) -> dict[str, str]:
+    profile = build_profile({pid: line_rows(text, names) for pid, text in pages.items()})
+    return {pid: strip_site_furniture(text, profile).text for pid, text in pages.items()}
+
+
+def test_speaks_of_outlet():
+    assert speaks_of_outlet(STANDING, ["Acme Oak Works"])
+    assert speaks_of_outlet("The Daily Ledger has covered Holmes County since 1901 and is owned by its staff.",
+                            ["The Daily Ledger"])
+    assert speaks_of_outlet(STANDING, ["acme oak"])  # the domain's label
+    assert not speaks_of_outlet(BACKGROUND, ["Chip Policy Wire", "chipwire"])

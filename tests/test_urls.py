@@ -6,7 +6,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from extractors.urls import article_id, canonicalize, choose_canonical, is_http_url, origin_of, site_of
+from extractors.urls import article_id, canonicalize, choose_canonical, is_http_url, origin_of, outlet_of, site_of
 
 
 @pytest.mark.parametrize(
@@ -152,3 +152,30 @@ def test_choose_canonical_loopback_ports_are_different_sites():
 @pytest.mark.parametrize("declared", [None, "", "   ", "javascript:alert(1)", "mailto:x@example.com"])
 def test_choose_canonical_ignores_missing_or_useless_canonicals(declared):
     assert choose_canonical("https://example.com/a#frag", declared) == ("https://example.com/a", None)
+
+
+# --- outlets: the unit of site learning (issue 15) ----------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "url, name, expected",
+    [
+        ("https://www.acme-oak.com/news/a", None, "acme-oak.com"),
+        ("https://m.acme-oak.com/news/a", None, "acme-oak.com"),
+        ("https://alice.blogplatform.example/2025/10/post", None, "alice.blogplatform.example"),
+        ("https://medium.example/@alice/post-1", None, "medium.example/@alice"),
+        ("https://uni.example.edu/~bob/notes/1", None, "uni.example.edu/~bob"),
+        ("https://blogs.example.com/blogs/carol/2025/10/post", None, "blogs.example.com/blogs/carol"),
+        ("https://www.example.com/wirecutter/review", "Wirecutter", "example.com|wirecutter"),
+        ("file:///saved/a.html", "Acme Oak Works", "name:acmeoakworks"),
+        ("file:///saved/a.html", None, None),
+    ],
+)
+def test_outlet_of(url, name, expected):
+    assert outlet_of(url, name) == expected
+
+
+def test_two_outlets_on_one_domain_are_two_outlets():
+    a = outlet_of("https://blogs.example.com/blogs/alice/2025/10/one")
+    b = outlet_of("https://blogs.example.com/blogs/bob/2025/10/two")
+    assert a != b and site_of("https://blogs.example.com/blogs/alice/") == site_of("https://blogs.example.com/blogs/bob/")

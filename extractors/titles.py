@@ -1,0 +1,251 @@
+"""The article's title: the headline as the page shows it, without the outlet's name or a date.
+
+A page's declared title (og:title, JSON-LD headline, ``<title>``) often carries the outlet's name
+or a date (``… - WELT``, ``| Börsen-Zeitung``, ``– DW – 05/12/2025``) and sometimes nothing but
+the outlet's name or its tagline. The rule:
+
+1. split the declared title on separators (`` | ``, `` - ``, `` – ``, `` :: ``, `` > ``, `` : ``,
+   ...) and drop, from either edge, the segments that name the site (its declared names and its
+   host, compared without case, accents or punctuation) or are dates; when what is left still
+   has several segments and one is a headline among short labels (``Headline - World -
+   Sport``), keep that one;
+2. a heading of the page (``h1``-``h3``, ``itemprop=headline``, a class naming a headline or a
+   title) that says the same is the headline as shown: it is taken as written;
+3. when the declared title is missing, is only the site's name, is not text (a broken
+   ``<title>`` holding script), or appears nowhere among the page's headings while a heading
+   stands right above the article's first paragraph, that heading is the title.
+
+A title that merely contains the site's name keeps it ("BBC apologises over ..."): only whole
+segments at the edges go.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import unicodedata
+from collections.abc import Iterable
+
+from lxml.html import HtmlElement
+
+from .furniture.dates import dateline
+from .furniture.text import nwords
+
+_SEPARATOR = re.compile(r"\s+[|–—·•»›>:]\s+|\s+-{1,2}\s+|\s+::\s+|\s*\|\s*|\s+/\s+")
+_WORDS = re.compile(r"\w+")
+_CODE = re.compile(r"[{}<>]|function\s*\(|\bvar\s|document\.|window\.|\w\(\"|;\s*\w+\.\w+")
+_UMLAUT = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss"})
+_HEADINGS = ('.//h1 | .//h2 | .//h3 | .//*[@itemprop="headline"] | .//*[contains(@class,"headline")]'
+             ' | .//*[contains(@class,"title") and not(self::html or self::body or self::head or self::title)]')
+_NEAR = 1500  # characters of page text (some 250 words) above the first paragraph: "right above"
+MAX_WORDS = 40  # a longer "title" is a sentence, a deck or junk
+
+
+@functools.lru_cache(maxsize=4096)
+def _squash(text: str) -> frozenset[str]:
+    """A name compared without case, accents, punctuation or spaces (two spellings of umlauts)."""
+    low = text.lower()
+    out = set()
+    for form in (low, low.translate(_UMLAUT)):
+        plain = "".join(c for c in unicodedata.normalize("NFKD", form) if not unicodedata.combining(c))
+        out.add(re.sub(r"[\W_]+", "", plain))
+    return frozenset(s for s in out if s)
+
+
+def site_names(names: Iterable[str | None], host: str | None) -> frozenset[str]:
+    """The squashed forms by which a page may name its own site: declared names and the host."""
+    out: set[str] = set()
+    for name in names:
+        if name and len(name) <= 80:
+            out |= _squash(name)
+    host = (host or "").lower().removeprefix("www.")
+    if host:
+        out |= _squash(host)
+        labels = host.split(".")
+        main = labels[-3] if len(labels) >= 3 and len(labels[-2]) <= 3 and len(labels[-1]) == 2 else labels[-2] if len(labels) >= 2 else labels[0]
+        out |= {s for s in _squash(main) if len(s) >= 3}
+    return frozenset(out)
+
+
+_DOMAIN = re.compile(r"\b[\w-]+(?:\.[\w-]+)*\.[a-z]{2,6}\b", re.I)
+
+
+def _is_site(segment: str, names: frozenset[str]) -> bool:
+    """A segment that names the site: one of its names, a short segment holding one ("BBC Sport
+    Online"), a part of one, or a segment that ends on the site's domain ("... at site.com")."""
+    words = len(_WORDS.findall(segment))
+    for form in _squash(segment):
+        if form in names:
+            return True
+        for n in names:
+            if len(n) >= 4 and (n in form and words <= 4 or form in n and len(form) >= 3):
+                return True
+    domains = _DOMAIN.findall(segment)
+    return words <= 10 and any(f in names for d in domains for f in _squash(d))
+
+
+def _is_date(segment: str) -> bool:
+    return bool(re.fullmatch(r"[\d\s./:-]{6,}", segment.strip())) or dateline(segment, strict=True)
+
+
+def _nwords(text: str) -> int:
+    return nwords(text)  # CJK characters two to a word
+
+
+def strip_site(title: str, names: frozenset[str]) -> str:
+    """Drop the site's name and dates from the edges of a title (rule 1)."""
+    segments = [s.strip() for s in _SEPARATOR.split(title) if s and s.strip()]
+    while len(segments) > 1:
+        if _is_site(segments[-1], names) or _is_date(segments[-1]):
+            segments.pop()
+        elif _is_site(segments[0], names) or _is_date(segments[0]):
+            segments.pop(0)
+        else:
+            break
+    if len(segments) == 1:
+        return segments[0] if segments[0] != title.strip() else title.strip()
+    longest = max(segments, key=_nwords)
+    if all(_nwords(s) <= 3 for s in segments if s is not longest) and _nwords(longest) >= 4:
+        return longest  # "Headline - World - Sport": the headline among section labels
+    return _rejoin(title, segments)
+
+
+def _rejoin(title: str, segments: list[str]) -> str:
+    """The part of ``title`` from its first kept segment to its last (separators as written)."""
+    start = title.find(segments[0])
+    end = title.rfind(segments[-1])
+    if start < 0 or end < 0:
+        return title.strip()
+    return title[start:end + len(segments[-1])].strip()
+
+
+def _tokens(text: str) -> list[str]:
+    return _WORDS.findall(text.lower())
+
+
+def _text(el: HtmlElement) -> str:
+    return re.sub(r"\s+", " ", el.text_content() or "").strip()
+
+
+def clean_declared(title: str | None) -> str | None:
+    title = re.sub(r"\s+", " ", title or "").strip()
+    return title or None
+
+
+def page_headings(tree: HtmlElement) -> dict[str, tuple[str, int]]:
+    """The page's heading-like texts, keyed by their tokens, in page order: (text, rank), rank 2
+    for a headline element (``h1``, ``itemprop=headline``, a class naming a headline), 1 for
+    other headings (``h2``, ``h3``, a class naming a title)."""
+    out: dict[str, tuple[str, int]] = {}
+    for el in tree.xpath(_HEADINGS)[:80]:
+        text = _text(el)
+        if not 2 <= _nwords(text) <= MAX_WORDS:
+            continue
+        rank = 2 if el.tag == "h1" or el.get("itemprop") == "headline" or "headline" in (el.get("class") or "") else 1
+        key = " ".join(_tokens(text))
+        out[key] = (out[key][0], max(rank, out[key][1])) if key in out else (text, rank)
+    return out
+
+
+def _usable(title: str | None, names: frozenset[str]) -> bool:
+    if not title or _CODE.search(title) or not 2 <= _nwords(title) <= MAX_WORDS:
+        return False
+    return not _is_site(title, names)
+
+
+class PageText:
+    """The page's visible words, lower-cased, to find where a candidate title stands; read from
+    the tree on first use only (most pages never need it: their headline is their h1)."""
+
+    def __init__(self, tree: HtmlElement):
+        self._tree = tree
+        self._joined: str | None = None
+
+    @property
+    def joined(self) -> str:
+        if self._joined is None:
+            words = self._tree.xpath("//body//text()[not(parent::script or parent::style or parent::noscript)]")
+            self._joined = " " + " ".join(_tokens(" ".join(words[:20000]))) + " "
+        return self._joined
+
+    def positions(self, text: str) -> list[int]:
+        needle = " " + " ".join(_tokens(text)) + " "
+        out, start = [], self.joined.find(needle)
+        while start >= 0 and len(out) < 50:
+            out.append(start)
+            start = self.joined.find(needle, start + 1)
+        return out
+
+    def body_start(self, lines: list[str]) -> int | None:
+        """Where the article's first paragraph (a line of ten words or more) stands."""
+        for line in lines[:12]:
+            words = _tokens(line)
+            if len(words) >= 10:
+                found = self.joined.find(" " + " ".join(words[:8]) + " ")
+                return found if found >= 0 else None
+        return None
+
+
+def _candidates(declared: list[str], names: frozenset[str]) -> list[str]:
+    """Every reading of the declared titles: whole, stripped of the site, and each segment."""
+    out: list[str] = []
+    for title in declared:
+        for cand in (strip_site(title, names), title, *(s.strip() for s in _SEPARATOR.split(title))):
+            if cand and _usable(cand, names) and cand not in out:
+                out.append(cand)
+    return out
+
+
+def _best_shown(cands: dict[str, tuple[str, bool]], headings: dict[str, tuple[str, int]], page: PageText,
+                start: int | None, least: int = 3) -> str | None:
+    """The candidate the page shows as its headline, by points: declared (+3), a headline
+    element (+2) or another heading (+1), right above the first paragraph (+1), four words or
+    more (+1; section labels are shorter). At least ``least`` points; on a tie one above the first
+    paragraph, the nearest (else the first on the page), then the longest. A declared title
+    the page shows only below the first paragraph's words still counts (a teaser may repeat
+    them higher up)."""
+    best, best_key = None, None
+    for key, (text, declared) in cands.items():
+        found = page.positions(text)
+        spots = [p for p in found if start is None or p < start] or (found if declared else [])
+        if not spots:
+            continue
+        above = start is not None and spots[-1] < start
+        near = above and start - spots[-1] <= _NEAR
+        points = 3 * declared + headings.get(key, ("", 0))[1] + near + (_nwords(text) >= 4)
+        rank = (points, above, spots[-1] if above else -spots[0], _nwords(text))
+        if points >= least and (best_key is None or rank > best_key):
+            best, best_key = text, rank
+    return best
+
+
+def _related(text: str, declared: list[str]) -> bool:
+    """A heading that rewords a declared title: half its words or more are in one."""
+    words = set(_tokens(text))
+    return any(len(words & set(_tokens(d))) * 2 >= len(words) for d in declared)
+
+
+def choose_title(declared: list[str], names: frozenset[str], headings: dict[str, tuple[str, int]],
+                 page: PageText | None, body: list[str]) -> str | None:
+    """The rules above. ``declared``: the page's declared titles, best first (og:title, JSON-LD
+    headline, ``<title>``); ``headings``: ``page_headings``; ``body``: the article's lines as
+    extracted, to find the headline standing above its first paragraph."""
+    declared = [d for d in (clean_declared(t) for t in declared) if d]
+    cands: dict[str, tuple[str, bool]] = {}
+    for text in _candidates(declared, names):
+        cands.setdefault(" ".join(_tokens(text)), (text, True))
+    # a heading unrelated to the declared titles stands in only for titles that say nothing
+    readings = [t for t in (strip_site(d, names) for d in declared) if _usable(t, names)]
+    for key, (text, _rank) in headings.items():
+        if _usable(text, names) and (not readings or _related(text, readings)):
+            cands.setdefault(key, (text, False))
+    for reading in readings:  # the common case: the declared title, without the site, is the h1
+        shown = headings.get(" ".join(_tokens(reading)))
+        if shown and shown[1] == 2:
+            return shown[0]
+    if page is not None:
+        # without a usable declared title, a heading of four words or more will do
+        shown = _best_shown(cands, headings, page, page.body_start(body), 3 if readings else 2)
+        if shown:
+            return shown
+    return readings[0] if readings else None
