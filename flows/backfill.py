@@ -36,26 +36,28 @@ from .run import Run, recorded_run
 from .settings import Settings
 
 @task(name="store-files", **TASK_OPTS)
-def store_files_task(run: Run, paths: list[Path], advance) -> None:
-    records = file_records(paths)
+def store_files_task(run: Run, paths: list[Path], advance, source_name: str | None = None) -> None:
+    records, copies = file_records(paths, source_name)
     states = run.wh.frontier_states([r["url"] for r in records])
     fresh = [r for r in records if states.get(r["url"]) not in ("done", "failed", "fetched")]
     if fresh:
         run.wh.add_to_frontier(fresh)
         run.wh.save_fetches(fresh, [])
     advance(len(paths))
-    run.counts.add(files_seen=len(paths), files_stored=len(fresh), files_skipped=len(records) - len(fresh))
+    run.counts.add(files_seen=len(paths), files_stored=len(fresh), files_skipped=len(records) - len(fresh),
+                   files_duplicate=copies)
 
 
 @flow(name="backfill", validate_parameters=False, log_prints=False)
-def backfill_dir_flow(settings: Settings, directory: str) -> dict:
+def backfill_dir_flow(settings: Settings, directory: str, source_name: str | None = None) -> dict:
+    """--dir PATH [--source NAME]: saved files; NAME names their outlet when given."""
     with recorded_run(settings, "backfill", directory) as run:
         paths = scan_dir(Path(directory))
         with run.progress.stage("reading files", total=len(paths)) as advance:
             for i in range(0, len(paths), settings.batch_size):
                 if run.stop.is_set():
                     break
-                store_files_task(run, paths[i:i + settings.batch_size], advance)
+                store_files_task(run, paths[i:i + settings.batch_size], advance, source_name)
         extract_stored(run)
         classify_stored(run)
     return publish_artifact(run)

@@ -93,6 +93,8 @@ def build_parser() -> argparse.ArgumentParser:
     src.add_argument("--urls", metavar="FILE", help="file with one URL a line (# comments allowed)")
     src.add_argument("--sitemap", metavar="URL", help="sitemap, sitemap index or news sitemap (followed recursively)")
     src.add_argument("--warc", metavar="FILE", nargs="+", help="WARC/ARC files: HTML response records become articles")
+    p.add_argument("--source", metavar="NAME", help="with --dir: the outlet the saved files come from (else each "
+                   "page's declared site name, its canonical URL's host, or 'file')")
     p.add_argument("--since", metavar="DATE", type=_date_arg, help="with --sitemap: first day, YYYY-MM-DD (inclusive)")
     p.add_argument("--until", metavar="DATE", type=_date_arg, help="with --sitemap: last day, YYYY-MM-DD (inclusive)")
     p.add_argument("--sources", metavar="FILE", help="sources file whose [fetch] politeness to use")
@@ -163,6 +165,10 @@ def _backfill_problem(args) -> str | None:
 
     if (args.since or args.until) and not args.sitemap:
         return "--since/--until go with --sitemap"
+    if args.source and not args.dir:
+        return "--source goes with --dir"
+    if args.source is not None and not args.source.strip():
+        return "--source: give the outlet's name"
     if args.since and args.until and args.since > args.until:
         return f"--since {args.since} is after --until {args.until}"
     if args.dir:
@@ -202,7 +208,7 @@ def cmd_backfill(args) -> int:
         from .ingest import with_runner
 
         if args.dir:
-            return with_runner(bf.backfill_dir_flow, settings)(settings, str(args.dir))
+            return with_runner(bf.backfill_dir_flow, settings)(settings, str(args.dir), args.source)
         if args.urls:
             return with_runner(bf.backfill_urls_flow, settings)(settings, str(args.urls))
         if args.warc:

@@ -33,11 +33,11 @@ def ingest(db: str | None = None, sources: str | None = None, taxonomy: str | No
 
 
 @flow(name="chipwire-backfill", log_prints=False)
-def backfill(directory: str, db: str | None = None) -> dict:
-    """Backfill a folder of saved .html/.htm/.txt articles."""
+def backfill(directory: str, db: str | None = None, source: str | None = None) -> dict:
+    """Backfill a folder of saved .html/.htm/.txt articles (``source``: the outlet they come from)."""
     from flows.backfill import backfill_dir_flow
 
-    return backfill_dir_flow(build_settings(db=db, progress=False), directory)
+    return backfill_dir_flow(build_settings(db=db, progress=False), directory, source)
 
 
 @flow(name="chipwire-reextract", log_prints=False)

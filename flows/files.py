@@ -17,19 +17,27 @@ def scan_dir(root: Path) -> list[Path]:
     return sorted(p for p in root.rglob("*") if p.is_file() and p.suffix.lower() in SUFFIXES)
 
 
-def file_records(paths: list[Path]) -> list[dict]:
-    """One frontier entry + raw page per file."""
-    records = []
+def file_records(paths: list[Path], source_name: str | None = None) -> tuple[list[dict], int]:
+    """One frontier entry + raw page per file, and how many files were left out as copies of
+    an earlier one (the same canonical URL: one article, one stored body). A file's date (its
+    modification time) is the last resort for the article's date (``published_at_source`` file);
+    ``source_name``: the outlet the user declared for the folder (``--source``)."""
+    records: dict[str, dict] = {}
+    copies = 0
     for path in paths:
         body = path.read_bytes()
         ctype = SUFFIXES[path.suffix.lower()]
         link = (declared_canonical(body) if ctype == "text/html" else None) or path.resolve().as_uri()
-        fetched = datetime.fromtimestamp(path.stat().st_mtime, tz=timezone.utc)
-        records.append({
-            "url": canonicalize(link), "link": link, "origin": "backfill", "trusted_origin": None,
-            "final_url": link, "status": 200, "content_type": ctype, "fetched_at": fetched,
-            **codec.raw_body(body),
-        })
-    return records
+        url = canonicalize(link)
+        if url in records:
+            copies += 1
+            continue
+        mtime = datetime.fromtimestamp(path.stat().st_mtime, tz=timezone.utc)
+        records[url] = {
+            "url": url, "link": link, "origin": "file", "trusted_origin": None, "source_name": source_name,
+            "entry_published_at": mtime, "final_url": link, "status": 200, "content_type": ctype,
+            "fetched_at": mtime, **codec.raw_body(body),
+        }
+    return list(records.values()), copies
 
 

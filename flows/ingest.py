@@ -239,6 +239,7 @@ def extract_stored(run: Run, all_sites: bool = False, fetching=None, expected: i
             finally:
                 extractor.close()
     if all_sites:
+        wh.forget_stale_sites()
         sites = set(wh.all_sites())
     if sites and not run.stop.is_set():
         with run.progress.stage("cleaning sites", total=len(sites)) as advance:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import os
 import signal
+import threading
 from collections.abc import Iterator
 
 from .errors import Interrupted
@@ -23,8 +24,10 @@ EXIT_CODES = {signal.SIGINT: 130, signal.SIGTERM: 143}
 @contextlib.contextmanager
 def interruptible() -> Iterator[None]:
     fired: list[int] = []
+    handled = threading.Event()
 
     def on_signal(signum, _frame):
+        handled.set()
         fired.append(signum)
         if len(fired) == 1:
             raise Interrupted(signum)
@@ -32,12 +35,58 @@ def interruptible() -> Iterator[None]:
             os._exit(EXIT_CODES.get(fired[0], 130))
 
     previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
+    relay = _Relay(handled)
     try:
         yield
     finally:
+        relay.close()
         for sig, handler in previous.items():  # once interrupted, the process only winds down
             with contextlib.suppress(ValueError, TypeError):
                 signal.signal(sig, signal.SIG_IGN if fired else handler)
+
+
+class _Relay:
+    """Python runs signal handlers in the main thread, but the kernel may deliver a signal to
+    any thread: then a main thread blocked in a system call (reading a slow file, say) is not
+    woken and the handler waits. The C-level handler writes every signal to a wakeup pipe; this
+    thread reads it and, when the Python handler has not run shortly after, sends the signal to
+    the main thread itself, which interrupts its system call (PEP 475: the handler runs, and
+    its exception propagates)."""
+
+    def __init__(self, handled: threading.Event):
+        self.handled = handled
+        self.main = threading.main_thread().ident
+        self.read_end, self.write_end = os.pipe()
+        os.set_blocking(self.write_end, False)
+        try:
+            self.previous = signal.set_wakeup_fd(self.write_end, warn_on_full_buffer=False)
+        except ValueError:  # not in the main thread: nothing to relay
+            self.previous = None
+            self.thread = None
+            return
+        self.thread = threading.Thread(target=self._run, name="chipwire-signal-relay", daemon=True)
+        self.thread.start()
+
+    def _run(self) -> None:
+        while True:
+            try:
+                data = os.read(self.read_end, 16)
+            except OSError:
+                return
+            if not data:
+                return
+            if not self.handled.wait(0.2):
+                with contextlib.suppress(OSError, ValueError):
+                    signal.pthread_kill(self.main, data[-1])
+
+    def close(self) -> None:
+        if self.thread is None:
+            return
+        with contextlib.suppress(ValueError):
+            signal.set_wakeup_fd(self.previous if self.previous is not None else -1)
+        os.close(self.write_end)  # the relay reads the end of its pipe and stops
+        self.thread.join(timeout=1)
+        os.close(self.read_end)
 
 
 def interrupted_by(err: BaseException) -> BaseException | None:

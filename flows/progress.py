@@ -77,6 +77,7 @@ SUMMARY_ROWS = [
 
 EXTRA_ROWS = [
     ("files read", "files_seen"), ("files stored", "files_stored"), ("files already stored", "files_skipped"),
+    ("files that copy another (same canonical URL)", "files_duplicate"),
     ("pages to extract again", "pages_requeued"), ("stored bodies missing (fetched again)", "pages_body_missing"), ("pages left for the next run (budget)", "pages_left"),
     ("sites cleaned", "sites_cleaned"), ("articles re-cleaned", "articles_recleaned"),
     ("articles classified", "articles_classified"), ("articles relevant", "articles_relevant"),

@@ -278,7 +278,8 @@ def jobs_from_rows(rows: list[dict], taxonomy_path: str | None = None) -> list[E
             content_type=r["content_type"], body=r["body"], fetched_at=r["fetched_at"], feed_url=r["feed_url"],
             hints=EntryHints(title=r.get("entry_title"), author=r.get("entry_author"),
                              published_at=r.get("entry_published_at"), language=r.get("entry_language"),
-                             source_name=_source_hint(r)),
+                             source_name=_source_hint(r), declared_source=r.get("source_name"),
+                             published_source="file" if r.get("origin") == "file" else "feed"),
             taxonomy_path=taxonomy_path,
         )
         for r in rows

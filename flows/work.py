@@ -97,7 +97,7 @@ def extract_one(job: ExtractJob) -> tuple[str, dict]:
     row = {k: getattr(art, k) for k in art.__dataclass_fields__}
     row.update(frontier_url=job.frontier_url, fetched_at=job.fetched_at, feed_url=job.feed_url,
                cleaner_version=CLEANER_VERSION,
-               site_lines=line_rows(art.extracted_text) if art.site else ())
+               site_lines=line_rows(art.extracted_text, art.outlet_names) if art.site else ())
     if job.taxonomy_path:
         try:
             row["classification"] = classify_row(art.article_id, art.title, art.text, art.language,

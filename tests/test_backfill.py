@@ -82,3 +82,26 @@ def test_backfill_of_the_seeds_cleans_every_seed(prefect_harness, tmp_path):
         assert not extra, (name, extra[:3])  # no furniture line left
         missing = [x for x in clean if x not in got]
         assert len(missing) <= 1, (name, missing[:2])
+
+
+def test_backfill_dir_takes_source_title_and_date_from_the_page(prefect_harness, tmp_path):
+    """Saved files get their outlet from --source (or what the page declares), their title and
+    date from the page with the date's source kept; two files of one article (same canonical
+    URL) are one stored and one copy, and no body of the copy is left in the body store."""
+    from flows.backfill import backfill_dir_flow
+
+    root = tmp_path / "saved"
+    root.mkdir()
+    page = article_html("Export licences for H20 shipments resume", T0, n=7, canonical="https://wire.example/a/7")
+    (root / "a.html").write_text(page)
+    (root / "a-copy.html").write_text(page.replace("</article>", "<p>Saved again later.</p></article>"))
+    (root / "b.html").write_text(article_html("A second saved story on chip rules", T0, n=8))
+    db = tmp_path / "w.duckdb"
+    settings = build_settings(db=str(db), progress=False, workers=1)
+    done = backfill_dir_flow(settings, str(root), "Wire Weekly")
+    assert done["files_seen"] == 3 and done["files_stored"] == 2 and done["files_duplicate"] == 1
+    got = _q(db, "select source, title, published_at, published_at_source from articles order by title")
+    assert got == [("Wire Weekly", "A second saved story on chip rules", T0, "meta"),
+                   ("Wire Weekly", "Export licences for H20 shipments resume", T0, "meta")]
+    stored = {p.name.removesuffix(".zz") for p in (tmp_path / "w.duckdb.bodies").rglob("*.zz")}
+    assert stored == {r[0] for r in _q(db, "select sha256 from raw_pages")}  # no orphaned body

@@ -226,9 +226,26 @@ def _body_path(db: Path, body: bytes) -> Path:
     return db.with_name(db.name + ".bodies") / digest[:2] / f"{digest}.zz"
 
 
-def test_backfill_dir_stops_on_sigterm_while_extracting(tmp_path, cli_env):
+def _to_another_thread(pid: int, how: int) -> None:
+    """Deliver ``how`` to a thread of ``pid`` that is not its main thread (tgkill): the kernel
+    may do so with any signal, and the main thread, blocked in a read, is then not woken."""
+    import ctypes
+
+    tids = sorted(int(t) for t in os.listdir(f"/proc/{pid}/task") if int(t) != pid)
+    assert tids, "the command runs no other thread"
+    libc = ctypes.CDLL(None, use_errno=True)
+    assert libc.syscall(234, pid, tids[0], how) == 0, ctypes.get_errno()  # SYS_tgkill on x86_64
+
+
+@pytest.mark.parametrize("to", ["process", "another thread"])
+def test_backfill_dir_stops_on_sigterm_while_extracting(tmp_path, cli_env, to):
     """The body store already holds a FIFO under one file's digest: the file is stored (the
-    store keeps an existing body), and extraction blocks reading it back."""
+    store keeps an existing body), and extraction blocks reading it back. The signal reaches
+    the process, or a thread other than the blocked main thread."""
+    import platform
+
+    if to == "another thread" and platform.machine() != "x86_64":
+        pytest.skip("tgkill's syscall number is the x86_64 one here")
     saved = tmp_path / "saved"
     saved.mkdir()
     pages = {f"a{i}.html": article_html(f"Saved story {i}", T0 + timedelta(days=i), n=i).encode() for i in range(9)}
@@ -242,7 +259,13 @@ def test_backfill_dir_stops_on_sigterm_while_extracting(tmp_path, cli_env):
     proc = _start(cmd, cli_env, tmp_path)
     try:
         wait_for("extraction to read the held body", fifo.reader_waiting, proc=proc)
-        seconds, err = _stop(proc, signal.SIGTERM, group=False)
+        if to == "process":
+            seconds, err = _stop(proc, signal.SIGTERM, group=False)
+        else:
+            sent = time.monotonic()
+            _to_another_thread(proc.pid, signal.SIGTERM)
+            _, err = proc.communicate(timeout=60)
+            seconds = time.monotonic() - sent
     finally:
         fifo.close()
     _assert_quiet_stop(seconds, err, proc, 143)

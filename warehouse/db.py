@@ -425,10 +425,10 @@ class Warehouse:
             con.execute(
                 """
                 INSERT INTO frontier AS f (url, link, origin, feed_url, trusted_origin, entry_id, entry_title,
-                    entry_author, entry_published_at, entry_updated_at, entry_language, state, attempts,
+                    entry_author, entry_published_at, entry_updated_at, entry_language, source_name, state, attempts,
                     next_attempt_at, discovered_at, updated_at, article_id)
                 SELECT b.url, b.link, b.origin, b.feed_url, b.trusted_origin, b.entry_id, b.entry_title,
-                    b.entry_author, b.entry_published_at, b.entry_updated_at, b.entry_language,
+                    b.entry_author, b.entry_published_at, b.entry_updated_at, b.entry_language, b.source_name,
                     CASE WHEN u.article_id IS NOT NULL THEN 'done' ELSE 'pending' END, 0,
                     $now, $now, $now, u.article_id
                 FROM frontier_batch b LEFT JOIN article_urls u ON u.url = b.url
@@ -445,6 +445,7 @@ class Warehouse:
                     entry_published_at = coalesce(f.entry_published_at, excluded.entry_published_at),
                     entry_language = coalesce(f.entry_language, excluded.entry_language),
                     feed_url = coalesce(f.feed_url, excluded.feed_url),
+                    source_name = coalesce(excluded.source_name, f.source_name),
                     updated_at = $now
                 """,
                 {"now": now},
@@ -621,7 +622,7 @@ class Warehouse:
                 f"""
                 SELECT r.url, r.final_url, r.content_type, r.fetched_at, f.link, f.feed_url,
                        f.entry_title, f.entry_author, f.entry_published_at, f.entry_language,
-                       coalesce(fd.name, fd.title) AS feed_name
+                       coalesce(fd.name, fd.title) AS feed_name, f.origin, f.source_name
                 FROM raw_pages r JOIN frontier f USING (url) LEFT JOIN feeds fd ON fd.feed_url = f.feed_url
                 WHERE list_contains($states::VARCHAR[], f.state) AND r.url > $after AND (r.body_file OR r.body IS NOT NULL)
                   AND r.url NOT IN (SELECT unnest($exclude::VARCHAR[]))
@@ -720,10 +721,12 @@ class Warehouse:
                         """
                         INSERT INTO articles AS a (article_id, url, canonical_url, final_url, syndicated_from, source,
                             feed_url, title, author, published_at, fetched_at, language, text, description,
-                            word_count, extractor_version, extracted_text, site, cleaner_version, first_seen_at, updated_at)
+                            word_count, extractor_version, extracted_text, site, cleaner_version, published_at_source,
+                            site_name, body_source, first_seen_at, updated_at)
                         SELECT article_id, url, canonical_url, final_url, syndicated_from, source, feed_url, title,
                             author, published_at, fetched_at, language, text, description, word_count,
-                            extractor_version, extracted_text, site, cleaner_version, $now, $now
+                            extractor_version, extracted_text, site, cleaner_version, published_at_source,
+                            site_name, body_source, $now, $now
                         FROM art_batch
                         ON CONFLICT (article_id) DO UPDATE SET
                             canonical_url = excluded.canonical_url, final_url = excluded.final_url,
@@ -731,6 +734,9 @@ class Warehouse:
                             feed_url = coalesce(a.feed_url, excluded.feed_url),
                             title = excluded.title, author = excluded.author,
                             published_at = coalesce(excluded.published_at, a.published_at),
+                            published_at_source = CASE WHEN excluded.published_at IS NOT NULL
+                                                       THEN excluded.published_at_source ELSE a.published_at_source END,
+                            site_name = excluded.site_name, body_source = excluded.body_source,
                             fetched_at = excluded.fetched_at, language = excluded.language, text = excluded.text,
                             description = excluded.description, word_count = excluded.word_count,
                             extractor_version = excluded.extractor_version, extracted_text = excluded.extracted_text,
@@ -794,6 +800,18 @@ class Warehouse:
                 "WHERE site = ? AND extracted_text IS NOT NULL ORDER BY article_id", [site])
             cols = [d[0] for d in cur.description]
             return [dict(zip(cols, row)) for row in cur.fetchall()]
+
+    def forget_stale_sites(self) -> int:
+        """Drop what was learnt for sites (outlets) no stored article belongs to any more: after
+        an extractor upgrade that keys outlets differently (reextract), their rows would stay."""
+        with self.transaction() as con:
+            gone = con.execute("SELECT count(DISTINCT site) FROM site_furniture WHERE site NOT IN "
+                               "(SELECT DISTINCT site FROM articles WHERE site IS NOT NULL)").fetchone()[0]
+            con.execute("DELETE FROM site_furniture WHERE site NOT IN "
+                        "(SELECT DISTINCT site FROM articles WHERE site IS NOT NULL)")
+            con.execute("DELETE FROM site_lines WHERE article_id NOT IN (SELECT article_id FROM articles) "
+                        "OR (site, article_id) NOT IN (SELECT site, article_id FROM articles WHERE site IS NOT NULL)")
+        return int(gone)
 
     def all_sites(self) -> list[str]:
         with self.connect() as con:
@@ -1009,7 +1027,7 @@ _FRONTIER_SCHEMA = pa.schema([
     ("url", pa.string()), ("link", pa.string()), ("origin", pa.string()), ("feed_url", pa.string()),
     ("trusted_origin", pa.string()), ("entry_id", pa.string()), ("entry_title", pa.string()),
     ("entry_author", pa.string()), ("entry_published_at", _TS), ("entry_updated_at", _TS),
-    ("entry_language", pa.string()),
+    ("entry_language", pa.string()), ("source_name", pa.string()),
 ])
 _RAW_SCHEMA = pa.schema([
     ("url", pa.string()), ("final_url", pa.string()), ("status", pa.int32()), ("content_type", pa.string()),
@@ -1026,7 +1044,8 @@ _ARTICLE_SCHEMA = pa.schema([
     ("author", pa.string()), ("published_at", _TS), ("fetched_at", _TS), ("language", pa.string()),
     ("text", pa.string()), ("description", pa.string()), ("word_count", pa.int32()),
     ("extractor_version", pa.string()), ("extracted_text", pa.string()), ("site", pa.string()),
-    ("cleaner_version", pa.string()),
+    ("cleaner_version", pa.string()), ("published_at_source", pa.string()), ("site_name", pa.string()),
+    ("body_source", pa.string()),
 ])
 _CLASS_SCHEMA = pa.schema([
     ("article_id", pa.string()), ("relevance", pa.float64()), ("is_relevant", pa.bool_()),
