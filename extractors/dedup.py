@@ -160,62 +160,70 @@ def assign_clusters(
     new = [n for n in new if n[0] not in {e[0] for e in existing}] if existing else list(new)
     if not new:
         return {}
-    uf = _UnionFind()
-    when: dict[str, tuple[int, float]] = {}
-    current: dict[str, str | None] = {}
-    sigs: dict[str, np.ndarray] = {}
-    # the LSH buckets as a dict on band_keys: the same candidates as datasketch's MinHashLSH
-    # with (LSH_BANDS, LSH_ROWS) (see band_keys), at a fraction of its per-band cost
-    buckets: dict[tuple[int, int], list[str]] = {}
-
+    index = _CopyIndex(threshold)
     for aid, sig, published, cluster in existing:
-        when[aid] = _when(published)
-        current[aid] = cluster
-        uf.find(aid)
+        index.add_existing(aid, sig, published, cluster)
+    new_ids = [aid for aid, sig, published in new if index.add_new(aid, sig, published)]
+    return index.changes(new_ids)
+
+
+class _CopyIndex:
+    """The articles of one assign_clusters call: their union-find of copies, and the LSH
+    buckets as a dict on band_keys (the same candidates as datasketch's MinHashLSH with
+    (LSH_BANDS, LSH_ROWS), see band_keys, at a fraction of its per-band cost)."""
+
+    def __init__(self, threshold: float):
+        self.threshold = threshold
+        self.uf = _UnionFind()
+        self.when: dict[str, tuple[int, float]] = {}
+        self.current: dict[str, str | None] = {}
+        self.sigs: dict[str, np.ndarray] = {}
+        self.buckets: dict[tuple[int, int], list[str]] = {}
+
+    def add_existing(self, aid: str, sig, published, cluster: str | None) -> None:
+        self.when[aid] = _when(published)
+        self.current[aid] = cluster
+        self.uf.find(aid)
         if cluster:
-            uf.union("\x00cluster:" + cluster, aid)
+            self.uf.union("\x00cluster:" + cluster, aid)
         if sig is not None and len(sig) == NUM_PERM:
-            sigs[aid] = np.asarray(sig, dtype=np.uint64)
-            for bk in band_keys(sig):
-                buckets.setdefault(bk, []).append(aid)
+            self._index(aid, sig, np.asarray(sig, dtype=np.uint64))
 
-    new_ids: list[str] = []
-    for aid, sig, published in new:
-        if aid in when:  # the same id twice in `new`: first wins
-            continue
-        when[aid] = _when(published)
-        new_ids.append(aid)
-        uf.find(aid)
+    def add_new(self, aid: str, sig, published) -> bool:
+        """Place a new article (linked to every indexed copy); False for an id seen before
+        (the same id twice in `new`: first wins)."""
+        if aid in self.when:
+            return False
+        self.when[aid] = _when(published)
+        self.uf.find(aid)
         if sig is None or len(sig) != NUM_PERM:
-            continue
-        keys = band_keys(sig)
-        candidates = {other for bk in keys for other in buckets.get(bk, ())}
+            return True
         mine = np.asarray(sig, dtype=np.uint64)
+        candidates = {other for bk in band_keys(sig) for other in self.buckets.get(bk, ())}
         for other in candidates:  # estimated Jaccard, as `jaccard` computes it
-            if other != aid and np.count_nonzero(mine == sigs[other]) / NUM_PERM >= threshold:
-                uf.union(other, aid)
-        sigs[aid] = mine
-        for bk in keys:
-            buckets.setdefault(bk, []).append(aid)
+            if other != aid and np.count_nonzero(mine == self.sigs[other]) / NUM_PERM >= self.threshold:
+                self.uf.union(other, aid)
+        self._index(aid, sig, mine)
+        return True
 
-    members: dict[str, list[str]] = {}
-    for aid in when:
-        members.setdefault(uf.find(aid), []).append(aid)
-    out: dict[str, str] = {}
-    for aid in new_ids:
-        root = uf.find(aid)
-        if root in out:
-            continue
-        group = members[root]
-        earliest = min(group, key=lambda a: (when[a], a))
-        out[root] = earliest
-    result: dict[str, str] = {}
-    for root, cid in out.items():
-        for aid in members[root]:
-            if aid in current and current[aid] == cid:
-                continue
-            result[aid] = cid
-    return result
+    def _index(self, aid: str, sig, arr: np.ndarray) -> None:
+        self.sigs[aid] = arr
+        for bk in band_keys(sig):
+            self.buckets.setdefault(bk, []).append(aid)
+
+    def changes(self, new_ids: list[str]) -> dict[str, str]:
+        """Each new article's cluster (named after its earliest member), and every member of
+        those clusters whose cluster id changes."""
+        members: dict[str, list[str]] = {}
+        for aid in self.when:
+            members.setdefault(self.uf.find(aid), []).append(aid)
+        result: dict[str, str] = {}
+        for root in dict.fromkeys(self.uf.find(aid) for aid in new_ids):
+            cid = min(members[root], key=lambda a: (self.when[a], a))
+            for aid in members[root]:
+                if self.current.get(aid, "\x00new") != cid:
+                    result[aid] = cid
+        return result
 
 
 def band_keys(sig: Sequence[int]) -> list[tuple[int, int]]:

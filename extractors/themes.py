@@ -29,8 +29,9 @@ MAX_EVIDENCE_CHARS = 400
 @dataclass(frozen=True)
 class ThemeHit:
     theme: str
-    score: float  # in (0, 1]
+    score: float  # in (0, 1]: how central the theme is to the article; the highest is the primary
     evidence: str  # a sentence of the article (or its title) supporting the theme
+    probability: float | None = None  # the model's probability that the theme is present (None: from terms)
 
 
 @dataclass

@@ -21,9 +21,10 @@ PRELOAD = ["flows.work", "extractors.classify", "extractors.dedup"]  # warehouse
 
 def warm(taxonomy_path: str | None = None, parent_pid: int | None = None) -> None:
     """A worker's start (the pool's initializer): load what every page needs once (the
-    language model, and the taxonomy when the workers classify); leave Ctrl-C to the parent
-    (a terminal sends it to every process of the group: the parent stops the pool itself);
-    and end as soon as the parent ends, however it ends (``parent_pid``)."""
+    language model, and the taxonomy and the classifier's learned model when the workers
+    classify); leave Ctrl-C to the parent (a terminal sends it to every process of the group:
+    the parent stops the pool itself); and end as soon as the parent ends, however it ends
+    (``parent_pid``)."""
     import signal
 
     from extractors.language import detect
@@ -34,7 +35,10 @@ def warm(taxonomy_path: str | None = None, parent_pid: int | None = None) -> Non
 
     detect("warm up the language identifier")
     if taxonomy_path:
+        from extractors.model import load_default_model
+
         _taxonomy(taxonomy_path)
+        load_default_model()  # the classifier's learned parameters (~2 MB), once per worker
 
 
 def exit_with(pid: int) -> None:
@@ -121,11 +125,11 @@ def _taxonomy(path: str):
 
 def classify_row(article_id: str, title, text, language, story_date, taxonomy) -> dict:
     """One article's classification as warehouse rows (themes, entities, signature)."""
-    from extractors.classify import classifier_version, classify
+    from extractors.classify import classifier_version, classify, version_of
     from extractors.dedup import SIGNATURE_SCHEME, signature
 
-    version = classifier_version(taxonomy)
     c = classify(title, text or "", language, taxonomy)
+    version = version_of(c, classifier_version(taxonomy))  # "+terms": a language the model does not cover
     return {
         "row": {"article_id": article_id, "relevance": c.relevance, "is_relevant": c.is_relevant,
                 "primary_theme": c.primary_theme, "classifier_version": version},

@@ -142,3 +142,24 @@ def test_clusters_persist_across_runs_and_follow_the_earliest_copy(tmp_path):
     stages.cluster_pending(wh)
     clusters = dict(wh.query("select article_id, cluster_id from articles")[1])
     assert clusters == {"a": "b", "b": "b", "c": "b", "x": "x"}
+
+
+def test_an_article_scored_by_terms_is_not_classified_again_every_run(tmp_path):
+    """An article in a language the model has not seen is scored by the taxonomy's terms and
+    its version says so ("+terms"); the next run counts it as current."""
+    from datetime import datetime, timezone
+
+    from extractors.classify import classifier_version
+
+    wh = Warehouse(tmp_path / "w.duckdb")
+    wh.migrate()
+    when = datetime(2025, 9, 1, tzinfo=timezone.utc)
+    text = ("Нидерланды ограничили экспорт литографических машин ASML в Китай. " * 6).strip()
+    wh.add_to_frontier([{"url": "http://s/ru", "link": "http://s/ru", "origin": "page"}])
+    wh.save_articles([{"article_id": "ru", "url": "http://s/ru", "canonical_url": "http://s/ru", "final_url": "http://s/ru",
+                       "frontier_url": "http://s/ru", "text": text, "title": "ASML", "language": "ru",
+                       "published_at": when, "fetched_at": when}], [])
+    taxonomy = load_taxonomy(default_taxonomy_path())
+    assert stages.classify_pending(wh, taxonomy)["articles_classified"] == 1
+    assert wh.query("select classifier_version from articles")[1] == [(classifier_version(taxonomy) + "+terms",)]
+    assert stages.classify_pending(wh, taxonomy)["articles_classified"] == 0

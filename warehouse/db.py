@@ -838,7 +838,9 @@ class Warehouse:
         """Articles never classified, classified by another classifier version, or whose text
         changed since (ordered by article_id, after ``after``; ``force``: all of them)."""
         where = "$version IS NOT NULL" if force else (
-            "(classified_at IS NULL OR classifier_version IS DISTINCT FROM $version OR classified_at < updated_at)")
+            "(classified_at IS NULL OR classified_at < updated_at OR "
+            # "+terms": scored by the taxonomy's terms (a language the model has not seen): current too
+            " (classifier_version IS DISTINCT FROM $version AND classifier_version IS DISTINCT FROM $version || '+terms'))")
         with self.connect() as con:
             cur = con.execute(
                 f"SELECT article_id, title, text, language, coalesce(published_at, fetched_at) AS story_date, "

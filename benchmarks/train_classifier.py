@@ -1,0 +1,177 @@
+"""Train the shipped classifier model, or cross-validate its settings on the tuning part.
+
+    python benchmarks/train_classifier.py --cv [--grid]     figures of 5-fold CV (folds by story)
+    python benchmarks/train_classifier.py                   train and write extractors/models/
+
+Training documents: the news-labelled corpus's tuning part (benchmarks/news_split.json; read
+from ../shared at run time, never copied), the dev set's tune split (tests/devset, its held
+split stays out for evaluation) and the articles written for training (tests/trainset). The
+test part of the corpus is not read here. Needs the ``train`` extra (scikit-learn).
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import json
+import sys
+import time
+from dataclasses import replace
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from benchmarks.classify_metrics import Outcome, document_metrics  # noqa: E402
+from benchmarks.split_news import CORPUS, corpus_version, load_split  # noqa: E402
+from extractors.corpus import Document, parse_devset_article, parse_news_jsonl  # noqa: E402
+from extractors.model import DEFAULT_MODEL  # noqa: E402
+from extractors.taxonomy import load_taxonomy  # noqa: E402
+from extractors.train import TrainParams, fit, group_folds, predict_prepared, prepare  # noqa: E402
+
+DEVSET = ROOT / "tests" / "devset"
+TRAINSET = ROOT / "tests" / "trainset"
+
+# Chosen by the cross-validation below on the tuning part (see docs/classification.md).
+PARAMS = TrainParams()
+
+
+def read_articles(folder: Path, source: str) -> list[Document]:
+    files = sorted((folder / "articles").glob("*.txt"))
+    return [parse_devset_article(f.read_text(encoding="utf-8"), f.name, source=source) for f in files]
+
+
+def devset_split(folder: Path = DEVSET) -> dict[str, str]:
+    """Dev-set article id -> its split (tune / held)."""
+    from extractors.corpus import parse_devset_header
+
+    out = {}
+    for f in sorted((folder / "articles").glob("*.txt")):
+        meta, _ = parse_devset_header(f.read_text(encoding="utf-8"), f.name)
+        out[meta["id"]] = meta.get("split", "tune")
+    return out
+
+
+def news_part(corpus: Path, part: str) -> tuple[list[Document], str]:
+    raw = (corpus / "news.jsonl").read_bytes()
+    split = load_split()
+    if split["corpus_version"] != corpus_version(raw):
+        print(f"warning: the corpus is {corpus_version(raw)}, the split was made on {split['corpus_version']}", file=sys.stderr)
+    stories = set(split[part])
+    return [d for d in parse_news_jsonl(raw.decode("utf-8")) if d.story in stories], corpus_version(raw)
+
+
+def training_documents(corpus: Path = CORPUS) -> tuple[list[Document], str]:
+    news, version = news_part(corpus, "tune")
+    splits = devset_split()
+    dev = [d for d in read_articles(DEVSET, "devset") if splits[d.id] == "tune"]
+    own = read_articles(TRAINSET, "trainset") if TRAINSET.is_dir() else []
+    return news + dev + own, version
+
+
+def cross_validate_outcomes(prep, params: TrainParams, taxonomy, folds: int = 5, threshold: float = 0.5) -> list[Outcome]:
+    """What the classifier says of each document when trained without its story (5 folds by
+    story): relevance at the taxonomy's threshold, then the fold model's themes (Model.themes_of)."""
+    out: list[Outcome | None] = [None] * len(prep.docs)
+    for tr, te in group_folds(prep.docs, folds):
+        model = fit(prep.subset(tr), params, taxonomy)
+        for i, p in zip(te, predict_prepared(model, prep.subset(te))):
+            rel = p.relevance >= threshold
+            out[i] = Outcome(rel, tuple(t for t, _, _ in model.themes_of(p)) if rel else ())
+    return out
+
+
+def run_cv(prep, params: TrainParams, taxonomy, verbose: bool = False) -> dict:
+    outs = cross_validate_outcomes(prep, params, taxonomy)
+    result = {"all": document_metrics(prep.docs, outs, taxonomy.theme_ids)}
+    for source in sorted({d.source for d in prep.docs}):
+        idx = [i for i, d in enumerate(prep.docs) if d.source == source]
+        result[source] = document_metrics([prep.docs[i] for i in idx], [outs[i] for i in idx], taxonomy.theme_ids)
+    return result
+
+
+def _line(name: str, m: dict) -> str:
+    f = lambda v: "  -  " if v is None else f"{v:.3f}"  # noqa: E731
+    return (f"{name:28s} n={m['documents']:4d} rel {f(m['relevance_accuracy'])} prim {f(m['primary_accuracy'])} "
+            f"found {f(m['present_found'])} absent {f(m['absent_assigned'])} forbidden {f(m['forbidden_assigned'])}")
+
+
+GRID = {
+    "c_relevance": (1.0, 4.0, 16.0),
+    "c_presence": (2.0, 4.0, 16.0),
+    "c_primary": (2.0, 4.0, 16.0),
+    "term_scale_relevance": (0.05, 0.2),
+    "term_scale_presence": (0.05, 0.2),
+    "term_scale_primary": (0.05, 0.2, 0.4),
+    "presence_threshold": (0.4, 0.5),
+}
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--corpus", type=Path, default=CORPUS)
+    ap.add_argument("--cv", action="store_true", help="cross-validate on the tuning part, write nothing")
+    ap.add_argument("--grid", action="store_true", help="with --cv: one setting at a time around PARAMS")
+    ap.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="override a TrainParams field")
+    ap.add_argument("--verbose", "-v", action="store_true")
+    ap.add_argument("--out", type=Path, default=DEFAULT_MODEL)
+    args = ap.parse_args(argv)
+    taxonomy = load_taxonomy()
+    params = replace(PARAMS, **{k: float(v) if "." in v else int(v) for k, v in (s.split("=", 1) for s in args.set)})
+    docs, version = training_documents(args.corpus)
+    t0 = time.perf_counter()
+    prep = prepare(docs, taxonomy)
+    print(f"{len(docs)} training documents, features in {time.perf_counter() - t0:.1f} s")
+    if args.cv:
+        return _cv(prep, params, taxonomy, args)
+    meta = {"corpus": "news-labelled", "corpus_version": version, "split": "benchmarks/news_split.json (tune part)",
+            "trained_on": {s: sum(d.source == s for d in docs) for s in sorted({d.source for d in docs})}}
+    model = fit(prep, params, taxonomy, meta)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    model.save(args.out)
+    print(f"wrote {args.out} ({args.out.stat().st_size / 1e6:.2f} MB on disk, {model.nbytes() / 1e6:.2f} MB of arrays), version {model.version}")
+    cv = run_cv(prep, params, taxonomy)
+    write_sidecar(args.out.with_suffix(".json"), model, cv)
+    for name, m in cv.items():
+        print("  cv " + _line(name, m))
+    return 0
+
+
+_KEEP = ("documents", "relevant", "relevance_accuracy", "primary_accuracy", "present_found", "present_n",
+         "absent_assigned", "absent_n", "forbidden_assigned", "forbidden_n")
+
+
+def write_sidecar(path: Path, model, cv: dict) -> None:
+    """The model's description beside it: data, split, settings, languages, and the figures of
+    5-fold cross-validation on the tuning part (eval_classify.py --record adds the test part's)."""
+    meta = {k: v for k, v in model.meta.items() if k not in ("term_features",)}
+    meta.update(version=model.version, bytes=model.nbytes(), model_file=path.with_suffix(".npz").name,
+                cross_validation={name: {k: m[k] for k in _KEEP} for name, m in cv.items()})
+    meta["cross_validation"]["all"]["per_language"] = cv["all"]["per_language"]
+    path.write_text(json.dumps(meta, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+
+
+def _cv(prep, params, taxonomy, args) -> int:
+    settings = [params]
+    if args.grid:
+        settings += [replace(params, **{k: v}) for k, vs in GRID.items() for v in vs if v != getattr(params, k)]
+    for p in settings:
+        t0 = time.perf_counter()
+        res = run_cv(prep, p, taxonomy)
+        diff = {k: v for k, v in vars(p).items() if v != getattr(params, k)} or "base"
+        print(f"-- {diff} ({time.perf_counter() - t0:.0f} s)")
+        for name, m in res.items():
+            print("  " + _line(name, m))
+        if args.verbose and p is params:
+            for lang, m in res["all"]["per_language"].items():
+                print("    " + _line(lang, m))
+            for t, v in res["all"]["per_theme"].items():
+                print(f"    {t:24s} P {v['precision']:.3f} R {v['recall']:.3f} F1 {v['f1']:.3f} n {v['support']} primary {v['primary_accuracy']}")
+            for e in res["all"]["errors"]:
+                print("     ", e)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
