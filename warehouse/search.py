@@ -43,8 +43,10 @@ from pathlib import Path
 from .errors import SearchIndexBusy, SearchIndexError, WarehouseError
 from .search_schema import SCHEMA_VERSION, build_schema, group_of, register
 
-CHUNK = 2000  # articles read from the warehouse and added per step
-WRITER_HEAP = 32_000_000  # bytes of tantivy's indexing buffer (one thread): kept small on purpose
+CHUNK = 2000  # up to this many changed articles are read in one query
+SLICE = 5000  # rows of the articles table read per step otherwise
+WRITER_HEAP = 32_000_000  # bytes of tantivy's indexing buffer (one thread) for updates: kept small
+REBUILD_HEAP = 64_000_000  # and for a rebuild (fewer, larger segments to merge)
 MARGIN = timedelta(minutes=10)  # a ``since`` sync looks this much further back (transactions in flight)
 
 # the stamp of an article: what the index holds of it changes only if this changes
@@ -59,16 +61,18 @@ SELECT s.article_id FROM s LEFT JOIN manifest m USING (article_id)
 WHERE m.stamp IS DISTINCT FROM s.stamp ORDER BY s.article_id
 """
 _REMOVED = "SELECT m.article_id FROM manifest m ANTI JOIN articles a USING (article_id)"
+# the articles of rowids [$lo, $hi) (all of them, or those listed in `wanted`), as indexed
 _ROWS = """
-WITH t AS (SELECT article_id, list(theme ORDER BY theme) AS themes FROM article_themes
-           WHERE article_id IN (SELECT article_id FROM wanted) GROUP BY article_id)
+WITH r AS (SELECT * FROM articles WHERE rowid >= $lo AND rowid < $hi
+           AND ($all OR article_id IN (SELECT article_id FROM wanted))),
+t AS (SELECT article_id, list(theme ORDER BY theme) AS themes FROM article_themes
+      WHERE article_id IN (SELECT article_id FROM r) GROUP BY article_id)
 SELECT a.article_id, a.title, a.text, a.language, a.source, a.url,
        coalesce(a.published_at, a.fetched_at) AS date, t.themes,
        """ + _STAMP + """ AS stamp
-FROM articles a LEFT JOIN t USING (article_id)
-WHERE a.article_id IN (SELECT article_id FROM wanted)
+FROM r a LEFT JOIN t USING (article_id)
 """
-_ALL_IDS = "SELECT article_id FROM articles ORDER BY article_id"
+_ROWID_END = "SELECT coalesce(max(rowid), -1) + 1 FROM articles"
 
 
 @dataclass
@@ -168,40 +172,27 @@ class SearchIndex:
 
     def _update(self, wh, generation: Path, since: datetime | None) -> SyncReport:
         manifest = _read_manifest(generation)
-        stamp_from = None if since is None else since - MARGIN
         began = _now()
         with wh.connect(read_only=True) as con:
-            changed, removed = _diff(con, manifest, stamp_from)
+            changed, removed = _diff(con, manifest, None if since is None else since - MARGIN)
         report = SyncReport()
-        if not changed and not removed:
-            _write_info(generation, began, len(manifest))
-            return report
-        index = self.open_index(generation)
-        writer = index.writer(WRITER_HEAP, 1)
-        try:
-            for article_id in removed:
-                writer.delete_documents_by_term("article_id", article_id)
-                manifest.pop(article_id, None)
-            report.removed = len(removed)
-            for start in range(0, len(changed), CHUNK):
-                wanted = changed[start:start + CHUNK]
-                with wh.connect(read_only=True) as con:
-                    rows = _rows(con, wanted)
-                for article_id in wanted:  # gone meanwhile, or about to be replaced
+        if changed or removed:
+            index = self.open_index(generation)
+            writer = index.writer(WRITER_HEAP, 1)
+            try:
+                for article_id in removed + changed:  # the changed are added again below (unless gone)
                     writer.delete_documents_by_term("article_id", article_id)
-                    manifest.pop(article_id, None)
-                for row in rows:
-                    writer.add_document(_document(row))
-                    manifest[row["article_id"]] = row["stamp"]
-                report.indexed += len(rows)
-            writer.commit()
-        except BaseException:
-            writer.rollback()
-            raise
-        finally:
-            writer.wait_merging_threads()
-        _write_manifest(generation, manifest)
-        _write_info(generation, began, len(manifest))
+                added = _add_all(wh, writer, changed)
+                writer.commit()
+            except BaseException:
+                writer.rollback()
+                raise
+            finally:
+                writer.wait_merging_threads()
+            manifest = _merged(manifest, removed + changed, added)
+            _write_manifest(generation, manifest)
+            report.indexed, report.removed = added.num_rows, len(removed)
+        _write_info(generation, began, manifest.num_rows)
         return report
 
     def _rebuild(self, wh) -> SyncReport:
@@ -214,25 +205,17 @@ class SearchIndex:
             began = _now()
             index = tantivy.Index(build_schema(), path=str(path))
             register(index)
-            writer = index.writer(WRITER_HEAP, 1)
-            manifest: dict[str, str] = {}
-            with wh.connect(read_only=True) as con:
-                ids = [r[0] for r in con.execute(_ALL_IDS).fetchall()]
-            for start in range(0, len(ids), CHUNK):
-                with wh.connect(read_only=True) as con:
-                    rows = _rows(con, ids[start:start + CHUNK])
-                for row in rows:
-                    writer.add_document(_document(row))
-                    manifest[row["article_id"]] = row["stamp"]
+            writer = index.writer(REBUILD_HEAP, 1)
+            manifest = _add_all(wh, writer, None)
             writer.commit()
             writer.wait_merging_threads()
             _write_manifest(path, manifest)
-            _write_info(path, began, len(manifest))
+            _write_info(path, began, manifest.num_rows)
         except BaseException:
             shutil.rmtree(path, ignore_errors=True)
             raise
         self._switch_to(name)
-        return SyncReport(indexed=len(manifest), rebuilt=True)
+        return SyncReport(indexed=manifest.num_rows, rebuilt=True)
 
     def _switch_to(self, name: str) -> None:
         tmp = self.dir / f"CURRENT.{os.getpid()}.tmp"
@@ -243,13 +226,9 @@ class SearchIndex:
                 shutil.rmtree(old, ignore_errors=True)
 
 
-def _diff(con, manifest: dict[str, str], since: datetime | None) -> tuple[list[str], list[str]]:
+def _diff(con, manifest, since: datetime | None) -> tuple[list[str], list[str]]:
     """(articles whose stamp differs from the manifest's, articles the warehouse no longer has)."""
-    import pyarrow as pa
-
-    table = pa.table({"article_id": pa.array(list(manifest), pa.string()),
-                      "stamp": pa.array(list(manifest.values()), pa.string())})
-    con.register("manifest", table)
+    con.register("manifest", manifest)
     try:
         changed = [r[0] for r in con.execute(_CHANGED, {"since": since}).fetchall()]
         removed = [] if since is not None else [r[0] for r in con.execute(_REMOVED).fetchall()]
@@ -258,16 +237,55 @@ def _diff(con, manifest: dict[str, str], since: datetime | None) -> tuple[list[s
     return changed, removed
 
 
-def _rows(con, ids: list[str]) -> list[dict]:
+def _add_all(wh, writer, wanted: list[str] | None):
+    """Add the articles ``wanted`` (None: all) to ``writer``; returns their (article_id, stamp)
+    as an Arrow table. Read in slices of the table (rowid ranges: no sorting, no repeated scan
+    of the whole table) with the warehouse opened per slice, so a long rebuild never keeps it
+    from a run for more than a slice; a few wanted articles are read in one go."""
     import pyarrow as pa
 
-    con.register("wanted", pa.table({"article_id": pa.array(ids, pa.string())}))
-    try:
-        cur = con.execute(_ROWS)
-        cols = [d[0] for d in cur.description]
-        return [dict(zip(cols, row)) for row in cur.fetchall()]
-    finally:
-        con.unregister("wanted")
+    with wh.connect(read_only=True) as con:
+        end = con.execute(_ROWID_END).fetchone()[0]
+    step = end + 1 if wanted is not None and len(wanted) <= CHUNK else SLICE
+    wanted_table = pa.table({"article_id": pa.array(wanted or [], pa.string())})
+    ids: list[str] = []
+    stamps: list[str] = []
+    seen: set[str] = set()
+    for lo in range(0, max(end, 1), step):
+        with wh.connect(read_only=True) as con:
+            con.register("wanted", wanted_table)
+            try:
+                cur = con.execute(_ROWS, {"lo": lo, "hi": lo + step, "all": wanted is None})
+                cols = [d[0] for d in cur.description]
+                rows = [dict(zip(cols, row)) for row in cur.fetchall()]
+            finally:
+                con.unregister("wanted")
+        for row in rows:
+            if row["article_id"] in seen:  # moved within the table while it was read: once only
+                writer.delete_documents_by_term("article_id", row["article_id"])
+            seen.add(row["article_id"])
+            writer.add_document(_document(row))
+            ids.append(row["article_id"])
+            stamps.append(row["stamp"])
+        del rows
+    table = pa.table({"article_id": pa.array(ids, pa.string()), "stamp": pa.array(stamps, pa.string())})
+    return _merged(table, [], None) if len(seen) < len(ids) else table
+
+
+def _merged(manifest, dropped: list[str], added):
+    """``manifest`` less the ``dropped`` ids, plus ``added`` (last row of an id wins)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if dropped:
+        manifest = manifest.filter(pc.invert(pc.is_in(manifest["article_id"], value_set=pa.array(dropped, pa.string()))))
+    if added is not None and added.num_rows:
+        manifest = pa.concat_tables([manifest, added])
+    if len(pc.unique(manifest["article_id"])) < manifest.num_rows:  # keep the last of each id
+        ids = manifest["article_id"].to_pylist()
+        last = {aid: i for i, aid in enumerate(ids)}
+        manifest = manifest.take(pa.array(sorted(last.values()), pa.int64()))
+    return manifest
 
 
 def _document(row: dict):
@@ -288,23 +306,23 @@ def _document(row: dict):
     return doc
 
 
-def _read_manifest(generation: Path) -> dict[str, str]:
-    import pyarrow.parquet as pq
-
-    try:
-        table = pq.read_table(generation / "manifest.parquet")
-    except (OSError, ValueError):
-        return {}  # no manifest: every article is compared as new, and indexed again
-    return dict(zip(table.column("article_id").to_pylist(), table.column("stamp").to_pylist()))
-
-
-def _write_manifest(generation: Path, manifest: dict[str, str]) -> None:
+def _read_manifest(generation: Path):
+    """The manifest (Arrow: article_id, stamp); empty when missing or unreadable, and then every
+    article compares as new and is indexed again."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
+    try:
+        return pq.read_table(generation / "manifest.parquet").select(["article_id", "stamp"])
+    except (OSError, ValueError, KeyError):
+        return pa.table({"article_id": pa.array([], pa.string()), "stamp": pa.array([], pa.string())})
+
+
+def _write_manifest(generation: Path, manifest) -> None:
+    import pyarrow.parquet as pq
+
     tmp = generation / f"manifest.{os.getpid()}.tmp"
-    pq.write_table(pa.table({"article_id": pa.array(list(manifest), pa.string()),
-                             "stamp": pa.array(list(manifest.values()), pa.string())}), tmp)
+    pq.write_table(manifest, tmp)
     os.replace(tmp, generation / "manifest.parquet")
 
 
