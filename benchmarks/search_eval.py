@@ -202,6 +202,7 @@ def run(db: Path) -> dict:
 def _queries(index) -> dict:
     from warehouse.search_query import Searcher
 
+    result = {"plain_bm25_quality": quality(lambda text: [h.article_id for h in Searcher(index, coord=0).search(text)])}
     search = Searcher(index).search
     search("warm up", limit=10)
     timings: list[float] = []
@@ -215,7 +216,7 @@ def _queries(index) -> dict:
         timings.append(best)
         return [h.article_id for h in hits]
 
-    result = {"quality": quality(rank_of)}
+    result["quality"] = quality(rank_of)
     timings.sort()
     result["query_ms"] = {"median": round(1000 * statistics.median(timings), 1),
                           "p90": round(1000 * timings[int(0.9 * (len(timings) - 1))], 1),

@@ -354,3 +354,15 @@ def test_help_lists_search_and_its_options(capsys):
     out = capsys.readouterr().out
     for option in ("--theme", "--since", "--until", "--lang", "--limit", "--db", "--format", "--reindex"):
         assert option in out
+
+
+def test_extraction_workers_never_load_the_index_writer():
+    """Issue 17: the index's writer lives in the flow's own process only. An extraction worker
+    starts from the modules its fork server preloads; none of them brings tantivy or the index."""
+    from flows import work
+
+    code = ("import sys; " + "; ".join(f"import {m}" for m in work.PRELOAD)
+            + "; print(sorted(m for m in ('tantivy', 'opencc', 'warehouse.search', 'flows.search_sync') "
+              "if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"

@@ -54,7 +54,7 @@ _STAMP = """left(md5(concat_ws('|', epoch_us(a.updated_at), coalesce(epoch_us(a.
                               coalesce(array_to_string(t.themes, ','), ''))), 16)"""
 # articles whose stamp is not the manifest's (all of them, or those changed since $since)
 _CHANGED = """
-WITH t AS (SELECT article_id, list(theme ORDER BY theme) AS themes FROM article_themes GROUP BY article_id),
+WITH t AS (SELECT article_id, list(theme ORDER BY score DESC, theme) AS themes FROM article_themes GROUP BY article_id),
 s AS (SELECT a.article_id, """ + _STAMP + """ AS stamp FROM articles a LEFT JOIN t USING (article_id)
       WHERE $since::TIMESTAMPTZ IS NULL OR a.updated_at >= $since OR a.classified_at >= $since)
 SELECT s.article_id FROM s LEFT JOIN manifest m USING (article_id)
@@ -65,7 +65,7 @@ _REMOVED = "SELECT m.article_id FROM manifest m ANTI JOIN articles a USING (arti
 _ROWS = """
 WITH r AS (SELECT * FROM articles WHERE rowid >= $lo AND rowid < $hi
            AND ($all OR article_id IN (SELECT article_id FROM wanted))),
-t AS (SELECT article_id, list(theme ORDER BY theme) AS themes FROM article_themes
+t AS (SELECT article_id, list(theme ORDER BY score DESC, theme) AS themes FROM article_themes
       WHERE article_id IN (SELECT article_id FROM r) GROUP BY article_id)
 SELECT a.article_id, a.title, a.text, a.language, a.source, a.url,
        coalesce(a.published_at, a.fetched_at) AS date, t.themes,

@@ -169,8 +169,9 @@ class Searcher:
     """Searches one index; holds what every search needs (analyzers, converters, the opened
     index), so a program that searches many times (the benchmark) builds them once."""
 
-    def __init__(self, index: SearchIndex):
+    def __init__(self, index: SearchIndex, coord: float = COORD):
         self.index = index
+        self.coord = coord  # 0: plain BM25 order (the benchmark's comparison)
         self.analysis = _Analysis()
         self._ix = None
 
@@ -194,14 +195,14 @@ class Searcher:
         must = [(Occur.Must, f) for f in filter_queries(schema, filters)]
         found = searcher.search(Query.boolean_query([(Occur.Must, scoring)] + must),
                                 max(CANDIDATES, limit), count=False).hits
-        ranked = _coordinated(searcher, schema, parts, found)[:limit]
+        ranked = (_coordinated(searcher, schema, parts, found, self.coord) if self.coord else found)[:limit]
         snippets: dict[str, object] = {}
         return [_hit(searcher, schema, scoring, snippets, rank, score, addr)
                 for rank, (score, addr) in enumerate(ranked, 1)]
 
 
-def _coordinated(searcher, schema, parts: list[list], found: list) -> list:
-    """``found`` (score, address) re-scored as score x (units matched / units)^COORD."""
+def _coordinated(searcher, schema, parts: list[list], found: list, coord: float) -> list:
+    """``found`` (score, address) re-scored as score x (units matched / units) ** coord."""
     from tantivy import Occur, Query
 
     if len(parts) < 2 or len(found) < 2:
@@ -215,7 +216,7 @@ def _coordinated(searcher, schema, parts: list[list], found: list) -> list:
             key = (a.segment_ord, a.doc)
             if key in matched:
                 matched[key] += 1
-    rescored = [(score * (matched[(a.segment_ord, a.doc)] / len(parts)) ** COORD, a) for score, a in found]
+    rescored = [(score * (matched[(a.segment_ord, a.doc)] / len(parts)) ** coord, a) for score, a in found]
     return sorted(rescored, key=lambda pair: -pair[0])
 
 
