@@ -27,7 +27,6 @@ MIN_INTERVAL = timedelta(seconds=10)
 
 def refresh_index(run, full: bool = False) -> None:
     """Bring the index of ``run``'s warehouse up to date (see the module docstring)."""
-    from warehouse.errors import WarehouseError
     from warehouse.search import SearchIndex, last_synced
 
     if run.stop.is_set():
@@ -38,7 +37,7 @@ def refresh_index(run, full: bool = False) -> None:
         if since is not None and datetime.now(timezone.utc) - since < MIN_INTERVAL:
             return
         report = index.sync(run.wh, since=since, wait=LOCK_WAIT)
-    except (WarehouseError, OSError, ValueError) as err:
+    except Exception as err:  # noqa: BLE001 - whatever it is, the run's data is loaded: note it, go on
         note = f"search index not updated ({str(err).splitlines()[0] if str(err) else type(err).__name__}); " \
                "the next run catches up"
         if note not in run.notes:
@@ -61,7 +60,10 @@ def prepare_for_search(settings, reindex: bool = False, refresh: bool = True):
         raise WarehouseError(f"{db}: no warehouse here yet (run `chipwire ingest` or `chipwire demo` first)")
     index = SearchIndex(db)
     if reindex or index.current() is None:
-        report = index.sync(Warehouse(db, lock_wait=settings.lock_wait), rebuild=True, wait=settings.lock_wait)
+        try:
+            report = index.sync(Warehouse(db, lock_wait=settings.lock_wait), rebuild=True, wait=settings.lock_wait)
+        except OSError as err:
+            raise WarehouseError(f"{index.dir}: cannot build the search index ({err.strerror or err})") from None
         return index, f"search index built: {report.indexed} articles in {report.seconds:.1f} s"
     if not refresh:
         return index, None

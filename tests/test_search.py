@@ -188,6 +188,7 @@ def test_table_output_shows_title_source_date_themes_and_marked_snippet(demo, ca
     (["chips", "--lang", "english"], "two-letter"),
     (["chips", "--since", "2025-09-01", "--until", "2025-08-01"], "is after"),
     (["chips", "--theme", "no_such_theme"], "not a theme"),
+    ([" ".join(f"word{i}" for i in range(70))], "at most 64"),
 ])
 def test_bad_input_gives_one_line_error(demo, capsys, args, message):
     assert cli.main(["search", *args, "--db", str(demo)]) == 2

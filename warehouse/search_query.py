@@ -24,6 +24,7 @@ TITLE_BOOST = 2.0
 SNIPPET_CHARS = 220
 CANDIDATES = 100  # best BM25 matches re-ranked by how many of the query's units they contain
 COORD = 1.0  # exponent of that share
+MAX_UNITS = 64  # words, character pairs and phrases in one query
 _CJK_RUN = re.compile(f"[{CJK_RANGES}]+")
 _PHRASE = re.compile(r'"([^"]*)"')
 _LANG = re.compile(r"^[a-z]{2}$")
@@ -138,6 +139,8 @@ def units(schema, analysis: _Analysis, text: str) -> list[list]:
             out += _cjk_units(schema, analysis, run, phrase)
         out += _word_units(schema, analysis, _CJK_RUN.sub(" ", piece), phrase)
     out = [u for u in out if u]
+    if len(out) > MAX_UNITS:
+        raise SearchQueryError(f"the query has {len(out)} words or character pairs; give at most {MAX_UNITS}")
     if not out:
         raise SearchQueryError(f"nothing to search for in {text!r} (no word, number or CJK character)")
     return out
