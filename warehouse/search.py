@@ -41,12 +41,14 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from .errors import SearchIndexBusy, SearchIndexError, WarehouseError
+from .opening import WaitingMarkers
 from .search_schema import SCHEMA_VERSION, build_schema, group_of, register
 
 CHUNK = 2000  # up to this many changed articles are read in one query
 SLICE = 5000  # rows of the articles table read per step otherwise
 WRITER_HEAP = 32_000_000  # bytes of tantivy's indexing buffer (one thread) for updates: kept small
-REBUILD_HEAP = 64_000_000  # and for a rebuild (fewer, larger segments to merge)
+REBUILD_HEAP = 64_000_000  # and for a rebuild (fewer, larger segments to merge), split among
+REBUILD_THREADS = 2  # indexing threads (tantivy's), beside the thread that reads the warehouse
 MARGIN = timedelta(minutes=10)  # a ``since`` sync looks this much further back (transactions in flight)
 
 # the stamp of an article: what the index holds of it changes only if this changes
@@ -205,7 +207,7 @@ class SearchIndex:
             began = _now()
             index = tantivy.Index(build_schema(), path=str(path))
             register(index)
-            writer = index.writer(REBUILD_HEAP, 1)
+            writer = index.writer(REBUILD_HEAP, REBUILD_THREADS)
             manifest = _add_all(wh, writer, None)
             writer.commit()
             writer.wait_merging_threads()
@@ -240,36 +242,69 @@ def _diff(con, manifest, since: datetime | None) -> tuple[list[str], list[str]]:
 def _add_all(wh, writer, wanted: list[str] | None):
     """Add the articles ``wanted`` (None: all) to ``writer``; returns their (article_id, stamp)
     as an Arrow table. Read in slices of the table (rowid ranges: no sorting, no repeated scan
-    of the whole table) with the warehouse opened per slice, so a long rebuild never keeps it
-    from a run for more than a slice; a few wanted articles are read in one go."""
+    of the whole table); a few wanted articles in one go."""
     import pyarrow as pa
 
-    with wh.connect(read_only=True) as con:
-        end = con.execute(_ROWID_END).fetchone()[0]
-    step = end + 1 if wanted is not None and len(wanted) <= CHUNK else SLICE
-    wanted_table = pa.table({"article_id": pa.array(wanted or [], pa.string())})
+    reader = _SliceReader(wh, pa.table({"article_id": pa.array(wanted or [], pa.string())}))
     ids: list[str] = []
     stamps: list[str] = []
     seen: set[str] = set()
-    for lo in range(0, max(end, 1), step):
-        with wh.connect(read_only=True) as con:
-            con.register("wanted", wanted_table)
-            try:
-                cur = con.execute(_ROWS, {"lo": lo, "hi": lo + step, "all": wanted is None})
-                cols = [d[0] for d in cur.description]
-                rows = [dict(zip(cols, row)) for row in cur.fetchall()]
-            finally:
-                con.unregister("wanted")
-        for row in rows:
-            if row["article_id"] in seen:  # moved within the table while it was read: once only
-                writer.delete_documents_by_term("article_id", row["article_id"])
-            seen.add(row["article_id"])
-            writer.add_document(_document(row))
-            ids.append(row["article_id"])
-            stamps.append(row["stamp"])
-        del rows
+    try:
+        end = reader.end()
+        step = end + 1 if wanted is not None and len(wanted) <= CHUNK else SLICE
+        for lo in range(0, max(end, 1), step):
+            for row in reader.rows(lo, lo + step, wanted is None):
+                if row["article_id"] in seen:  # moved within the table while it was read: once only
+                    writer.delete_documents_by_term("article_id", row["article_id"])
+                seen.add(row["article_id"])
+                writer.add_document(_document(row))
+                ids.append(row["article_id"])
+                stamps.append(row["stamp"])
+    finally:
+        reader.close()
     table = pa.table({"article_id": pa.array(ids, pa.string()), "stamp": pa.array(stamps, pa.string())})
     return _merged(table, [], None) if len(seen) < len(ids) else table
+
+
+class _SliceReader:
+    """Reads slices of the articles table through one read-only connection, let go between two
+    slices when another process waits for the warehouse (a run that wants to write): a long
+    rebuild never keeps a run out for more than a slice, and does not reopen the file (DuckDB
+    replays its write-ahead log at every open) when nobody waits. In a run (``keep_open``) the
+    connection is the run's own instance, let go after every slice for the run's other threads."""
+
+    def __init__(self, wh, wanted):
+        self.wh, self.wanted = wh, wanted
+        self.markers = WaitingMarkers(wh.path, wh.lock_wait)
+        self._stack: contextlib.ExitStack | None = None
+        self._con = None
+
+    def _connection(self):
+        if self._con is not None and self.markers.others():
+            self.close()
+        if self._con is None:
+            self._stack = contextlib.ExitStack()
+            self._con = self._stack.enter_context(self.wh.connect(read_only=True))
+            self._con.register("wanted", self.wanted)
+        return self._con
+
+    def end(self) -> int:
+        return self._connection().execute(_ROWID_END).fetchone()[0]
+
+    def rows(self, lo: int, hi: int, everything: bool) -> list[dict]:
+        cur = self._connection().execute(_ROWS, {"lo": lo, "hi": hi, "all": everything})
+        cols = [d[0] for d in cur.description]
+        out = [dict(zip(cols, row)) for row in cur.fetchall()]
+        if self.wh.keep_open:  # a run: its own instance, cheap to take again; its other threads go first
+            self.close()
+        return out
+
+    def close(self) -> None:
+        if self._con is not None:
+            with contextlib.suppress(Exception):
+                self._con.unregister("wanted")
+            self._con = None
+            self._stack.close()
 
 
 def _merged(manifest, dropped: list[str], added):
