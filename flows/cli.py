@@ -11,7 +11,7 @@ import sys
 
 from extractors.errors import SourcesError
 
-from . import interrupt, query_cmd
+from . import interrupt, query_cmd, search_cmd
 from .launch import die, guarded, run_flow, run_ingest, say
 from .settings import Settings, build_settings
 
@@ -80,6 +80,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_taxonomy(p)
 
     query_cmd.add_parser(sub)
+    search_cmd.add_parser(sub)
 
     p = sub.add_parser("backfill", help="ad-hoc historical load: saved files, URL lists, sitemaps, WARC files",
                        description="Historical load through the same fetching, extraction and cleaning as ingest. "
@@ -348,7 +349,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     handler = {"ingest": cmd_ingest, "query": query_cmd.cmd_query, "demo": cmd_demo, "backfill": cmd_backfill,
                "reextract": cmd_reextract, "reclassify": cmd_reclassify, "serve": cmd_serve,
-               "export": cmd_export, "server": cmd_server}[args.command]
+               "export": cmd_export, "server": cmd_server, "search": search_cmd.cmd_search}[args.command]
     with interrupt.interruptible():
         try:
             code = handler(args)

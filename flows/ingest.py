@@ -19,6 +19,7 @@ from warehouse.db import Warehouse
 
 from . import stages
 from .run import Run, recorded_run
+from .search_sync import refresh_index
 from .settings import Settings
 
 FETCH_BATCH = stages.FETCH_BATCH
@@ -63,6 +64,7 @@ def load_task(run: Run, batch, size: int, advance) -> set[str]:
     sites = counts.pop("sites", set())
     run.note_classified(counts.pop("classified", {}))
     run.counts.add(counts)
+    refresh_index(run)  # the search index follows the loaded articles
     advance(size)
     return sites
 
@@ -145,6 +147,7 @@ def classify_task(run: Run, taxonomy, force: bool, advance) -> None:
     counts = stages.classify_pending(run.wh, taxonomy, force=force, progress=advance, stop=run.stop,
                                      on_classified=run.note_classified)
     run.counts.add(articles_clustered=counts.get("articles_clustered", 0))
+    refresh_index(run, full=True)  # themes changed; and whatever an earlier run left behind
 
 
 def classify_stored(run: Run, force: bool = False) -> None:
@@ -161,6 +164,7 @@ def classify_stored(run: Run, force: bool = False) -> None:
 @task(name="clean-sites", **TASK_OPTS)
 def clean_task(run: Run, sites: set[str], advance) -> None:
     run.counts.add(stages.clean_sites(run.wh, sites, advance, stop=run.stop))
+    refresh_index(run)  # cleaned texts
 
 
 def _next_rows(run: Run, fetching, exclude=(), wait: bool = True,

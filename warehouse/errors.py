@@ -8,7 +8,10 @@
     │                        committed before is kept; the same command carries on once there is room)
     ├── ReadOnlyViolation    `query` was given a statement that would write (to the warehouse or
     │                        any other file), read another file, or change a setting
-    └── QueryError           `query` was given SQL that does not parse or fails as it runs
+    ├── QueryError           `query` was given SQL that does not parse or fails as it runs
+    └── SearchIndexError     the search index beside the warehouse is missing or unreadable
+        ├── SearchIndexBusy  another process writes the search index past the wait deadline
+        └── SearchQueryError `search` was given a query or filter it cannot use
 """
 
 
@@ -52,4 +55,16 @@ class ReadOnlyViolation(WarehouseError):
 
 
 class QueryError(WarehouseError):
+    pass
+
+
+class SearchIndexError(WarehouseError):
+    pass
+
+
+class SearchIndexBusy(SearchIndexError):
+    pass
+
+
+class SearchQueryError(SearchIndexError):
     pass
