@@ -12,7 +12,7 @@ import time
 
 from extractors.errors import SourcesError
 
-from . import interrupt, query_cmd
+from . import interrupt, query_cmd, report_cmd
 from .settings import Settings, build_settings
 
 EPILOG = """\
@@ -33,6 +33,7 @@ examples:
   chipwire backfill --dir saved-articles/
   chipwire query "select source, count(*) from articles group by 1 order by 2 desc"
   chipwire query "from warehouse_columns where table_name = 'articles'"
+  chipwire report                      # data/report.html: charts, readable offline
 """
 
 
@@ -80,6 +81,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_taxonomy(p)
 
     query_cmd.add_parser(sub)
+    report_cmd.add_parser(sub)
 
     p = sub.add_parser("backfill", help="ad-hoc historical load: saved files, URL lists, sitemaps, WARC files",
                        description="Historical load through the same fetching, extraction and cleaning as ingest. "
@@ -442,7 +444,8 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     handler = {"ingest": cmd_ingest, "query": query_cmd.cmd_query, "demo": cmd_demo, "backfill": cmd_backfill,
                "reextract": cmd_reextract, "reclassify": cmd_reclassify, "serve": cmd_serve,
-               "export": cmd_export, "server": cmd_server}[args.command]
+               "export": cmd_export, "server": cmd_server,
+               "report": report_cmd.cmd_report}[args.command]
     with interrupt.interruptible():
         try:
             return handler(args)

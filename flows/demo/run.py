@@ -13,6 +13,7 @@ import time
 import shutil
 from pathlib import Path
 
+DEMO_REPORT = "demo-report.html"
 FEED_FILES = ("feed.xml", "atom.xml", "index.rdf", "rss.xml", "feed.rss", "feed.atom")
 
 EXAMPLES = [
@@ -98,4 +99,24 @@ def run_demo(db: str | None = None, progress: bool = True) -> int:
         cols, rows = wh.query(sql)
         print_rows(cols, rows, "table")
         print()
+    return _write_report(wh, db_path)
+
+
+def _write_report(wh, db_path: Path) -> int:
+    """The demo ends with its report, ``demo-report.html`` beside the demo warehouse (not
+    report.html: a real warehouse's report in the same folder is not the demo's to overwrite)."""
+    from warehouse.errors import WarehouseError
+
+    from ..cli import _die
+    from ..report import write_report
+
+    try:
+        written = write_report(wh, db_path.with_name(DEMO_REPORT))
+    except WarehouseError as err:
+        return _die(str(err))
+    except OSError as err:
+        return _die(f"{db_path.with_name(DEMO_REPORT)}: cannot write the report: {err.strerror or err}")
+    print(f"-- The report: {written.charts} charts, opens offline in any browser "
+          f"(write it again with: chipwire report --db {db_path} --out {written.path})")
+    print(written.path)
     return 0
