@@ -17,11 +17,18 @@ from warehouse.report import KINDS, Snapshot
 WIDTH = 860
 NO_THEME = "(none)"
 GOOD, BAD, SOFT = "#4c78a8", "#e45756", "#f2a93b"
-COUNT_AXIS = alt.Axis(tickMinStep=1, format="~s")  # counts: no 0.5 articles
 LABELS = alt.Axis(labelLimit=360)  # long names and headlines are cut at 360 px, not 180
 ROWS = alt.NamedData(name="rows")
+HOURS = [0, 1, 3, 6, 12, 24, 48, 96, 168, 336, 720, 1440, 2880, 8760]  # the stories' time ticks
 
 Made = "tuple[alt.TopLevelMixin, list[dict]] | None"
+
+
+def counts(top: float) -> alt.Axis:
+    """An axis of counts: whole numbers only (Vega draws 0.5 ticks for small counts, and its
+    tickMinStep has no effect in the bundled version), so small scales list their ticks."""
+    top = int(top or 0)
+    return alt.Axis(format="~s", values=list(range(0, top + 1))) if top <= 8 else alt.Axis(format="~s")
 
 
 def theme_scale(snapshot: Snapshot) -> alt.Scale:
@@ -35,8 +42,8 @@ def themes_weekly(snapshot: Snapshot) -> Made:
         return None
     pick = alt.selection_point(fields=["theme"], bind="legend")
     chart = alt.Chart(ROWS).mark_line(strokeWidth=1.8).encode(
-        x=alt.X("week:T", title="week", scale=alt.Scale(type="utc"), axis=alt.Axis(format="%b %Y")),
-        y=alt.Y("articles:Q", title="relevant articles", axis=COUNT_AXIS),
+        x=alt.X("week:T", title="week", scale=alt.Scale(type="utc")),
+        y=alt.Y("articles:Q", title="relevant articles", axis=counts(max(r["articles"] for r in rows))),
         color=alt.Color("theme:N", scale=theme_scale(snapshot), title="theme (click to pick)"),
         opacity=alt.condition(pick, alt.value(1.0), alt.value(0.12)),
         tooltip=[alt.Tooltip("week:N", title="week of"), "theme:N", "articles:Q"],
@@ -49,7 +56,7 @@ def entities_top(snapshot: Snapshot) -> Made:
     if not rows:
         return None
     chart = alt.Chart(ROWS).mark_bar().encode(
-        x=alt.X("articles:Q", title="relevant articles naming it", axis=COUNT_AXIS),
+        x=alt.X("articles:Q", title="relevant articles naming it", axis=counts(max(r["articles"] for r in rows))),
         y=alt.Y("entity:N", sort="-x", title=None, axis=LABELS),
         color=alt.Color("kind:N", legend=None, scale=alt.Scale(domain=list(KINDS), scheme="set2")),
         tooltip=["entity:N", "kind:N", "articles:Q", alt.Tooltip("mentions:Q", title="mentions in all")],
@@ -57,7 +64,7 @@ def entities_top(snapshot: Snapshot) -> Made:
         facet=alt.Facet("kind:N", title=None, sort=list(KINDS),
                         header=alt.Header(labelFontSize=13, labelFontWeight="bold")),
         columns=2,
-    ).resolve_scale(y="independent", x="independent")
+    ).resolve_scale(y="independent")  # one x scale: kinds compare, and count ticks fit every facet
     return chart, rows
 
 
@@ -66,7 +73,7 @@ def entities_weekly(snapshot: Snapshot) -> Made:
     if not rows:
         return None
     chart = alt.Chart(ROWS).mark_rect().encode(
-        x=alt.X("week:T", title="week", scale=alt.Scale(type="utc"), axis=alt.Axis(format="%b %Y")),
+        x=alt.X("week:T", title="week", scale=alt.Scale(type="utc")),
         x2="week_end:T",
         y=alt.Y("entity:N", title=None, sort=alt.EncodingSortField("articles", op="sum", order="descending"),
                 axis=LABELS),
@@ -107,13 +114,17 @@ def stories(snapshot: Snapshot) -> Made:
             for c in snapshot.datasets["story_copies"].rows if c["hours"] is not None]
     if not rows:
         return None
-    hours = "hours after the story's first article (symlog scale)"
+    hours = "time after the story's first article (h: hours, d: days; symlog scale)"
+    top = next((h for h in HOURS if h >= max(r["hours"] for r in rows)), HOURS[-1])
+    scale = alt.Scale(type="symlog", domain=[0, top])
+    axis = alt.Axis(values=[h for h in HOURS if h <= top],
+                    labelExpr="datum.value >= 48 ? round(datum.value / 24) + ' d' : datum.value + ' h'")
     y = alt.Y("label:N", title=None, sort=alt.EncodingSortField("rank", op="min"), axis=LABELS)
     base = alt.Chart(ROWS)
     spans = base.mark_rule(color="#bbb", strokeWidth=2).encode(
-        y=y, x=alt.X("min(hours):Q", scale=alt.Scale(type="symlog"), title=hours), x2="max(hours):Q")
+        y=y, x=alt.X("min(hours):Q", scale=scale, axis=axis, title=hours), x2="max(hours):Q")
     points = base.mark_point(filled=True, size=70, opacity=0.85).encode(
-        y=y, x=alt.X("hours:Q", title=hours, scale=alt.Scale(type="symlog")),
+        y=y, x=alt.X("hours:Q", title=hours, scale=scale, axis=axis),
         shape=alt.Shape("copy:N", scale=alt.Scale(domain=["first", "copy"], range=["diamond", "circle"]), title=None),
         color=alt.Color("copy:N", scale=alt.Scale(domain=["first", "copy"], range=[BAD, GOOD]), title=None),
         tooltip=[alt.Tooltip("source:N", title="outlet"), "title:N",
@@ -127,7 +138,8 @@ def new_by_theme(snapshot: Snapshot) -> Made:
     if not rows:
         return None
     chart = alt.Chart(ROWS).mark_bar().encode(
-        x=alt.X("articles:Q", title="new relevant articles (by primary theme)", axis=COUNT_AXIS),
+        x=alt.X("articles:Q", title="new relevant articles (by primary theme)",
+                axis=counts(max(r["articles"] for r in rows))),
         y=alt.Y("theme:N", sort="-x", title=None),
         color=alt.Color("theme:N", scale=theme_scale(snapshot), legend=None),
         tooltip=["theme:N", "articles:Q", alt.Tooltip("new_stories:Q", title="of them, new stories")],
@@ -144,7 +156,7 @@ def feeds(snapshot: Snapshot) -> Made:
     ).transform_calculate(
         outcome="datum.outcome == 'good_polls' ? 'answered' : 'failed'",
     ).mark_bar().encode(
-        x=alt.X("count:Q", title="polls", stack="zero", axis=COUNT_AXIS),
+        x=alt.X("count:Q", title="polls", stack="zero", axis=counts(max(r["polls"] for r in rows))),
         y=alt.Y("label:N", title=None, sort=alt.EncodingSortField("rank", op="min"), axis=LABELS),
         color=alt.Color("outcome:N", scale=alt.Scale(domain=["answered", "failed"], range=[GOOD, BAD]), title=None),
         tooltip=["feed:N", "health:N", "polls:Q", alt.Tooltip("failed_polls:Q", title="failed polls"),
@@ -160,7 +172,7 @@ def failures(snapshot: Snapshot) -> Made:
     if not rows:
         return None
     chart = alt.Chart(ROWS).mark_bar().encode(
-        x=alt.X("urls:Q", title="URLs", axis=COUNT_AXIS),
+        x=alt.X("urls:Q", title="URLs", axis=counts(max(r["urls"] for r in rows))),
         y=alt.Y("label:N", sort="-x", title=None, axis=LABELS),
         color=alt.Color("retried:N", scale=alt.Scale(domain=["given up", "retried later"], range=[BAD, SOFT]),
                         title=None),

@@ -8,6 +8,10 @@ from urllib.parse import urlsplit
 
 from warehouse.report import TOP_ENTITIES, TOP_PER_KIND, TOP_SOURCES, TOP_STORIES, Snapshot
 
+WHAT = {"new_latest": "the list", "stories": "the table", "story_copies": "the chart and each story's copies",
+        "feeds": "the chart and the table", "feed_health": "the counts above"}
+
+
 def _new_counts(snapshot: Snapshot) -> str:
     previous = snapshot.previous
     scope = ("in the report's dates and theme, " if snapshot.window.since or snapshot.window.until or snapshot.window.theme
@@ -30,7 +34,7 @@ def sections(snapshot: Snapshot, specs: dict) -> list[dict]:
     d = snapshot.datasets
 
     def q(*keys: str) -> list[dict]:
-        return [{"views": d[k].views, "sql": d[k].sql} for k in keys]
+        return [{"views": d[k].views, "sql": d[k].sql, "what": WHAT.get(k, "the chart")} for k in keys]
 
     return [
         _section("new", "New", "New since the previous report", _new_counts(snapshot),
@@ -52,7 +56,7 @@ def sections(snapshot: Snapshot, specs: dict) -> list[dict]:
                  "(an article with two themes counts in both columns).",
                  "No relevant article with a theme in these dates.", q("source_themes"), specs["sources"]),
         _section("stories", "Stories", "Biggest stories",
-                 f"The {TOP_STORIES} stories carried by most outlets (copies, rewrites and syndications of one "
+                 f"The stories (up to {TOP_STORIES}) carried by most outlets (copies, rewrites and syndications of one "
                  "story, found by near-duplicate text), first day in these dates. Each mark is an article, placed "
                  "by hours after the story's first one (the diamond); the grey line is how far it spread. "
                  "Open a story below for its copies.",
