@@ -281,3 +281,9 @@ def check_ready(wh: Warehouse) -> None:
     if wh.path.is_dir():
         raise WarehouseError(f"{wh.path}: is a directory, not a DuckDB file")
     wh.migrate()
+
+
+def known_themes(wh: Warehouse) -> list[str]:
+    """The theme ids present in the warehouse (for checking --theme)."""
+    with wh.connect(read_only=True) as con:
+        return [r[0] for r in con.execute("SELECT DISTINCT theme FROM article_themes ORDER BY 1").fetchall()]
