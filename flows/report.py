@@ -166,6 +166,24 @@ def write_report(target, out: Path | str | None = None, window: Window = Window(
     return Written(out_path, report_id, len(data), time.monotonic() - started, charts)
 
 
+def refresh_report(target, out: Path | str | None = None, say=None) -> Written | None:
+    """For `chipwire serve` after each ingest: ``write_report`` with the defaults (all dates,
+    report.html beside the warehouse), never raising for a warehouse or file problem (the
+    ingest has succeeded; the report waits for the next run). ``say``: where the one-line
+    outcome goes (e.g. serve's console), or None."""
+    from warehouse.errors import WarehouseError
+
+    try:
+        written = write_report(target, out)
+    except (WarehouseError, OSError) as err:
+        if say is not None:
+            say(f"report not refreshed: {err}")
+        return None
+    if say is not None:
+        say(f"report refreshed: {written.path} ({written.charts} charts, {written.seconds:.1f} s)")
+    return written
+
+
 def _warehouse(target) -> Warehouse:
     if isinstance(target, Warehouse):
         return target

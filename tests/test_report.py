@@ -245,3 +245,15 @@ def test_command_never_creates_a_warehouse(tmp_path):
     proc = _cli("--db", str(tmp_path / "none.duckdb"), cwd=tmp_path)
     assert proc.returncode == 2 and "no warehouse here yet" in proc.stderr
     assert sorted(p.name for p in tmp_path.iterdir()) == []
+
+
+def test_refresh_for_serve_writes_beside_the_warehouse_or_says_why_not(wh, tmp_path):
+    from flows.report import refresh_report
+
+    said: list[str] = []
+    written = refresh_report(wh.path, say=said.append)
+    assert written is not None and written.path == wh.path.parent / "report.html" and written.path.is_file()
+    assert said == [f"report refreshed: {written.path} (8 charts, {written.seconds:.1f} s)"]
+    assert refresh_report(tmp_path / "gone.duckdb", say=said.append) is None
+    assert said[-1].startswith("report not refreshed: ") and "no warehouse here yet" in said[-1]
+    assert not (tmp_path / "gone.duckdb").exists()
