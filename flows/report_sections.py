@@ -38,7 +38,8 @@ def sections(snapshot: Snapshot, specs: dict) -> list[dict]:
 
     return [
         _section("new", "New", "New since the previous report", _new_counts(snapshot),
-                 "Nothing new since the previous report.", q("new_by_theme", "new_latest"), specs["new"], "new"),
+                 "Nothing new since the previous report." if snapshot.previous else "No relevant article yet.",
+                 q("new_by_theme", "new_latest"), specs["new"], "new"),
         _section("themes", "Themes", "Relevant articles per theme per week",
                  "Relevant articles published each week (UTC; weeks start on Monday; an article without a date "
                  "counts on the day it was stored), per theme present: an article with two themes counts under "

@@ -131,6 +131,15 @@ def test_hostile_titles_run_nothing_and_reach_nowhere(browser, tmp_path, request
         assert all(c["rendered"] == "true" and c["marks"] > 0 for c in charts.values())
         assert visit.page.locator("img").count() == 0  # the title's <img> is text, not an image
         assert HOSTILE in visit.page.inner_text("#stories table")
+        tips = []  # the hostile entity's tooltip shows its name as text, too
+        bars = visit.page.locator("#chart-entities svg .role-mark path")
+        for i in range(bars.count()):
+            bars.nth(i).hover()
+            visit.page.wait_for_selector("#vg-tooltip-element.visible")
+            tips.append(visit.page.inner_text("#vg-tooltip-element"))
+        assert any("window.__pwned" in tip for tip in tips), tips
+        assert visit.page.locator("#vg-tooltip-element img, #vg-tooltip-element script").count() == 0
+        assert visit.page.evaluate("typeof window.__pwned") == "undefined" and visit.requests == [visit.uri]
         _keep(visit.page, "report-hostile.png", request)
     finally:
         visit.close()
