@@ -48,8 +48,8 @@ class Written:
 class Runtime:
     """The JavaScript the page carries (Vega-Embed + Vega-Lite + Vega, from vl-convert-python's
     offline bundles), made once per object: bundling takes vl-convert 1.3-1.6 s, so it is kept
-    in ``cache_dir`` (named by vl-convert's version; written atomically) for the next report,
-    and in this object for the next report of the same process (serve)."""
+    in ``cache_dir`` (named by vl-convert's version; written atomically) for the next report;
+    a cached file that is not such a bundle is made again."""
 
     def __init__(self, cache_dir: Path | None = None):
         self.cache_dir = cache_dir
@@ -75,9 +75,10 @@ class Runtime:
         if self.cache_dir is None:
             return None
         try:
-            return (self.cache_dir / self._name()).read_text(encoding="utf-8") or None
-        except OSError:
+            script = (self.cache_dir / self._name()).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
             return None
+        return script if "window.vegaEmbed=" in script and "</script" not in script else None
 
     def _bundle(self) -> str:
         import vl_convert as vlc

@@ -258,3 +258,12 @@ def test_refresh_for_serve_writes_beside_the_warehouse_or_says_why_not(wh, tmp_p
     assert refresh_report(tmp_path / "gone.duckdb", say=said.append) is None
     assert said[-1].startswith("report not refreshed: ") and "no warehouse here yet" in said[-1]
     assert not (tmp_path / "gone.duckdb").exists()
+
+
+def test_the_bundle_is_cached_and_a_broken_cache_is_made_again(tmp_path):
+    first = Runtime(tmp_path).script()
+    [cached] = list(tmp_path.iterdir())
+    assert cached.read_text(encoding="utf-8") == first and "window.vegaEmbed=" in first
+    assert Runtime(tmp_path).script() == first
+    cached.write_text("alert('not a bundle')", encoding="utf-8")
+    assert Runtime(tmp_path).script() == first and cached.read_text(encoding="utf-8") == first
