@@ -160,8 +160,12 @@ def write_report(target, out: Path | str | None = None, window: Window = Window(
     data = html.encode("utf-8")
     out_path.parent.mkdir(parents=True, exist_ok=True)
     tmp = out_path.with_name(f".{out_path.name}.{os.getpid()}.tmp")
-    tmp.write_bytes(data)
-    tmp.replace(out_path)  # a browser or a file share never sees half a report
+    try:
+        tmp.write_bytes(data)
+        tmp.replace(out_path)  # a browser or a file share never sees half a report
+    except OSError:
+        tmp.unlink(missing_ok=True)
+        raise
     report_id = record_report(wh, snapshot, out_path.resolve(), len(data))
     charts = sum(1 for v in specs.values() if v is not None)
     return Written(out_path, report_id, len(data), time.monotonic() - started, charts)

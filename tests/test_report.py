@@ -242,6 +242,13 @@ def test_command_refuses_bad_options_in_one_line(wh, tmp_path, args, message):
     assert not (tmp_path / "r.html").exists()
 
 
+def test_command_says_when_it_cannot_write_and_leaves_nothing_behind(wh, tmp_path):
+    (tmp_path / "taken").mkdir()
+    proc = _cli("--db", str(wh.path), "--out", str(tmp_path / "taken"), cwd=tmp_path)
+    assert proc.returncode == 2 and "taken: cannot write" in proc.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(["taken", "w.duckdb", "w.duckdb.wal", "cache"])
+
+
 def test_command_never_creates_a_warehouse(tmp_path):
     proc = _cli("--db", str(tmp_path / "none.duckdb"), cwd=tmp_path)
     assert proc.returncode == 2 and "no warehouse here yet" in proc.stderr
