@@ -28,7 +28,7 @@ def counts(top: float) -> alt.Axis:
     """An axis of counts: whole numbers only (Vega draws 0.5 ticks for small counts, and its
     tickMinStep has no effect in the bundled version), so small scales list their ticks."""
     top = int(top or 0)
-    return alt.Axis(format="~s", values=list(range(0, top + 1))) if top <= 8 else alt.Axis(format="~s")
+    return alt.Axis(format=",d", values=list(range(0, top + 1))) if top <= 8 else alt.Axis(format=",d")
 
 
 def theme_scale(snapshot: Snapshot) -> alt.Scale:
