@@ -147,7 +147,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("demo", help="run the whole pipeline offline on bundled sample sites",
                        description="Serve the bundled sample outlets on 127.0.0.1, ingest their feeds and pages "
-                       "into a demo warehouse (default ./data/demo.duckdb), then show a few queries.")
+                       "into a demo warehouse (default ./data/demo.duckdb), then show a few queries and write its report "
+                       "(demo-report.html beside the warehouse; its path is the last line printed).")
     p.add_argument("--db", metavar="FILE", help="demo warehouse file (default ./data/demo.duckdb)")
     p.add_argument("--no-progress", action="store_true", help="no progress bars")
     return parser

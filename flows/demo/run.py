@@ -3,7 +3,8 @@
 The outlets are served on 127.0.0.1 (one port each, so each is its own site), a sources file
 naming their feeds is written next to the demo warehouse, and the real `ingest` flow runs
 against them in Prefect's ephemeral mode. The demo warehouse is rebuilt at each run (the
-ports change from run to run, and so would the URLs).
+ports change from run to run, and so would the URLs). It ends by writing the report
+(``demo-report.html`` beside the warehouse) and printing its path as the last line.
 """
 
 from __future__ import annotations
