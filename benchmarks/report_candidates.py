@@ -1,7 +1,10 @@
 """Which charting library for `chipwire report`: file size and render time, measured.
 
+    pip install plotly                                          # only the benchmark needs it
     python benchmarks/report_candidates.py                      # builds a 50,000-article warehouse first
     python benchmarks/report_candidates.py --db /tmp/r50k.duckdb --runs 9
+
+Needs Chromium at /usr/bin/chromium (Debian's package) and Playwright (the test extra).
 
 The same page (flows/report.py: the same sections, tables and SQL, read from the same
 warehouse with the same aggregated rows) with its eight charts drawn four ways:
