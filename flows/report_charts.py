@@ -17,7 +17,7 @@ from warehouse.report import KINDS, Snapshot
 WIDTH = 860
 NO_THEME = "(none)"
 GOOD, BAD, SOFT = "#4c78a8", "#e45756", "#f2a93b"
-LABELS = alt.Axis(labelLimit=360)  # long names and headlines are cut at 360 px, not 180
+LABELS = alt.Axis(labelLimit=300)  # long names and headlines are cut at 300 px, not 180
 ROWS = alt.NamedData(name="rows")
 HOURS = [0, 1, 3, 6, 12, 24, 48, 96, 168, 336, 720, 1440, 2880, 8760]  # the stories' time ticks
 
@@ -79,7 +79,7 @@ def entities_weekly(snapshot: Snapshot) -> Made:
                 axis=LABELS),
         color=alt.Color("articles:Q", title="articles", scale=alt.Scale(scheme="blues")),
         tooltip=["entity:N", "kind:N", alt.Tooltip("week:N", title="week of"), "articles:Q"],
-    ).properties(width=WIDTH - 280, height=alt.Step(18))
+    ).properties(width=WIDTH - 340, height=alt.Step(18))
     return chart, rows
 
 
@@ -101,7 +101,7 @@ def source_themes(snapshot: Snapshot) -> Made:
         text="articles:Q",
         color=alt.condition(alt.datum.articles > top / 2, alt.value("white"), alt.value("#333")),
     )
-    return (cells + text).properties(width=alt.Step(70), height=alt.Step(20)), rows
+    return (cells + text).properties(width=alt.Step(64), height=alt.Step(20)), rows
 
 
 def stories(snapshot: Snapshot) -> Made:

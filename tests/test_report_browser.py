@@ -66,8 +66,10 @@ class Visit:
     def charts(self) -> dict[str, dict]:
         return {c["key"]: c for c in self.page.evaluate("""() => Array.from(document.querySelectorAll('[data-chart]'))
             .map(el => { const svg = el.querySelector('svg'); const box = svg ? svg.getBoundingClientRect() : null;
+                const room = el.closest('section').getBoundingClientRect();
                 return {key: el.dataset.chart, rendered: el.dataset.rendered, width: box ? box.width : 0,
-                        height: box ? box.height : 0, marks: el.querySelectorAll('svg .role-mark > *').length}; })""")}
+                        height: box ? box.height : 0, fits: box !== null && box.right <= room.right,
+                        marks: el.querySelectorAll('svg .role-mark > *').length}; })""")}
 
     def close(self) -> None:
         self.context.close()
@@ -100,6 +102,7 @@ def test_the_demo_report_draws_every_chart_offline_with_no_error(browser, cli_en
             assert chart["rendered"] == "true", key
             assert chart["width"] > 100 and chart["height"] > 30, (key, chart)
             assert chart["marks"] > 0, (key, chart)  # data marks drawn, not only axes
+            assert chart["fits"], (key, chart)  # inside its section, legend included
         assert visit.errors == []
         assert visit.requests == [visit.uri]  # nothing but the file itself
         # interactive: a bar of "failures by reason" shows its numbers on hover
@@ -128,7 +131,7 @@ def test_hostile_titles_run_nothing_and_reach_nowhere(browser, tmp_path, request
         assert visit.errors == [] and visit.requests == [visit.uri]
         charts = visit.charts()
         assert set(charts) == {"new", "themes", "entities", "entities_weekly", "sources", "stories"}  # no feeds
-        assert all(c["rendered"] == "true" and c["marks"] > 0 for c in charts.values())
+        assert all(c["rendered"] == "true" and c["marks"] > 0 and c["fits"] for c in charts.values()), charts
         assert visit.page.locator("img").count() == 0  # the title's <img> is text, not an image
         assert HOSTILE in visit.page.inner_text("#stories table")
         tips = []  # the hostile entity's tooltip shows its name as text, too
