@@ -11,7 +11,7 @@ import sys
 
 from extractors.errors import SourcesError
 
-from . import interrupt, query_cmd, search_cmd
+from . import interrupt, query_cmd, report_cmd, search_cmd
 from .launch import die, guarded, run_flow, run_ingest, say
 from .settings import Settings, build_settings
 
@@ -33,6 +33,7 @@ examples:
   chipwire backfill --dir saved-articles/
   chipwire query "select source, count(*) from articles group by 1 order by 2 desc"
   chipwire query "from warehouse_columns where table_name = 'articles'"
+  chipwire report                      # data/report.html: charts, readable offline
 """
 
 
@@ -81,6 +82,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     query_cmd.add_parser(sub)
     search_cmd.add_parser(sub)
+    report_cmd.add_parser(sub)
 
     p = sub.add_parser("backfill", help="ad-hoc historical load: saved files, URL lists, sitemaps, WARC files",
                        description="Historical load through the same fetching, extraction and cleaning as ingest. "
@@ -128,6 +130,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--every", metavar="DURATION", default="30m",
                    help="how often to ingest: e.g. 15m, 1h, 1h30m (default 30m; at least 1m)")
     p.add_argument("--sources", metavar="FILE", help="sources file for the scheduled ingest")
+    p.add_argument("--report", metavar="FILE", help="the HTML report refreshed after each ingest (default: "
+                   "report.html beside the warehouse)")
+    p.add_argument("--no-report", action="store_true", help="do not refresh a report after each ingest")
     _add_db(p)
     _add_taxonomy(p)
 
@@ -148,7 +153,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("demo", help="run the whole pipeline offline on bundled sample sites",
                        description="Serve the bundled sample outlets on 127.0.0.1, ingest their feeds and pages "
-                       "into a demo warehouse (default ./data/demo.duckdb), then show a few queries.")
+                       "into a demo warehouse (default ./data/demo.duckdb), then show a few queries and write its report "
+                       "(<db>.demo/report.html, in the demo's own folder; its path is the last line printed).")
     p.add_argument("--db", metavar="FILE", help="demo warehouse file (default ./data/demo.duckdb)")
     p.add_argument("--no-progress", action="store_true", help="no progress bars")
     return parser
@@ -297,7 +303,8 @@ def cmd_serve(args) -> int:
         return die(f"{settings.sources_path}: no [[feeds]] or [[pages]] to ingest (add some: see docs/sources.md)")
     from .serve import serve
 
-    return serve(settings, every=every)
+    report = None if args.no_report else str(args.report or settings.db_path.with_name("report.html"))
+    return serve(settings, every=every, report=report)
 
 
 def cmd_server(args) -> int:
@@ -349,7 +356,8 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     handler = {"ingest": cmd_ingest, "query": query_cmd.cmd_query, "demo": cmd_demo, "backfill": cmd_backfill,
                "reextract": cmd_reextract, "reclassify": cmd_reclassify, "serve": cmd_serve,
-               "export": cmd_export, "server": cmd_server, "search": search_cmd.cmd_search}[args.command]
+               "export": cmd_export, "server": cmd_server, "search": search_cmd.cmd_search,
+               "report": report_cmd.cmd_report}[args.command]
     with interrupt.interruptible():
         try:
             code = handler(args)

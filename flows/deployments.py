@@ -24,12 +24,21 @@ SCHEDULES: dict[str, str | None] = {
 
 
 @flow(name="chipwire-ingest", log_prints=False)
-def ingest(db: str | None = None, sources: str | None = None, taxonomy: str | None = None) -> dict:
-    """One scheduled ingest run over the sources file."""
+def ingest(db: str | None = None, sources: str | None = None, taxonomy: str | None = None,
+           report: str | None = None) -> dict:
+    """One scheduled ingest run over the sources file; ``report``: an HTML report to refresh
+    after it (`chipwire serve` passes report.html beside the warehouse)."""
+    import sys
+
     from flows.ingest import ingest_flow, with_runner
 
     settings = build_settings(db=db, sources=sources, taxonomy=taxonomy, progress=False)
-    return with_runner(ingest_flow, settings)(settings)
+    counts = with_runner(ingest_flow, settings)(settings)
+    if report:
+        from flows.report import refresh_report
+
+        refresh_report(settings, out=report, say=lambda line: print(f"chipwire: {line}", file=sys.stderr))
+    return counts
 
 
 @flow(name="chipwire-backfill", log_prints=False)
@@ -71,14 +80,15 @@ FLOWS = {"ingest": ingest, "backfill": backfill, "reextract": reextract, "reclas
          "maintenance": maintenance}
 
 
-def runner_deployments(settings, every: float) -> list:
+def runner_deployments(settings, every: float, report: str | None = None) -> list:
     """The deployments `chipwire serve` runs in-process: ingest every ``every`` seconds (an
-    interval schedule), maintenance on its cron, reextract and reclassify on demand."""
+    interval schedule; ``report``: refreshed after each), maintenance on its cron, reextract
+    and reclassify on demand."""
     from datetime import timedelta
 
     db, taxonomy = str(settings.db_path), str(settings.taxonomy_path)
     params = {
-        "ingest": {"db": db, "sources": str(settings.sources_path), "taxonomy": taxonomy},
+        "ingest": {"db": db, "sources": str(settings.sources_path), "taxonomy": taxonomy, "report": report},
         "maintenance": {"db": db},
         "reextract": {"db": db},
         "reclassify": {"db": db, "taxonomy": taxonomy},

@@ -39,7 +39,8 @@ def interruptible() -> Iterator[None]:
     try:
         yield
     finally:
-        relay.close()
+        with contextlib.suppress(KeyboardInterrupt):  # a library's own handler may raise again
+            relay.close()
         for sig, handler in previous.items():  # once interrupted, the process only winds down
             with contextlib.suppress(ValueError, TypeError):
                 signal.signal(sig, signal.SIG_IGN if fired else handler)

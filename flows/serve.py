@@ -124,20 +124,27 @@ class Watch:
 
 
 class _Runner:
-    """Prefect's Runner, stopped by chipwire's own SIGTERM handling (its own exits with 0)."""
+    """Prefect's Runner, stopped by chipwire's own SIGTERM handling (its own exits with 0):
+    the runner's handler hands the signal to the one installed before it (`interruptible`'s,
+    which raises once, ignores a second and marks the signal handled for its relay)."""
 
     @staticmethod
     def make():
         from prefect.runner import Runner
 
+        chipwire_handler = signal.getsignal(signal.SIGTERM)
+
         class ChipwireRunner(Runner):
-            def handle_sigterm(self, *args, **kwargs) -> None:
-                raise Interrupted(signal.SIGTERM)
+            def handle_sigterm(self, signum=signal.SIGTERM, frame=None, *args, **kwargs) -> None:
+                if callable(chipwire_handler):
+                    chipwire_handler(signum, frame)
+                else:
+                    raise Interrupted(signal.SIGTERM)
 
         return ChipwireRunner(name="chipwire-serve", pause_on_shutdown=True)
 
 
-async def _serve(settings: Settings, every: float, info, deployments: list) -> None:
+async def _serve(settings: Settings, every: float, info, deployments: list, report: str | None) -> None:
     from prefect.client.orchestration import get_client
 
     runner = _Runner.make()
@@ -147,7 +154,7 @@ async def _serve(settings: Settings, every: float, info, deployments: list) -> N
     async with get_client() as client:
         await client.create_flow_run_from_deployment(ids["ingest"], tags=["chipwire", "at-start"])
     api_url = info.api_url if info is not None else _api_url()
-    _tell_started(settings, every, info, api_url)
+    _tell_started(settings, every, info, api_url, report)
     watch = Watch(api_url, Path(info.log) if info is not None else None, ids["ingest"], every)
     watcher = asyncio.create_task(watch.forever())
     try:
@@ -162,18 +169,20 @@ def _api_url() -> str:
     return str(PREFECT_API_URL.value())
 
 
-def _tell_started(settings: Settings, every: float, info, api_url: str) -> None:
+def _tell_started(settings: Settings, every: float, info, api_url: str, report: str | None) -> None:
     nxt = (datetime.now(timezone.utc) + timedelta(seconds=every)).strftime("%H:%M UTC")
     if info is not None:
         say(f"Prefect UI (runs, schedules, logs): {info.ui_url}")
     say(f"ingest now, then every {_every_text(every)} (next about {nxt}); maintenance daily at 03:15 UTC; "
         f"warehouse {settings.db_path}")
+    if report:
+        say(f"the report is refreshed after each ingest: {report}")
     say(f"to start a run yourself: PREFECT_API_URL={api_url} prefect deployment run 'chipwire-ingest/ingest'"
         f"  (or: chipwire ingest --db {settings.db_path})")
     say("Ctrl-C to stop")
 
 
-def serve(settings: Settings, every: float) -> int:
+def serve(settings: Settings, every: float, report: str | None = None) -> int:
     from .interrupt import exit_code, interrupted_by
     from .localserver import LocalServerError, connected, stop
 
@@ -182,9 +191,9 @@ def serve(settings: Settings, every: float) -> int:
         with connected(settings, announce=say) as conn:
             from .deployments import runner_deployments
 
-            deployments = runner_deployments(settings, every)  # built outside the loop (Prefect's sync API)
+            deployments = runner_deployments(settings, every, report)  # built outside the loop (Prefect's sync API)
             try:
-                asyncio.run(_serve(settings, every, conn.info, deployments))
+                asyncio.run(_serve(settings, every, conn.info, deployments, report))
             except KeyboardInterrupt as err:
                 code = exit_code(err)
             except Exception as err:  # noqa: BLE001 -- one line, not a traceback

@@ -166,6 +166,7 @@ def test_serve_runs_ingests_on_its_own(tmp_path):
             with urllib.request.urlopen(ui, timeout=10) as page:
                 assert page.status == 200 and b"<html" in page.read(2000).lower()
             _wait("two completed ingests", lambda: _warehouse_runs(db).count(("ingest", "completed")) >= 2, 180, [proc])
+            _wait("the report serve refreshes", lambda: db.with_name("report.html").is_file(), 60, [proc])
             api_url = hint.group(1).split("=", 1)[1]
             _wait("the run its schedule made to complete in Prefect too",
                   lambda: any(r["auto"] for r in _ingest_runs(api_url)), 120, [proc])

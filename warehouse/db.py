@@ -27,8 +27,6 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
-from extractors.dedup import band_keys
-
 from . import codec
 from .bodies import BodyStore
 from .errors import DiskFull, is_disk_full
@@ -930,6 +928,10 @@ class Warehouse:
                     con.execute("INSERT INTO article_entities SELECT article_id, entity, kind, sum(mentions)::INTEGER "
                                 "FROM entity_batch GROUP BY ALL")
             if signatures:
+                # imported here: extractors.dedup loads datasketch and scipy (0.7 s), which only the
+                # classification stage needs, not every command that opens the warehouse (report)
+                from extractors.dedup import band_keys
+
                 with _staged(con, "sig_batch", pa.Table.from_pylist(signatures, schema=_SIG_SCHEMA)):
                     con.execute("INSERT OR REPLACE INTO article_signatures SELECT article_id, scheme, signature, story_date "
                                 "FROM sig_batch")

@@ -4,7 +4,9 @@ The outlets are served on 127.0.0.1 (one port each, so each is its own site), a 
 naming their feeds is written into the demo's own folder beside its warehouse (``<db>.demo/``),
 and the real `ingest` flow runs against them. The demo warehouse is rebuilt at each run (the
 ports change from run to run, and so would the URLs), but only one the demo made itself: its
-folder records the warehouse's path and inode, and anything else at that path is refused.
+folder records a token also stored inside the warehouse, and anything else at that path is
+refused. It ends by writing the report into that folder (``<db>.demo/report.html``: a file of
+the user's beside the warehouse is never overwritten) and printing its path as the last line.
 """
 
 from __future__ import annotations
@@ -177,4 +179,24 @@ def run_demo(db: str | None = None, progress: bool = True) -> int:
         cols, rows = wh.query(sql)
         print_rows(cols, rows, "table")
         print()
+    return _write_report(wh, db_path, own / "report.html")
+
+
+def _write_report(wh, db_path: Path, out: Path) -> int:
+    """The demo ends with its report, in the demo's own folder (not report.html beside the
+    warehouse: a file of that name there is not the demo's to overwrite)."""
+    from warehouse.errors import WarehouseError
+
+    from ..launch import die
+    from ..report import write_report
+
+    try:
+        written = write_report(wh, out)
+    except WarehouseError as err:
+        return die(str(err))
+    except OSError as err:
+        return die(f"{out}: cannot write the report: {err.strerror or err}")
+    print(f"-- The report: {written.charts} charts, opens offline in any browser "
+          f"(write it again with: chipwire report --db {db_path} --out {written.path})")
+    print(written.path)
     return 0
