@@ -374,7 +374,9 @@ def _assemble(page: _Page, found: Candidate, hints: EntryHints, url: str, canoni
               now: datetime) -> ExtractedArticle:
     # a syndicated copy is not named after the original (JSON-LD and og:site_name may be the original's)
     site_name = page.site_name if not syndicated or _site_name([page.site_name], page.url, syndicated) else None
-    written, source = page_published(page.tree, page.structured.published, page.url, now)
+    # a date stated by the feed or sitemap outranks htmldate's free-text guess (a file's time does not)
+    stated = hints.published_at is not None and hints.published_source != "file"
+    written, source = page_published(page.tree, page.structured.published, page.url, now, extensive=not stated)
     published, published_source = choose_published_with_source(written, source, hints.published_at,
                                                                hints.published_source)
     author = (page.meta.author or "").strip() or hints.author

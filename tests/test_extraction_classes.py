@@ -251,6 +251,20 @@ def test_meta_then_url_then_feed():
     assert art.published_at_source == "file"
 
 
+def test_a_date_the_feed_states_outranks_a_free_text_guess():
+    """htmldate's free-text search is the weakest page source (and its costliest step): when the
+    feed or sitemap states a date it is not run; a saved file's time does not count as stated."""
+    body = "<p>Washington, September 14, 2025 - The board met.</p>" + "".join(f"<p>{p}</p>" for p in PARAS)
+    hint = datetime(2025, 10, 1, 8, 0, tzinfo=UTC)
+    guessed = extract_article(page(body=body), url="https://wire.example.com/ai")
+    assert (guessed.published_at.date(), guessed.published_at_source) == (datetime(2025, 9, 14).date(), "byline")
+    stated = extract_article(page(body=body), url="https://wire.example.com/ai", hints=EntryHints(published_at=hint))
+    assert (stated.published_at, stated.published_at_source) == (hint, "feed")
+    saved = extract_article(page(body=body), url="file:///saved/a.html",
+                            hints=EntryHints(published_at=hint, published_source="file"))
+    assert (saved.published_at.date(), saved.published_at_source) == (datetime(2025, 9, 14).date(), "byline")
+
+
 # --- 7. what a saved file's page says about its source ------------------------------------------------------
 
 
