@@ -8,7 +8,8 @@ Page mixes: ``aeb`` (the 181 article pages of ../shared/corpora/aeb) and ``l3s``
 Google News pages of ../shared/corpora/l3s-gn1). Each round runs the worker's whole job
 (`flows.work.extract_one`: unpack, parse, metadata, trafilatura, cleaning, language, dates,
 site lines, classification, signature) over every page, then ``trafilatura.extract`` over the
-same pages; rounds alternate so the machine's drift hits both alike, and the best round of each
+same pages. Pages come with a feed entry's date, as in an ingest (``--no-feed-dates``: as saved
+files, when htmldate's free-text date search also runs). Rounds alternate so the machine's drift hits both alike, and the best round of each
 is reported. Steps are timed by wrapping the functions the worker looks up (wall time in one
 busy process: CPU time); "other" is the worker's total minus the timed steps.
 """
@@ -89,7 +90,7 @@ class Timers:
         codec.unpack = self.wrap("unpack", codec_unpack)
 
 
-def jobs(pages: list[bytes], taxonomy: str):
+def jobs(pages: list[bytes], taxonomy: str, feed_dates: bool = True):
     from extractors.article import EntryHints
     from flows.work import ExtractJob
     from warehouse import codec
@@ -97,11 +98,12 @@ def jobs(pages: list[bytes], taxonomy: str):
     now = datetime.now(timezone.utc)
     return [ExtractJob(frontier_url=f"https://bench.example/p/{i}.html", link=f"https://bench.example/p/{i}.html",
                        final_url=f"https://bench.example/p/{i}.html", content_type="text/html", body=codec.pack(b),
-                       fetched_at=now, feed_url=None, hints=EntryHints(), taxonomy_path=taxonomy)
+                       fetched_at=now, feed_url=None, taxonomy_path=taxonomy,
+                       hints=EntryHints(published_at=now if feed_dates else None))
             for i, b in enumerate(pages)]
 
 
-def run(mix: str, rounds: int, limit: int | None) -> None:
+def run(mix: str, rounds: int, limit: int | None, feed_dates: bool) -> None:
     import trafilatura
 
     from flows.work import extract_one, warm
@@ -112,7 +114,7 @@ def run(mix: str, rounds: int, limit: int | None) -> None:
     warm(taxonomy)
     timers = Timers()
     timers.install()
-    work = jobs(pages, taxonomy)
+    work = jobs(pages, taxonomy, feed_dates)
     best_worker, best_plain, best_steps, ok = float("inf"), float("inf"), {}, 0
     for _ in range(rounds):
         timers.seconds.clear(), timers.calls.clear()
@@ -147,9 +149,11 @@ def main() -> None:
     ap.add_argument("--mix", choices=sorted(MIXES), action="append", help="page mix (repeat; default: both)")
     ap.add_argument("--rounds", type=int, default=2)
     ap.add_argument("--limit", type=int, help="only the first N pages of each mix")
+    ap.add_argument("--no-feed-dates", action="store_true",
+                    help="pages without a feed entry's date (like saved files): htmldate's free-text search runs")
     args = ap.parse_args()
     for mix in args.mix or ["aeb", "l3s"]:
-        run(mix, args.rounds, args.limit)
+        run(mix, args.rounds, args.limit, not args.no_feed_dates)
 
 
 if __name__ == "__main__":
