@@ -153,8 +153,9 @@ def _proc_stat(pid: int) -> tuple[int, float] | None:
     return int(fields[1]), (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def _tree_cpu(root: int, seen: dict[int, float]) -> None:
-    """Update ``seen`` (pid -> own CPU seconds) for ``root`` and its live descendants: a pool's
+def _tree_cpu(root: int, seen: dict[int, float], peaks: dict[int, int]) -> None:
+    """Update ``seen`` (pid -> own CPU seconds) and ``peaks`` (pid -> peak RSS in MB so far) for
+    ``root`` and its live descendants: a pool's
     workers may be children of a fork server that never waits for them, so their CPU would not
     reach ``RUSAGE_CHILDREN``."""
     stats = {}
@@ -167,6 +168,17 @@ def _tree_cpu(root: int, seen: dict[int, float]) -> None:
     for pid in family:
         if pid in stats:
             seen[pid] = stats[pid][1]
+            peaks[pid] = max(peaks.get(pid, 0), _peak_rss_mb(pid))
+
+
+def _peak_rss_mb(pid: int) -> int:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) // 1024
+    except OSError:
+        pass
+    return 0
 
 
 def run_chipwire(sources: Path, db: Path, env: dict) -> tuple[float, dict]:
@@ -174,8 +186,9 @@ def run_chipwire(sources: Path, db: Path, env: dict) -> tuple[float, dict]:
     proc = subprocess.Popen([sys.executable, "-m", "flows.cli", "ingest", "--no-progress", "--sources", str(sources),
                              "--db", str(db)], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     seen: dict[int, float] = {}
+    peaks: dict[int, int] = {}
     while True:  # every process's own CPU, read until the command ends (to the last tenth of a second)
-        _tree_cpu(proc.pid, seen)
+        _tree_cpu(proc.pid, seen, peaks)
         try:
             out, err = proc.communicate(timeout=0.1)
             break
@@ -187,7 +200,8 @@ def run_chipwire(sources: Path, db: Path, env: dict) -> tuple[float, dict]:
     # the run summary's last line: wall seconds per stage ("time: fetching pages 12.2 s · ...")
     tail = out[out.find("time:"):] if "time:" in out else ""
     return wall, {"stages": " ".join(tail.replace("time:", "", 1).split()), "cpu": sum(seen.values()),
-                  "main_cpu": seen.get(proc.pid, 0.0)}
+                  "main_cpu": seen.get(proc.pid, 0.0), "main_peak": peaks.get(proc.pid, 0),
+                  "other_peak": max((v for k, v in peaks.items() if k != proc.pid), default=0)}
 
 
 def stop_local_server(db: Path, env: dict) -> None:
@@ -222,6 +236,7 @@ def bench(n_pages: int, n_feeds: int, skip_naive: bool, skip_limit: bool, mix: s
         rss_before = peak_children_rss_mb()
         out["cold_s"], cold = run_chipwire(sources, tmp / "data" / "chipwire.duckdb", env)
         out["cold_stages"] = cold["stages"]
+        out["main_peak_mb"], out["worker_peak_mb"] = cold["main_peak"], cold["other_peak"]
         # per page: the run's CPU less that of a run with nothing to do (start-up)
         out["cpu_per_page"] = (cold["cpu"] - startup_cpu) / n_pages
         out["main_cpu_per_page"] = (cold["main_cpu"] - startup_main) / n_pages
@@ -267,7 +282,8 @@ def main() -> None:
         print(f"  chipwire ingest, cold      {r['cold_s']:7.1f} s   {r['articles']} articles, {r['failures']} failures")
         print(f"    stages (wall, fetching and extracting overlap): {r['cold_stages']}")
         print(f"  chipwire no-op rerun       {r['noop_s']:7.1f} s   (start-up + {r['noop_s'] - r['startup_s']:.1f} s)")
-        print(f"  peak RSS, largest process  {r['peak_rss_mb']:7.0f} MB")
+        print(f"  peak RSS, largest process  {r['peak_rss_mb']:7.0f} MB  (cold run: main process "
+              f"{r['main_peak_mb']} MB, largest other {r['worker_peak_mb']} MB)")
         print(f"  CPU, all processes         {1000 * r['cpu_per_page']:7.1f} ms/page  (main process "
               f"{1000 * r['main_cpu_per_page']:.1f}: feeds, fetching, storing, loading; start-up's CPU taken off)")
         print(f"  chipwire throughput        {r['chipwire_pps']:7.1f} pages/s  (pages / (cold - start-up))")
