@@ -33,7 +33,7 @@ from extractors.errors import ExtractorError
 from extractors.sitelearn import build_profile, line_rows
 from extractors.sources import parse_sources
 from extractors.urls import canonicalize
-from flows import stages
+from flows import collect
 from flows.demo.server import LoopbackSites, Site
 from flows.settings import build_settings
 from tests.pages import article_html, rss20
@@ -110,7 +110,7 @@ def test_every_corpus_feed_through_the_feed_stage(tmp_path):
         assert len(sources.feeds) == len(files)
         wh = _warehouse(tmp_path)
         started = time.monotonic()
-        counts = stages.poll_feeds(sources, wh)  # no exception escapes
+        counts = collect.poll_feeds(sources, wh)  # no exception escapes
         elapsed = time.monotonic() - started
     db = wh.path
     assert elapsed < 60, elapsed
@@ -178,7 +178,7 @@ def test_entity_expansion_in_feeds_is_bounded(tmp_path):
         wh = _warehouse(tmp_path)
         rss_before = _max_rss_mb()
         started = time.monotonic()
-        counts = stages.poll_feeds(sources, wh)
+        counts = collect.poll_feeds(sources, wh)
         elapsed = time.monotonic() - started
         rss_growth = _max_rss_mb() - rss_before
     assert elapsed < 5, elapsed
