@@ -22,7 +22,7 @@ import pytest
 
 from extractors.sources import FetchPolicy, parse_sources
 from flows import collect, netguard
-from flows.demo.server import LoopbackSites, Site, _make_handler, _QuietServer
+from flows.demo.server import LoopbackSites, Site, make_handler, QuietServer
 from flows.errors import RefusedURL
 from flows.fetch import Fetcher, FetchRequest
 from tests import fakedns
@@ -53,7 +53,7 @@ def twin():
     internal, outlet = Site(), Site()
     with LoopbackSites({"internal": internal}) as servers:
         port = servers["internal"].server.server_address[1]
-        server = _QuietServer(("127.0.0.2", port), _make_handler(outlet))
+        server = QuietServer(("127.0.0.2", port), make_handler(outlet))
         outlet.server = server
         thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.1}, daemon=True)
         thread.start()
