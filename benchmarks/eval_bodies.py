@@ -11,7 +11,7 @@ Rows, per collection (AEB's metric, ``benchmarks/aeb_metric.py``):
 - ``trafilatura default``: ``trafilatura.extract(html)``, nothing else;
 - ``chipwire page``: ``extract_article`` alone (page-level cleaning: what one page teaches);
 - ``chipwire stored``: then site learning over the collection, grouped by ``ExtractedArticle.site``
-  (the outlet key) as ``flows.stages.clean_sites`` does it: what the warehouse stores.
+  (the outlet key) as ``flows.refine.clean_sites`` does it: what the warehouse stores.
 
 Pages go in as the pipeline gets them: L3S-GN1 pages with their URL (fetched pages); AEB pages as
 ``backfill --dir`` reads saved files (the declared canonical URL, else a file:// URI), so AEB's
@@ -152,7 +152,7 @@ def run_all(pages: list[dict], jobs: int) -> dict[str, dict]:
         return {out["key"]: out for out in pool.map(run_page, pages, chunksize=4)}
 
 
-# --- site learning, as flows.stages.clean_sites does it -------------------------------------------
+# --- site learning, as flows.refine.clean_sites does it -------------------------------------------
 
 
 def stored_texts(outputs: dict[str, dict]) -> dict[str, str]:

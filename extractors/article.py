@@ -233,7 +233,7 @@ def _site_name(names: list[str | None], url: str, *others: str | None) -> str | 
     return None
 
 
-def _page_metadata(tree: HtmlElement, url: str) -> Document:
+def page_metadata(tree: HtmlElement, url: str) -> Document:
     """Title, author and description, read as ``trafilatura.extract_metadata`` reads them (same
     functions, same order, same fallbacks), minus the date (``published`` reads it, source by
     source), the site name (read from og:site_name and JSON-LD only: trafilatura's fallbacks
@@ -292,7 +292,7 @@ def _parse(body: bytes | str, content_type: str | None) -> HtmlElement:
 
 
 def _read_page(tree: HtmlElement, url: str, hints: EntryHints) -> _Page:
-    meta = _page_metadata(tree, url)
+    meta = page_metadata(tree, url)
     structured = read_structured(tree)
     head = _head_facts(tree)
     declared_name = [head.get("site_name"), structured.publisher, structured.site_name, head.get("app_name")]

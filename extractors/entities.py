@@ -25,7 +25,6 @@ from pathlib import Path
 
 from .taxonomy import Matcher, TaxonomyError, compile_term, resolve_overlaps
 
-KINDS = ("company", "chip", "agency", "country", "rule", "person")
 IGNORE = "ignore"
 _MODEL_RE = re.compile(r"^(?:cs:)?[A-Z0-9][A-Za-z0-9 ]*[0-9A-Z]$")
 

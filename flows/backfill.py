@@ -29,8 +29,10 @@ from extractors.sources import Sources, load_sources
 from extractors.urllist import parse_url_list
 
 from .fetch import FetchRequest, origin_key
+from . import pipeline
 from .files import file_records, scan_dir
-from .ingest import TASK_OPTS, classify_stored, extract_stored, fetch_and_extract, publish_artifact, stages
+from .collect import run_fetches
+from .ingest import STEPS, TASK_OPTS, publish_artifact
 from .netguard import links_trust
 from .run import Run, recorded_run
 from .settings import Settings
@@ -58,8 +60,8 @@ def backfill_dir_flow(settings: Settings, directory: str, source_name: str | Non
                 if run.stop.is_set():
                     break
                 store_files_task(run, paths[i:i + settings.batch_size], advance, source_name)
-        extract_stored(run)
-        classify_stored(run)
+        pipeline.extract_stored(run, steps=STEPS)
+        pipeline.classify_stored(run, steps=STEPS)
     return publish_artifact(run)
 
 
@@ -81,8 +83,8 @@ def backfill_urls_flow(settings: Settings, urls_file: str) -> dict:
     with recorded_run(settings, "backfill", urls_file) as run:
         run.counts.add(urls_listed=len(links))
         run.counts.add(run.wh.add_to_frontier(_url_entries(links)))
-        fetch_and_extract(run, sources)
-        classify_stored(run)
+        pipeline.fetch_and_extract(run, sources, steps=STEPS)
+        pipeline.classify_stored(run, steps=STEPS)
     return publish_artifact(run)
 
 
@@ -103,7 +105,7 @@ def discover_sitemap(policy, url: str, since, until,
         batch, queue = queue[:20], queue[20:]
         requests = [FetchRequest(url=u, kind="feed", trusted_origin=trusted,
                                  trusted_addresses=None if u == url else came_from) for u in batch]
-        results = stages.run_fetches(policy, requests, robots=robots)
+        results = run_fetches(policy, requests, robots=robots)
         if came_from is None:  # the first batch is the user's sitemap alone
             came_from = frozenset(results[0].peers.get(trusted, ()))
         for res in results:
@@ -139,8 +141,8 @@ def backfill_sitemap_flow(settings: Settings, sitemap_url: str, since: date | No
                          "entry_language": e.language} for e in entries}
         run.counts.add(run.wh.add_to_frontier(_url_entries([e.loc for e in entries], found_in=sitemap_url,
                                                            trust=trust, hints=hints)))
-        fetch_and_extract(run, sources)
-        classify_stored(run)
+        pipeline.fetch_and_extract(run, sources, steps=STEPS)
+        pipeline.classify_stored(run, steps=STEPS)
     return publish_artifact(run)
 
 
@@ -179,8 +181,8 @@ def backfill_warc_flow(settings: Settings, paths: list[str]) -> dict:
                 _store_warc(run, path, stats)
                 advance(1)
         run.counts.add({k: v for k, v in stats.as_dict().items() if v})
-        extract_stored(run)
-        classify_stored(run)
+        pipeline.extract_stored(run, steps=STEPS)
+        pipeline.classify_stored(run, steps=STEPS)
     return publish_artifact(run)
 
 
@@ -211,8 +213,8 @@ def _sources_or_default(settings: Settings):
 def reextract_flow(settings: Settings) -> dict:
     with recorded_run(settings, "reextract", None) as run:
         run.counts.add(pages_requeued=run.wh.requeue_extraction())
-        extract_stored(run, all_sites=True)
-        classify_stored(run)
+        pipeline.extract_stored(run, all_sites=True, steps=STEPS)
+        pipeline.classify_stored(run, steps=STEPS)
     return publish_artifact(run)
 
 
@@ -221,9 +223,9 @@ def reclassify_flow(settings: Settings) -> dict:
     """Relevance, themes, entities and clusters again over every stored article, offline,
     replacing their rows (after a taxonomy edit or a classifier upgrade)."""
     with recorded_run(settings, "reclassify", str(settings.taxonomy_path)) as run:
-        classify_stored(run, force=True)
+        pipeline.classify_stored(run, force=True, steps=STEPS)
     return publish_artifact(run)
 
 
 __all__ = ["backfill_dir_flow", "backfill_sitemap_flow", "backfill_urls_flow", "backfill_warc_flow",
-           "reclassify_flow", "reextract_flow", "scan_dir", "stages"]
+           "reclassify_flow", "reextract_flow", "scan_dir"]

@@ -62,6 +62,19 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
+    _add_ingest(sub)
+    query_cmd.add_parser(sub)
+    search_cmd.add_parser(sub)
+    report_cmd.add_parser(sub)
+    _add_backfill(sub)
+    _add_reruns(sub)
+    _add_unattended(sub)
+    _add_tools(sub)
+    return parser
+
+
+def _add_ingest(sub) -> None:
+    """``chipwire ingest``."""
     p = sub.add_parser("ingest", help="one scheduled-style run: poll feeds, fetch, extract, load",
                        description="Poll every due feed (conditionally: ETag/Last-Modified), fetch new and "
                        "still-pending pages, extract them and load the warehouse. Exits 0 when the run finished, "
@@ -80,10 +93,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     _add_taxonomy(p)
 
-    query_cmd.add_parser(sub)
-    search_cmd.add_parser(sub)
-    report_cmd.add_parser(sub)
 
+def _add_backfill(sub) -> None:
+    """``chipwire backfill``."""
     p = sub.add_parser("backfill", help="ad-hoc historical load: saved files, URL lists, sitemaps, WARC files",
                        description="Historical load through the same fetching, extraction and cleaning as ingest. "
                        "--dir: saved .html/.htm/.txt files, recursively (a file's URL is its file:// URI unless the "
@@ -107,6 +119,9 @@ def build_parser() -> argparse.ArgumentParser:
     _add_runner(p)
     _add_taxonomy(p)
 
+
+def _add_reruns(sub) -> None:
+    """``reextract`` and ``reclassify``: the stored pages and articles again, offline."""
     p = sub.add_parser("reextract", help="extract and clean the stored raw pages again, offline",
                        description="Re-run extraction and cleaning over every stored raw page, without fetching "
                        "anything, replacing the stored text (after an extractor or cleaner upgrade).")
@@ -121,6 +136,9 @@ def build_parser() -> argparse.ArgumentParser:
     _add_taxonomy(p)
     p.add_argument("--no-progress", action="store_true", help="no progress bars")
 
+
+def _add_unattended(sub) -> None:
+    """``serve`` and ``server``: running unattended."""
     p = sub.add_parser("serve", help="run the scheduled ingest (and daily maintenance) until stopped",
                        description="Run chipwire unattended: an ingest at start and then every DURATION, maintenance "
                        "daily at 03:15 UTC, reextract and reclassify on demand, until Ctrl-C or SIGTERM. Unless "
@@ -145,6 +163,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="status (default): where it is and who uses it; start; stop")
     _add_db(p)
 
+
+def _add_tools(sub) -> None:
+    """``export`` and ``demo``."""
     p = sub.add_parser("export", help="write the warehouse's tables as Parquet files",
                        description="Write every table and view of the warehouse as DIR/<name>.parquet, for tools "
                        "that should not hold the warehouse's lock.")
@@ -157,7 +178,6 @@ def build_parser() -> argparse.ArgumentParser:
                        "(<db>.demo/report.html, in the demo's own folder; its path is the last line printed).")
     p.add_argument("--db", metavar="FILE", help="demo warehouse file (default ./data/demo.duckdb)")
     p.add_argument("--no-progress", action="store_true", help="no progress bars")
-    return parser
 
 
 def _date_arg(value: str):

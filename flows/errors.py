@@ -11,7 +11,6 @@
     │   └── TerminalFetchError     other 4xx, too large, not HTML: recorded, not retried
     │       ├── RefusedURL         an address a feed may not make us visit (SSRF), or a non-http URL
     │       └── RobotsDisallowed   the site's robots.txt forbids it
-    └── UsageError                 bad command-line input (one line for the user)
 
     Interrupted (a KeyboardInterrupt)   Ctrl-C or SIGTERM: the run stops, keeps what it stored
 """
@@ -20,10 +19,6 @@ from __future__ import annotations
 
 
 class FlowError(Exception):
-    pass
-
-
-class UsageError(FlowError):
     pass
 
 

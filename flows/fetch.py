@@ -35,7 +35,6 @@ import socket
 import time
 from collections.abc import AsyncIterator, Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
 from urllib.parse import urljoin, urlsplit
 from urllib.robotparser import RobotFileParser
 
@@ -46,6 +45,7 @@ from extractors.sources import FetchPolicy
 from extractors.urls import is_http_url, origin_of
 
 from .errors import ClientFault, FetchError, NetworkError, RefusedURL, RobotsDisallowed, TerminalFetchError, TransientFetchError
+from .fetchtypes import FetchRequest, FetchResult
 from .interleave import interleave
 from .responses import answer
 from .netguard import ANYWHERE, PUBLIC, GuardedConnector, Hop, Reach, check_reach, parse_ip, pinned
@@ -57,43 +57,6 @@ DNS_TTL = 10.0  # seconds a lookup's answer serves the fetcher (checked anew at 
 FEED_ACCEPT = ("application/rss+xml, application/atom+xml, application/rdf+xml, application/xml;q=0.9, "
                "text/xml;q=0.9, */*;q=0.5")
 PAGE_ACCEPT = "text/html, application/xhtml+xml;q=0.9, */*;q=0.5"
-
-
-@dataclass(frozen=True)
-class FetchRequest:
-    url: str
-    kind: str = "page"  # page | feed | robots
-    # the origin whose non-public addresses this request may reach, and which ones: None = the
-    # user listed ``url`` (it may reach any address as given; later hops on the origin, the ones
-    # it was fetched from); a set = a link found in a document fetched from those addresses
-    trusted_origin: str | None = None
-    etag: str | None = None
-    last_modified: str | None = None
-    trusted_addresses: frozenset[str] | None = None
-
-
-@dataclass
-class FetchResult:
-    request: FetchRequest
-    final_url: str | None = None
-    status: int | None = None
-    content_type: str | None = None
-    body: bytes | None = None
-    etag: str | None = None
-    last_modified: str | None = None
-    fetched_at: datetime | None = None
-    attempts: int = 0
-    error: FetchError | None = None
-    peers: dict[str, set[str]] = field(default_factory=dict)  # origin -> addresses connected to
-    truncated: bool = False  # the body was cut at the cap on purpose (robots.txt)
-
-    @property
-    def ok(self) -> bool:
-        return self.error is None
-
-    @property
-    def not_modified(self) -> bool:
-        return self.status == 304
 
 
 def _why_unreachable(err: OSError | None) -> str:

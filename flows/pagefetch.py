@@ -1,4 +1,4 @@
-"""Fetching a run's due pages (the `fetch-pages` stage, ``stages.fetch_pages``): every host
+"""Fetching a run's due pages (the `fetch-pages` stage, ``collect.fetch_pages``): every host
 in turn, pages stored as they come, within a time budget, under leases the run keeps renewed.
 
 - Hosts interleave (``Fetcher.stream``): 60 slow links sorted ahead of 5 good ones on another

@@ -51,9 +51,9 @@ class Runtime:
     in ``cache_dir`` (named by vl-convert's version; written atomically) for the next report;
     a cached file that is not such a bundle is made again."""
 
-    def __init__(self, cache_dir: Path | None = None):
+    def __init__(self, cache_dir: Path | None = None, script: str | None = None):
         self.cache_dir = cache_dir
-        self._script: str | None = None
+        self._script: str | None = script  # given: the page carries it as it is (a test's stub)
 
     @staticmethod
     def label() -> str:

@@ -19,7 +19,7 @@ import aiohttp
 from .errors import ClientFault, TerminalFetchError, TransientFetchError
 
 if TYPE_CHECKING:
-    from .fetch import FetchRequest, FetchResult
+    from .fetchtypes import FetchRequest, FetchResult
 
 TRANSIENT_STATUS = {408, 425, 429, 500, 502, 503, 504}
 HTML_TYPES = ("text/html", "application/xhtml+xml")

@@ -6,7 +6,7 @@ Nothing else in the project reads the environment.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
@@ -48,9 +48,6 @@ class Settings:
     @property
     def prefect_home(self) -> Path:
         return self.data_dir / "prefect"
-
-    def with_(self, **changes) -> Settings:
-        return replace(self, **changes)
 
 
 def build_settings(

@@ -48,10 +48,11 @@ from warcio.statusandheaders import StatusAndHeadersParser
 
 from extractors.urls import is_http_url
 
+from .warcpayload import Skip, decode, dechunk, sniff_html
+
 HTML_TYPES = ("text/html", "application/xhtml+xml")
 SNIFF_TYPES = ("", "unknown/unknown", "application/unknown", "*/*")  # WHATWG mimesniff: sniff these
 MAX_BYTES = 20 * 1024 * 1024
-IGNORED_TYPES = ("warcinfo", "request", "metadata", "resource", "conversion", "continuation")
 SKIP_REASONS = ("revisit", "non_http", "non_2xx", "non_html", "empty", "too_large", "truncated", "unparseable")
 _READ = 64 * 1024
 
@@ -87,12 +88,6 @@ class WarcStats:
                "warc_ignored": self.ignored, "warc_damaged": len(self.damaged)}
         out.update({f"warc_skipped_{reason}": self.skipped.get(reason, 0) for reason in SKIP_REASONS})
         return out
-
-
-class _Skip(Exception):
-    def __init__(self, reason: str):
-        super().__init__(reason)
-        self.reason = reason
 
 
 class _Guarded:
@@ -195,80 +190,12 @@ def _http_date(value: str | None) -> datetime | None:
         return None
 
 
-def sniff_html(body: bytes) -> bool:
-    """Whether a payload without a usable Content-Type is HTML (WHATWG mimesniff, simplified)."""
-    head = body[:1024].lstrip(b"\xef\xbb\xbf").lstrip(b" \t\r\n\x0c").lower()
-    if head.startswith(b"<?xml"):
-        return b"http://www.w3.org/1999/xhtml" in body[:4096].lower() and b"<html" in body[:4096].lower()
-    return head.startswith((b"<!doctype html", b"<html", b"<head", b"<body", b"<script", b"<iframe",
-                            b"<h1", b"<div", b"<font", b"<table", b"<a ", b"<style", b"<title", b"<b ",
-                            b"<br", b"<p>", b"<p ", b"<!--"))
-
-
-def _decode(payload: bytes, encodings: list[str], cap: int) -> bytes:
-    """Undo Content-Encoding. A payload that is not actually encoded (a crawler that stored the
-    decoded body but kept the header) is taken as it is."""
-    for coding in reversed(encodings):
-        if coding in ("", "identity", "none"):
-            continue
-        if coding in ("gzip", "x-gzip"):
-            wbits_options = (16 + zlib.MAX_WBITS,)
-        elif coding == "deflate":
-            wbits_options = (zlib.MAX_WBITS, -zlib.MAX_WBITS)
-        else:
-            raise _Skip("unparseable")  # br, zstd, compress: not available here
-        for wbits in wbits_options:
-            d = zlib.decompressobj(wbits)
-            try:
-                out = d.decompress(payload, cap + 1)
-            except zlib.error:
-                continue
-            if len(out) > cap:
-                raise _Skip("too_large")
-            if not d.eof:
-                raise _Skip("truncated")
-            payload = out
-            break
-        else:
-            if coding in ("gzip", "x-gzip") and payload[:2] == b"\x1f\x8b":
-                raise _Skip("truncated")  # it is gzip, but broken
-            # not encoded after all: keep as is
-    return payload
-
-
-def _dechunk(data: bytes) -> bytes:
-    """Undo chunked transfer coding. Data that does not start as chunks is taken as it is (a
-    crawler that stored the de-chunked body but kept the header); chunks that stop before the
-    terminating zero-length chunk are a truncated capture."""
-    out, pos = [], 0
-    while True:
-        nl = data.find(b"\n", pos)
-        line = data[pos:nl if nl >= 0 else len(data)].split(b";", 1)[0].strip()
-        if not re.fullmatch(rb"[0-9A-Fa-f]{1,8}", line):
-            if pos == 0:
-                return data
-            raise _Skip("truncated")
-        size = int(line, 16)
-        if size == 0:
-            return b"".join(out)
-        start = nl + 1
-        chunk = data[start:start + size]
-        if nl < 0 or len(chunk) < size:
-            raise _Skip("truncated")
-        out.append(chunk)
-        pos = start + size
-        if data[pos:pos + 2] == b"\r\n":
-            pos += 2
-        elif data[pos:pos + 1] == b"\n":
-            pos += 1
-
-
 def _status(protocol: str, statusline: str) -> int:
     if not protocol.upper().startswith("HTTP/"):
-        raise _Skip("unparseable")
+        raise Skip("unparseable")
     code = statusline.split(" ", 1)[0].strip()
     if not re.fullmatch(r"[1-5]\d\d", code):
-        raise _Skip("unparseable")
+        raise Skip("unparseable")
     return int(code)
 
 
@@ -277,58 +204,15 @@ _HTTP_PARSER = StatusAndHeadersParser(["HTTP/"], verify=False)  # the protocol i
 
 def _read_response(record, archive: ArchiveIterator, max_bytes: int, is_arc: bool) -> WarcItem:
     headers = record.rec_headers
-    if headers.get_header("WARC-Truncated") is not None:
-        raise _Skip("truncated")
-    if headers.get_header("WARC-Segment-Number") is not None:
-        raise _Skip("truncated")  # a segmented record: the rest is in continuation records
-    url = (headers.get_header("WARC-Target-URI") or "").strip()
-    if not is_http_url(url):
-        raise _Skip("non_http")
-    raw = record.raw_stream
-    if record.length is None or not isinstance(raw, LimitReader):
-        raise _Skip("unparseable")  # no Content-Length: the record's end is unknown
-    first = raw.readline(8192)  # bounded: a record of binary junk must not be read as one "line"
-    if not first.lstrip().upper().startswith(b"HTTP/"):
-        raise _Skip("unparseable")
-    try:
-        http = _HTTP_PARSER.parse(raw, first.lstrip())
-    except Exception:  # noqa: BLE001 -- any failure to read the HTTP head is the same verdict
-        raise _Skip("unparseable") from None
-    status = _status(http.protocol, http.statusline)
-    if not 200 <= status < 300:
-        raise _Skip("non_2xx")
-    if status == 206:
-        raise _Skip("truncated")  # partial content
+    url, raw, http, status = _response_head(record)
     ctype = (http.get_header("Content-Type") or "").strip()
     base = ctype.split(";", 1)[0].strip().lower()
     if base not in HTML_TYPES and base not in SNIFF_TYPES:
-        raise _Skip("non_html")
-
-    chunks, size = [], 0
-    while True:
-        block = raw.read(_READ)
-        if not block:
-            break
-        size += len(block)
-        if size > max_bytes:
-            raise _Skip("too_large")
-        chunks.append(block)
-    payload = b"".join(chunks)
-
-    errors_before = archive.err_count
-    archive.read_to_end()  # consume the record and the blank lines after it, as warcio would
-    if raw.limit > 0 or archive.err_count > errors_before:
-        raise _Skip("truncated")  # the file ended inside the record, or its Content-Length is wrong
-    if "chunked" in (http.get_header("Transfer-Encoding") or "").lower():
-        payload = _dechunk(payload)
-
-    encodings = [c.strip().lower() for c in (http.get_header("Content-Encoding") or "").split(",")]
-    body = _decode(payload, encodings, max_bytes)
-    if not body.strip():
-        raise _Skip("empty")
+        raise Skip("non_html")
+    body = _response_body(raw, archive, http, max_bytes)
     if base in SNIFF_TYPES:
         if not sniff_html(body):
-            raise _Skip("non_html")
+            raise Skip("non_html")
         ctype = "text/html"
 
     fetched = _warc_date(headers.get_header("WARC-Date")) or _http_date(http.get_header("Date"))
@@ -338,6 +222,61 @@ def _read_response(record, archive: ArchiveIterator, max_bytes: int, is_arc: boo
         record_id = f"<urn:chipwire:{'arc' if is_arc else 'warc'}:{digest}>"
     return WarcItem(url=url, fetched_at=fetched, status=status, content_type=ctype, body=body,
                     record_id=record_id)
+
+
+def _response_head(record):
+    """A response record's URL, its payload stream, HTTP head and status, or the reason to skip it."""
+    headers = record.rec_headers
+    if headers.get_header("WARC-Truncated") is not None:
+        raise Skip("truncated")
+    if headers.get_header("WARC-Segment-Number") is not None:
+        raise Skip("truncated")  # a segmented record: the rest is in continuation records
+    url = (headers.get_header("WARC-Target-URI") or "").strip()
+    if not is_http_url(url):
+        raise Skip("non_http")
+    raw = record.raw_stream
+    if record.length is None or not isinstance(raw, LimitReader):
+        raise Skip("unparseable")  # no Content-Length: the record's end is unknown
+    first = raw.readline(8192)  # bounded: a record of binary junk must not be read as one "line"
+    if not first.lstrip().upper().startswith(b"HTTP/"):
+        raise Skip("unparseable")
+    try:
+        http = _HTTP_PARSER.parse(raw, first.lstrip())
+    except Exception:  # noqa: BLE001 -- any failure to read the HTTP head is the same verdict
+        raise Skip("unparseable") from None
+    status = _status(http.protocol, http.statusline)
+    if not 200 <= status < 300:
+        raise Skip("non_2xx")
+    if status == 206:
+        raise Skip("truncated")  # partial content
+    return url, raw, http, status
+
+
+def _response_body(raw, archive: ArchiveIterator, http, max_bytes: int) -> bytes:
+    """The response's body, read to the record's end, de-chunked and decoded."""
+    chunks, size = [], 0
+    while True:
+        block = raw.read(_READ)
+        if not block:
+            break
+        size += len(block)
+        if size > max_bytes:
+            raise Skip("too_large")
+        chunks.append(block)
+    payload = b"".join(chunks)
+
+    errors_before = archive.err_count
+    archive.read_to_end()  # consume the record and the blank lines after it, as warcio would
+    if raw.limit > 0 or archive.err_count > errors_before:
+        raise Skip("truncated")  # the file ended inside the record, or its Content-Length is wrong
+    if "chunked" in (http.get_header("Transfer-Encoding") or "").lower():
+        payload = dechunk(payload)
+
+    encodings = [c.strip().lower() for c in (http.get_header("Content-Encoding") or "").split(",")]
+    body = decode(payload, encodings, max_bytes)
+    if not body.strip():
+        raise Skip("empty")
+    return body
 
 
 def iter_warc(path: str | os.PathLike, stats: WarcStats | None = None, *,
@@ -396,7 +335,7 @@ def _records(path: Path, source: _Guarded, stats: WarcStats, max_bytes: int) -> 
                 continue
             try:
                 item = _read_response(record, archive, max_bytes, kind == "arc")
-            except _Skip as skip:
+            except Skip as skip:
                 stats.skipped[skip.reason] += 1
                 continue
             except Exception:  # noqa: BLE001 -- one odd record must not end the file

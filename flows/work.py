@@ -1,12 +1,17 @@
-"""What an extraction worker runs: one page in, one warehouse-ready row out.
+"""Extraction: what a worker runs (one page in, one warehouse-ready row out) and the pool
+that runs it (`Extractor`).
 
-Kept apart from `stages` so a worker process imports only the extractors (no DuckDB, no
+Kept apart from the pipeline so a worker process imports only the extractors (no DuckDB, no
 HTTP client, no Prefect): the pool's fork server imports this module once (``PRELOAD``) and
 every worker starts from it with trafilatura, the language model and the taxonomy loaded.
 """
 
 from __future__ import annotations
 
+import multiprocessing
+import os
+from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -14,9 +19,16 @@ from extractors.article import EntryHints, extract_article, extract_text_article
 from extractors.clean import CLEANER_VERSION
 from extractors.errors import ExtractorError
 from extractors.sitelearn import line_rows
+from extractors.urls import site_of
 from warehouse import codec
 
 PRELOAD = ["flows.work", "extractors.classify", "extractors.dedup"]  # warehouse.codec: no DuckDB
+
+# A pool worker's own state, filled once by `warm` (the pool's initializer) in that worker
+# process and only read afterwards. A pool lives as long as one run's extraction, so a worker
+# never carries a taxonomy from one run into the next; the flow's own process never fills it
+# (it passes its taxonomy to `extract_one`).
+WORKER: dict = {}
 
 
 def warm(taxonomy_path: str | None = None, parent_pid: int | None = None) -> None:
@@ -37,7 +49,9 @@ def warm(taxonomy_path: str | None = None, parent_pid: int | None = None) -> Non
     if taxonomy_path:
         from extractors.model import load_default_model
 
-        _taxonomy(taxonomy_path)
+        from extractors.taxonomy import load_taxonomy
+
+        WORKER["taxonomy"] = (taxonomy_path, load_taxonomy(taxonomy_path))
         load_default_model()  # the classifier's learned parameters (~2 MB), once per worker
 
 
@@ -83,8 +97,9 @@ class ExtractJob:
     taxonomy_path: str | None = None  # classify in the worker too (None: leave it to the classify stage)
 
 
-def extract_one(job: ExtractJob) -> tuple[str, dict]:
-    """Top-level (picklable) so a process pool can run it."""
+def extract_one(job: ExtractJob, taxonomy=None) -> tuple[str, dict]:
+    """Top-level (picklable) so a process pool can run it. ``taxonomy``: the one to classify
+    with (in the flow's process); a pool worker uses the one `warm` loaded."""
     try:
         body = codec.unpack(job.body)
         if (job.content_type or "").lower().startswith("text/plain"):
@@ -105,22 +120,20 @@ def extract_one(job: ExtractJob) -> tuple[str, dict]:
     if job.taxonomy_path:
         try:
             row["classification"] = classify_row(art.article_id, art.title, art.text, art.language,
-                                                 art.published_at or job.fetched_at, _taxonomy(job.taxonomy_path))
+                                                 art.published_at or job.fetched_at, taxonomy or _taxonomy(job.taxonomy_path))
         except Exception:  # classification is redone by the classify stage when missing
             pass
     return "ok", row
 
 
-_TAXONOMIES: dict = {}
-
-
 def _taxonomy(path: str):
-    """The taxonomy, loaded once per (worker) process."""
-    if path not in _TAXONOMIES:
-        from extractors.taxonomy import load_taxonomy
+    """The taxonomy `warm` loaded in this worker, or (a process that was not warmed) the file's."""
+    loaded = WORKER.get("taxonomy")
+    if loaded is not None and loaded[0] == path:
+        return loaded[1]
+    from extractors.taxonomy import load_taxonomy
 
-        _TAXONOMIES[path] = load_taxonomy(path)
-    return _TAXONOMIES[path]
+    return load_taxonomy(path)
 
 
 def classify_row(article_id: str, title, text, language, story_date, taxonomy) -> dict:
@@ -140,3 +153,94 @@ def classify_row(article_id: str, title, text, language, story_date, taxonomy) -
         "signature": {"article_id": article_id, "scheme": SIGNATURE_SCHEME, "signature": list(signature(text or "")),
                       "story_date": story_date},
     }
+
+
+# -- the pool ---------------------------------------------------------------------------------------
+def _source_hint(row: dict) -> str | None:
+    """A feed's name names the outlet only for links on the feed's own site (not for an
+    aggregator's search feed)."""
+    feed, page = row.get("feed_url"), row.get("final_url") or row.get("url")
+    if feed and page and row.get("feed_name") and site_of(feed) == site_of(page):
+        return row["feed_name"]
+    return None
+
+
+def jobs_from_rows(rows: list[dict], taxonomy_path: str | None = None) -> list[ExtractJob]:
+    return [
+        ExtractJob(
+            frontier_url=r["url"], link=r["link"] or r["url"], final_url=r["final_url"] or r["url"],
+            content_type=r["content_type"], body=r["body"], fetched_at=r["fetched_at"], feed_url=r["feed_url"],
+            hints=EntryHints(title=r.get("entry_title"), author=r.get("entry_author"),
+                             published_at=r.get("entry_published_at"), language=r.get("entry_language"),
+                             source_name=_source_hint(r), declared_source=r.get("source_name"),
+                             published_source="file" if r.get("origin") == "file" else "feed"),
+            taxonomy_path=taxonomy_path,
+        )
+        for r in rows
+    ]
+
+
+def extract_many(jobs: list[ExtractJob]) -> list[tuple[str, dict]]:
+    """A batch in one process (a Dask task): the taxonomy read once for the batch."""
+    path = jobs[0].taxonomy_path if jobs else None
+    taxonomy = _taxonomy(path) if path else None
+    return [extract_one(job, taxonomy) for job in jobs]
+
+
+class Extractor:
+    """Runs extraction jobs: in-process for small batches, on a process pool for large ones.
+
+    ``submit`` returns at once with a handle whose ``result()`` waits for the batch, so the
+    caller can load one batch while the pool works on the next (the pool never idles while the
+    warehouse is written). The pool's fork server imports the worker module once
+    (``PRELOAD``) and each worker loads the language model and the taxonomy when it starts,
+    not on its first page."""
+
+    def __init__(self, workers: int = 0, taxonomy_path: str | None = None):
+        self.workers = workers or os.cpu_count() or 1
+        self.taxonomy_path = taxonomy_path
+        self._pool: ProcessPoolExecutor | None = None
+        self._taxonomy = None  # for the batches extracted in this process, read once
+
+    def start(self) -> "Extractor":
+        """Start the pool now and have every worker load what it needs, without waiting for
+        it: a run does this as soon as it knows pages are coming, so the workers load while
+        the first pages are fetched."""
+        if self.workers > 1 and self._pool is None:
+            ctx = multiprocessing.get_context("forkserver")
+            ctx.set_forkserver_preload(PRELOAD)
+            self._pool = ProcessPoolExecutor(self.workers, mp_context=ctx, initializer=warm,
+                                             initargs=(self.taxonomy_path, os.getpid()))
+            for _ in range(self.workers):  # a worker is spawned per waiting job
+                self._pool.submit(os.getpid)
+        return self
+
+    def submit(self, jobs: list[ExtractJob]) -> "PendingBatch":
+        if len(jobs) < 16 or self.workers <= 1:
+            return PendingBatch(done=[extract_one(j, self._local_taxonomy(j)) for j in jobs])
+        self.start()
+        return PendingBatch(results=self._pool.map(extract_one, jobs, chunksize=4))
+
+    def _local_taxonomy(self, job: ExtractJob):
+        if job.taxonomy_path is None:
+            return None
+        if self._taxonomy is None:
+            self._taxonomy = _taxonomy(job.taxonomy_path)
+        return self._taxonomy
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(cancel_futures=True)
+            self._pool = None
+
+
+class PendingBatch:
+    """One submitted batch of extraction jobs; ``result()`` waits for all of it, in order."""
+
+    def __init__(self, done: list | None = None, results: Iterator | None = None):
+        self._done, self._results = done, results
+
+    def result(self) -> list[tuple[str, dict]]:
+        if self._done is None:
+            self._done = list(self._results)
+        return self._done

@@ -99,23 +99,33 @@ def rows(db, sql: str) -> list[tuple]:
         con.close()
 
 
+def pipeline_run(wh, batch_size: int = 100):
+    """A run context over ``wh`` for driving `flows.pipeline` without Prefect: no progress
+    display, one extraction process, and no classification in the worker (``taxonomy_path``
+    None: the caller classifies)."""
+    from flows.progress import Progress
+    from flows.run import Run
+    from flows.settings import Settings
+
+    settings = Settings(db_path=Path(wh.path), sources_path=Path("sources.toml"), taxonomy_path=None,
+                        batch_size=batch_size, workers=1, progress=False)
+    return Run(settings=settings, wh=wh, run_id=None, flow="test", progress=Progress(enabled=False))
+
+
 def ingest_with_stages(wh, sites, sources_path) -> None:
-    """The ingest stages as plain function calls (no Prefect) over loopback ``sites``: poll,
-    queue, fetch, extract, learn each site's furniture. Classification is left to the caller."""
+    """The ingest stages through the pipeline production uses (plain calls, no Prefect) over
+    loopback ``sites``: poll, queue, fetch while extracting, learn each site's furniture.
+    Classification is left to the caller."""
     from extractors.sources import parse_sources
-    from flows import stages
+    from flows import collect, pipeline
     from flows.demo.run import write_demo_sources
 
     write_demo_sources(sites, sources_path)
     sources = parse_sources(sources_path.read_text(), str(sources_path))
-    stages.poll_feeds(sources, wh)
-    stages.queue_pages(sources, wh)
-    stages.fetch_batch(sources.fetch, wh, wh.due_urls())
-    extractor = stages.Extractor(workers=1)
-    seen = set()
-    while batch := wh.fetched_pages(100):
-        seen |= stages.extract_batch(wh, extractor, batch)["sites"]
-    stages.clean_sites(wh, seen)
+    run = pipeline_run(wh)
+    collect.poll_feeds(sources, wh, robots=run.robots)
+    collect.queue_pages(sources, wh)
+    pipeline.fetch_and_extract(run, sources)
 
 
 def eval_classify_module():

@@ -392,13 +392,13 @@ def _pages_for_metadata():
 
 
 def test_page_metadata_reads_what_trafilatura_reads():
-    """`_page_metadata` follows trafilatura's extract_metadata minus the date (read source by
+    """`page_metadata` follows trafilatura's extract_metadata minus the date (read source by
     source in extractors.published), the site name, categories, tags and licence: the fields it reads must
     stay identical (this fails if a trafilatura release changes how it reads them)."""
     import trafilatura
     from trafilatura.metadata import extract_metadata
 
-    from extractors.article import _page_metadata
+    from extractors.article import page_metadata
 
     params = {"extensive_search": True, "original_date": True, "outputformat": "%Y-%m-%dT%H:%M:%S%z",
               "max_date": "2026-12-01"}
@@ -406,7 +406,7 @@ def test_page_metadata_reads_what_trafilatura_reads():
     assert len(pages) >= 20
     for i, body in enumerate(pages):
         url = f"https://news.example/story-{i}.html"
-        ours = _page_metadata(trafilatura.load_html(body), url)
+        ours = page_metadata(trafilatura.load_html(body), url)
         theirs = extract_metadata(trafilatura.load_html(body), url, params)
         for field in ("title", "author", "description", "url"):
             assert getattr(ours, field) == getattr(theirs, field), (i, field)

@@ -8,7 +8,7 @@ import tomllib
 import pytest
 
 from extractors.taxonomy import load_taxonomy, parse_taxonomy
-from flows import stages
+from flows import refine
 from flows.demo.server import LoopbackSites, bundled_sites, bundled_sites_dir
 from flows.settings import default_taxonomy_path
 from tests.pages import ingest_with_stages
@@ -23,7 +23,7 @@ def classified(tmp_path_factory):
         wh = Warehouse(tmp / "w.duckdb")
         wh.migrate()
         ingest_with_stages(wh, sites, tmp / "sources.toml")
-        counts = stages.classify_pending(wh, load_taxonomy(default_taxonomy_path()))
+        counts = refine.classify_pending(wh, load_taxonomy(default_taxonomy_path()))
         yield wh, {name: s.base for name, s in sites.items()}, counts
 
 
@@ -74,7 +74,7 @@ def test_syndicated_copy_shares_its_originals_cluster(classified):
 def test_reclassify_replaces_rows_and_follows_the_taxonomy(classified, tmp_path):
     wh, _, _ = classified
     _, before = wh.query("select count(*) from article_themes")
-    stages.classify_pending(wh, load_taxonomy(default_taxonomy_path()), force=True)
+    refine.classify_pending(wh, load_taxonomy(default_taxonomy_path()), force=True)
     _, after = wh.query("select count(*), count(distinct (article_id, theme)) from article_themes")
     assert after[0][0] == before[0][0] == after[0][1]
     # a user removes a theme from the taxonomy file: reclassify removes it everywhere
@@ -83,7 +83,7 @@ def test_reclassify_replaces_rows_and_follows_the_taxonomy(classified, tmp_path)
     dropped = "geopolitics"
     assert dropped in {t.id for t in tax.themes}
     edited = _drop_theme(text, dropped)
-    stages.classify_pending(wh, parse_taxonomy(edited, "edited.toml"), force=False)
+    refine.classify_pending(wh, parse_taxonomy(edited, "edited.toml"), force=False)
     _, rows = wh.query(f"select count(*) from article_themes where theme = '{dropped}'")
     assert rows == [(0,)]
     _, versions = wh.query("select count(distinct classifier_version) from article_themes")
@@ -129,7 +129,7 @@ def test_clusters_persist_across_runs_and_follow_the_earliest_copy(tmp_path):
                            "final_url": f"http://s/{aid}", "frontier_url": f"http://s/{aid}", "text": text,
                            "title": aid, "published_at": when, "fetched_at": when}], [])
         add(aid, text, when)
-    stages.cluster_pending(wh)
+    refine.cluster_pending(wh)
     clusters = dict(wh.query("select article_id, cluster_id from articles")[1])
     assert clusters == {"a": "a", "c": "a", "x": "x"}
     # next week: an earlier-published copy (a wire original) arrives
@@ -139,7 +139,7 @@ def test_clusters_persist_across_runs_and_follow_the_earliest_copy(tmp_path):
                        "frontier_url": "http://s/b", "text": wire, "title": "b", "published_at": day - timedelta(hours=3),
                        "fetched_at": day + timedelta(days=7)}], [])
     add("b", wire, day - timedelta(hours=3))
-    stages.cluster_pending(wh)
+    refine.cluster_pending(wh)
     clusters = dict(wh.query("select article_id, cluster_id from articles")[1])
     assert clusters == {"a": "b", "b": "b", "c": "b", "x": "x"}
 
@@ -160,6 +160,6 @@ def test_an_article_scored_by_terms_is_not_classified_again_every_run(tmp_path):
                        "frontier_url": "http://s/ru", "text": text, "title": "ASML", "language": "ru",
                        "published_at": when, "fetched_at": when}], [])
     taxonomy = load_taxonomy(default_taxonomy_path())
-    assert stages.classify_pending(wh, taxonomy)["articles_classified"] == 1
+    assert refine.classify_pending(wh, taxonomy)["articles_classified"] == 1
     assert wh.query("select classifier_version from articles")[1] == [(classifier_version(taxonomy) + "+terms",)]
-    assert stages.classify_pending(wh, taxonomy)["articles_classified"] == 0
+    assert refine.classify_pending(wh, taxonomy)["articles_classified"] == 0

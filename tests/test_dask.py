@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import duckdb
 import pytest
 
@@ -31,7 +33,7 @@ def test_dask_runner_gives_the_same_warehouse(prefect_harness, tmp_path):
         sources = write_demo_sources(sites, tmp_path / "sources.toml")
         local = build_settings(db=str(tmp_path / "local.duckdb"), sources=str(sources), progress=False,
                                batch_size=5)
-        dask = local.with_(db_path=tmp_path / "dask.duckdb", task_runner="dask")
+        dask = dataclasses.replace(local, db_path=tmp_path / "dask.duckdb", task_runner="dask")
         a = with_runner(ingest_flow, local)(local)
         import sys
 

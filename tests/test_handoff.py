@@ -1,4 +1,4 @@
-"""Fetched pages handed to extraction within a run (`stages.Arrivals`): in order, the fetching
+"""Fetched pages handed to extraction within a run (`pipeline.Arrivals`): in order, the fetching
 thread waiting while `keep_bodies` bodies wait, bodies not handed over read back from a real
 warehouse."""
 
@@ -11,8 +11,7 @@ from datetime import datetime, timezone
 
 import pytest
 
-from flows import stages
-from flows.ingest import _with_bodies
+from flows import pipeline
 from warehouse.db import Warehouse
 
 NOW = datetime(2025, 7, 1, tzinfo=timezone.utc)
@@ -23,7 +22,7 @@ def row(i: int) -> dict:
 
 
 def test_fetching_waits_while_too_many_bodies_wait_and_goes_on_once_some_are_taken():
-    arrivals = stages.Arrivals(keep_bodies=3)
+    arrivals = pipeline.Arrivals(keep_bodies=3)
     arrivals.put([row(0), row(1)])
     arrivals.put([row(2), row(3)])  # 2 waiting < 3: handed over (the limit may be overshot by a batch)
     blocked = threading.Thread(target=arrivals.put, args=([row(4)],))
@@ -40,7 +39,7 @@ def test_fetching_waits_while_too_many_bodies_wait_and_goes_on_once_some_are_tak
 
 
 def test_once_closed_nothing_waits_and_bodies_stay_in_the_warehouse():
-    arrivals = stages.Arrivals(keep_bodies=1)
+    arrivals = pipeline.Arrivals(keep_bodies=1)
     arrivals.put([row(0)])
     arrivals.close()
     done = threading.Thread(target=arrivals.put, args=([row(1)],))
@@ -51,7 +50,7 @@ def test_once_closed_nothing_waits_and_bodies_stay_in_the_warehouse():
 
 
 def test_a_batch_waits_for_at_least_pages_and_for_a_late_hand_over():
-    arrivals = stages.Arrivals()
+    arrivals = pipeline.Arrivals()
     arrivals.put([row(0)])
     assert arrivals.take(10, at_least=2) == []  # not yet worth a batch: kept for later
     late = threading.Timer(0.1, lambda: arrivals.put([row(1)]))
@@ -78,7 +77,7 @@ def test_bodies_not_held_are_read_back_and_pages_without_one_stay_without(wh):
                       "fetched_at": NOW, "body_size": 19, "body": body}], [])
     held = row(0)
     rows = [held, {"url": "http://a/1", "body": None}, {"url": "http://a/2", "body": None}]
-    out = _with_bodies(wh, rows)
+    out = pipeline.with_bodies(wh, rows)
     assert [r["url"] for r in out] == ["http://a/0", "http://a/1", "http://a/2"]
     assert out[0] is held and out[1]["body"] == body
     assert out[2]["body"] is None  # no stored body: the extraction stage records it (forget_missing_bodies)

@@ -18,3 +18,86 @@ def test_no_function_over_50_lines(module):
     long = [(n.name, n.end_lineno - n.lineno + 1) for n in ast.walk(tree)
             if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)) and n.end_lineno - n.lineno + 1 > 50]
     assert long == []
+
+
+ROOT = EXTRACTORS.parent
+HOUSE_LINES, HOUSE_FUNCTION_LINES = 400, 50
+
+
+def _house_modules():
+    for package in ("flows", "deploy"):
+        yield from sorted((ROOT / package).rglob("*.py"))
+
+
+def test_flows_house_rules():
+    """flows/ and deploy/ (issue 13): no module over 400 lines, no function over 50 lines, no
+    ``global`` (module-level state a run mutates)."""
+    broken = []
+    for path in _house_modules():
+        source = path.read_text(encoding="utf-8")
+        name = path.relative_to(ROOT).as_posix()
+        if len(source.splitlines()) > HOUSE_LINES:
+            broken.append(f"{name}: {len(source.splitlines())} lines")
+        for node in ast.walk(ast.parse(source)):
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                length = node.end_lineno - node.lineno + 1
+                if length > HOUSE_FUNCTION_LINES:
+                    broken.append(f"{name}::{node.name}: {length} lines")
+            elif isinstance(node, ast.Global):
+                broken.append(f"{name}:{node.lineno}: global {', '.join(node.names)}")
+    assert broken == []
+
+
+def _module_name(path: Path) -> str:
+    parts = list(path.relative_to(ROOT).with_suffix("").parts)
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def _imports(path: Path, name: str, known: set[str]) -> set[str]:
+    """The project modules ``name`` imports, at module level or inside functions: ``from P
+    import X`` counts as importing P.X when that is a module, else P."""
+    package = name if path.name == "__init__.py" else name.rpartition(".")[0]
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                anchor = package.split(".")[:len(package.split(".")) - node.level + 1]
+                base = ".".join(anchor + ([base] if base else []))
+            found.update(f"{base}.{alias.name}" if f"{base}.{alias.name}" in known else base
+                         for alias in node.names)
+    return {m for m in found if m in known and m != name}
+
+
+def _cycle(graph: dict[str, set[str]]) -> list[str] | None:
+    """One import cycle (its modules in order, the first repeated at the end), or None."""
+    state: dict[str, int] = {}  # 1: on the current path, 2: done
+    path: list[str] = []
+
+    def visit(node: str) -> list[str] | None:
+        state[node] = 1
+        path.append(node)
+        for nxt in sorted(graph[node]):
+            if state.get(nxt) == 1:
+                return path[path.index(nxt):] + [nxt]
+            if nxt not in state and (found := visit(nxt)):
+                return found
+        path.pop()
+        state[node] = 2
+        return None
+
+    for start in sorted(graph):
+        if start not in state and (found := visit(start)):
+            return found
+    return None
+
+
+def test_no_import_cycles():
+    """No import cycle among flows/, warehouse/, extractors/ (issue 13), counting the imports
+    inside functions too: a lazy import hides a cycle, it does not remove it."""
+    paths = {_module_name(p): p for package in ("flows", "warehouse", "extractors")
+             for p in (ROOT / package).rglob("*.py")}
+    graph = {name: _imports(path, name, set(paths)) for name, path in paths.items()}
+    assert _cycle(graph) is None, " -> ".join(_cycle(graph))

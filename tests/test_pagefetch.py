@@ -1,4 +1,4 @@
-"""The fetch-pages stage (stages.fetch_pages, flows/pagefetch.py) against real loopback servers
+"""The fetch-pages stage (collect.fetch_pages, flows/pagefetch.py) against real loopback servers
 and a real warehouse: hosts interleaved, a time budget, renewed leases, our own faults
 (issue 12, items 3, 6 and 9). Host names (``a-slow.test``, ``z-good.test``) come from an
 in-process DNS (tests/fakedns.py) and point at 127.0.0.1; the rows are URLs the user listed."""
@@ -13,7 +13,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from extractors.sources import FetchPolicy, parse_sources
-from flows import stages
+from flows import collect
 from flows.demo.server import LoopbackSites, Site
 from flows.fetch import origin_key
 from tests import fakedns
@@ -108,7 +108,7 @@ def test_the_good_hosts_pages_are_stored_while_a_slow_host_holds_its_own_slots(d
             good_stored.set()
 
     counts: dict = {}
-    fetching = threading.Thread(target=lambda: counts.update(stages.fetch_pages(POLICY, wh, due, handoff=handoff)))
+    fetching = threading.Thread(target=lambda: counts.update(collect.fetch_pages(POLICY, wh, due, handoff=handoff)))
     fetching.start()
     try:
         stored_early = good_stored.wait(25)
@@ -130,7 +130,7 @@ def test_a_budget_leaves_what_is_not_fetched_pending_not_failed(dns, sites, wh):
     due = wh.due_urls(claim_for=run)
     started = time.monotonic()
     try:
-        counts = stages.fetch_pages(POLICY, wh, due, run_id=run, budget=3.0)
+        counts = collect.fetch_pages(POLICY, wh, due, run_id=run, budget=3.0)
         elapsed = time.monotonic() - started
     finally:
         stuck.release.set()
@@ -157,7 +157,7 @@ def test_leases_are_renewed_while_fetching_and_a_lease_taken_by_another_run_is_n
     due = wh.due_urls(claim_for=run_a, lease=lease)
     (first_until,) = {u for (u,) in _q(wh, "select claimed_until from frontier")}
     policy = replace(POLICY, per_host_concurrency=1)
-    fetching = threading.Thread(target=stages.fetch_pages, args=(policy, wh, due),
+    fetching = threading.Thread(target=collect.fetch_pages, args=(policy, wh, due),
                                 kwargs={"run_id": run_a, "lease": lease})
     fetching.start()
     waiter = threading.Event()
@@ -195,8 +195,8 @@ def test_http_431_and_a_request_we_cannot_build_leave_the_url_pending_for_good(d
         con.execute("update frontier set attempts = 20")
     broken = replace(POLICY)
     object.__setattr__(broken, "user_agent", "chipwire/1.0\r\nX-Injected: 1")  # slipped past validation
-    stages.fetch_pages(broken, wh, wh.due_urls())
-    stages.fetch_pages(POLICY, wh, wh.due_urls())  # the user fixed the setting: the page is fetched
+    collect.fetch_pages(broken, wh, wh.due_urls())
+    collect.fetch_pages(POLICY, wh, wh.due_urls())  # the user fixed the setting: the page is fetched
     states = dict(_q(wh, "select url, state || ' ' || coalesce(cast(next_attempt_at is null as varchar), '') "
                          "from frontier"))
     assert states[u431] == "pending true"  # still pending, due at the next run, never given up
@@ -218,6 +218,6 @@ def test_the_same_feed_written_three_ways_is_polled_once(dns, sites, wh):
         f'[[feeds]]\nurl = "http://Feeds.TEST:{port}/rss.xml"\n'
         f'[[feeds]]\nurl = "HTTP://feeds.test:{port}/./rss.xml#latest"\n'
         f'[[feeds]]\nurl = "http://feeds.test:{port}/rss.xml"\n', "sources.toml")
-    counts = stages.poll_feeds(sources, wh)
+    counts = collect.poll_feeds(sources, wh)
     assert counts["feeds_polled"] == 1 and good.hits["/rss.xml"] == 1
     assert _q(wh, "select feed_url from feeds") == [(f"http://feeds.test:{port}/rss.xml",)]

@@ -180,9 +180,7 @@ def test_new_since_the_previous_report(wh, tmp_path):
 
 
 def _no_js() -> Runtime:
-    runtime = Runtime()
-    runtime._script = "/* no runtime in this test */"
-    return runtime
+    return Runtime(script="/* no runtime in this test */")
 
 
 def test_page_is_self_contained_and_escapes_what_outlets_write(wh, tmp_path):

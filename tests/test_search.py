@@ -16,7 +16,7 @@ import pytest
 
 from flows import cli
 from flows.demo.server import LoopbackSites, bundled_sites
-from tests.pages import ingest_with_stages
+from tests.pages import ingest_with_stages, pipeline_run
 from warehouse.db import Warehouse
 from warehouse.search import SearchIndex
 
@@ -42,25 +42,21 @@ JA_PAGE = """<!DOCTYPE html><html lang="ja"><head><meta charset="utf-8"><title>ç
 
 
 def _store_and_extract(wh: Warehouse, paths: list[Path]) -> None:
-    """Saved pages through the real stages, as `backfill --dir` stores and extracts them."""
-    from flows import stages
+    """Saved pages through the real pipeline, as `backfill --dir` stores and extracts them."""
+    from flows import pipeline
     from flows.files import file_records
 
     records, _copies = file_records(paths)
     wh.add_to_frontier(records)
     wh.save_fetches(records, [])
-    extractor = stages.Extractor(workers=1)
-    seen: set[str] = set()
-    while batch := wh.fetched_pages(100):
-        seen |= stages.extract_batch(wh, extractor, batch)["sites"]
-    stages.clean_sites(wh, seen)
+    pipeline.extract_stored(pipeline_run(wh))
 
 
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory):
     """The demo warehouse with its themes, two CJK pages, and its search index."""
     from extractors.taxonomy import load_taxonomy
-    from flows import stages
+    from flows import refine
 
     tmp = tmp_path_factory.mktemp("search")
     pages = tmp / "pages"
@@ -74,7 +70,7 @@ def demo(tmp_path_factory):
         wh.migrate()
         ingest_with_stages(wh, sites, tmp / "sources.toml")
     _store_and_extract(wh, sorted(pages.iterdir()))
-    stages.classify_pending(wh, load_taxonomy())
+    refine.classify_pending(wh, load_taxonomy())
     SearchIndex(db).sync(wh)
     return db
 

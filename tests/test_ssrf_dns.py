@@ -21,8 +21,8 @@ from datetime import datetime, timezone
 import pytest
 
 from extractors.sources import FetchPolicy, parse_sources
-from flows import netguard, stages
-from flows.demo.server import LoopbackSites, Site, _make_handler, _QuietServer
+from flows import collect, netguard
+from flows.demo.server import LoopbackSites, Site, make_handler, QuietServer
 from flows.errors import RefusedURL
 from flows.fetch import Fetcher, FetchRequest
 from tests import fakedns
@@ -53,7 +53,7 @@ def twin():
     internal, outlet = Site(), Site()
     with LoopbackSites({"internal": internal}) as servers:
         port = servers["internal"].server.server_address[1]
-        server = _QuietServer(("127.0.0.2", port), _make_handler(outlet))
+        server = QuietServer(("127.0.0.2", port), make_handler(outlet))
         outlet.server = server
         thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.1}, daemon=True)
         thread.start()
@@ -96,10 +96,10 @@ def _poll_then_fetch(tmp_path, dns, port: int, flip_to: str | None) -> Warehouse
     sources = parse_sources("[fetch]\nper_host_delay = 0\nretries = 1\ntimeout = 3\ndeadline = 5\n"
                             f'[[feeds]]\nurl = "http://evil.test:{port}/feed.xml"\n', "sources.toml")
     wh = _warehouse(tmp_path)
-    assert stages.poll_feeds(sources, wh)["entries_seen"] == 2
+    assert collect.poll_feeds(sources, wh)["entries_seen"] == 2
     if flip_to:
         dns.set("evil.test", [flip_to])  # the name now points at the internal service
-    stages.fetch_pages(sources.fetch, wh, wh.due_urls())
+    collect.fetch_pages(sources.fetch, wh, wh.due_urls())
     return wh
 
 
@@ -156,7 +156,7 @@ def test_rebinding_after_the_check_never_reaches_loopback(tmp_path, dns, twin, p
     wh = _warehouse(tmp_path)
     wh.add_to_frontier([{"url": url, "link": url, "origin": "feed", "feed_url": "http://elsewhere.test/feed",
                          "trusted_origin": None}])  # a link found in another site's feed
-    counts = stages.fetch_pages(POLICY, wh, wh.due_urls())
+    counts = collect.fetch_pages(POLICY, wh, wh.due_urls())
     assert internal.requests == []
     bodies = _stored(wh)
     assert all(SECRET not in b for b in bodies)

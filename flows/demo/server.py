@@ -60,66 +60,71 @@ class Site:
         return self.base + "/" + path.lstrip("/")
 
 
-def _make_handler(site: Site):
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
+class SiteHandler(BaseHTTPRequestHandler):
+    """Serves one `Site` (``site``, set by `make_handler`): its routes, then its files."""
 
-        def log_message(self, *args) -> None:  # quiet
-            pass
+    site: Site
+    protocol_version = "HTTP/1.1"
 
-        def do_GET(self) -> None:  # noqa: N802
-            path = self.path.split("?", 1)[0].split("#", 1)[0]
-            site.hits[path] = site.hits.get(path, 0) + 1
-            site.requests.append((self.path, {k.lower(): v for k, v in self.headers.items()}))
-            route = site.routes.get(path) or site.routes.get(self.path)
-            if route is not None:
-                status, headers, body = route(self)
-                if status is None:  # the route wrote the response itself
-                    return
-                self._send(status, headers, body)
+    def log_message(self, *args) -> None:  # quiet
+        pass
+
+    def do_GET(self) -> None:  # noqa: N802
+        path = self.path.split("?", 1)[0].split("#", 1)[0]
+        self.site.hits[path] = self.site.hits.get(path, 0) + 1
+        self.site.requests.append((self.path, {k.lower(): v for k, v in self.headers.items()}))
+        route = self.site.routes.get(path) or self.site.routes.get(self.path)
+        if route is not None:
+            status, headers, body = route(self)
+            if status is None:  # the route wrote the response itself
                 return
-            self._serve_file(path)
+            self._send(status, headers, body)
+            return
+        self._serve_file(path)
 
-        def _serve_file(self, path: str) -> None:
-            if path == "/robots.txt" and site.prefix and site.root is not None:
-                path = site.prefix + "/robots.txt"  # each site's robots.txt lives at its port's root
-            if site.root is None or not path.startswith(site.prefix + "/"):
-                self._send(404, {"Content-Type": "text/plain"}, b"not found")
-                return
-            rel = path[len(site.prefix) + 1:] or "index.html"
-            target = (site.root / rel).resolve()
-            if site.root.resolve() not in target.parents or not target.is_file():
-                self._send(404, {"Content-Type": "text/plain"}, b"not found")
-                return
-            body = target.read_bytes().replace(b"{{BASE}}", site.base.encode())
-            for name, base in site.peers.items():
-                body = body.replace(b"{{BASE:" + name.encode() + b"}}", base.encode())
-            etag = '"' + hashlib.sha1(body).hexdigest()[:16] + '"'
-            if self.headers.get("If-None-Match") == etag or (
-                not self.headers.get("If-None-Match") and self.headers.get("If-Modified-Since") == LAST_MODIFIED
-            ):
-                self._send(304, {"ETag": etag, "Last-Modified": LAST_MODIFIED}, None)
-                return
-            ctype = _TYPES.get(target.suffix.lower()) or mimetypes.guess_type(target.name)[0] or "application/octet-stream"
-            self._send(200, {"Content-Type": ctype, "ETag": etag, "Last-Modified": LAST_MODIFIED}, body)
+    def _serve_file(self, path: str) -> None:
+        if path == "/robots.txt" and self.site.prefix and self.site.root is not None:
+            path = self.site.prefix + "/robots.txt"  # each site's robots.txt lives at its port's root
+        if self.site.root is None or not path.startswith(self.site.prefix + "/"):
+            self._send(404, {"Content-Type": "text/plain"}, b"not found")
+            return
+        rel = path[len(self.site.prefix) + 1:] or "index.html"
+        target = (self.site.root / rel).resolve()
+        if self.site.root.resolve() not in target.parents or not target.is_file():
+            self._send(404, {"Content-Type": "text/plain"}, b"not found")
+            return
+        body = target.read_bytes().replace(b"{{BASE}}", self.site.base.encode())
+        for name, base in self.site.peers.items():
+            body = body.replace(b"{{BASE:" + name.encode() + b"}}", base.encode())
+        etag = '"' + hashlib.sha1(body).hexdigest()[:16] + '"'
+        if self.headers.get("If-None-Match") == etag or (
+            not self.headers.get("If-None-Match") and self.headers.get("If-Modified-Since") == LAST_MODIFIED
+        ):
+            self._send(304, {"ETag": etag, "Last-Modified": LAST_MODIFIED}, None)
+            return
+        ctype = _TYPES.get(target.suffix.lower()) or mimetypes.guess_type(target.name)[0] or "application/octet-stream"
+        self._send(200, {"Content-Type": ctype, "ETag": etag, "Last-Modified": LAST_MODIFIED}, body)
 
-        def _send(self, status: int, headers: dict[str, str], body: bytes | None) -> None:
-            self.send_response(status)
-            for k, v in headers.items():
-                self.send_header(k, v)
-            if "Content-Length" not in headers:
-                self.send_header("Content-Length", str(len(body or b"")))
-            self.end_headers()
-            if body:
-                try:
-                    self.wfile.write(body)
-                except (BrokenPipeError, ConnectionResetError):
-                    pass
-
-    return Handler
+    def _send(self, status: int, headers: dict[str, str], body: bytes | None) -> None:
+        self.send_response(status)
+        for k, v in headers.items():
+            self.send_header(k, v)
+        if "Content-Length" not in headers:
+            self.send_header("Content-Length", str(len(body or b"")))
+        self.end_headers()
+        if body:
+            try:
+                self.wfile.write(body)
+            except (BrokenPipeError, ConnectionResetError):
+                pass
 
 
-class _QuietServer(ThreadingHTTPServer):
+
+def make_handler(site: Site) -> type[SiteHandler]:
+    return type("Handler", (SiteHandler,), {"site": site})
+
+
+class QuietServer(ThreadingHTTPServer):
     daemon_threads = True
 
     def handle_error(self, request, client_address) -> None:
@@ -139,7 +144,7 @@ class LoopbackSites:
 
     def __enter__(self) -> LoopbackSites:
         for site in self.sites.values():
-            server = _QuietServer(("127.0.0.1", site.port), _make_handler(site))
+            server = QuietServer(("127.0.0.1", site.port), make_handler(site))
             site.server = server
             t = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.1}, daemon=True)
             t.start()

@@ -1,0 +1,124 @@
+"""After extraction: each site cleaned with what all its pages teach, then relevance, themes,
+entities and story clusters for what needs them. Both read and write the warehouse in
+batches; the flows run them once the pipeline has loaded a run's pages.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable
+
+from extractors.article import word_count
+from extractors.clean import CLEANER_VERSION, site_clean
+from extractors.sitelearn import body_lines, build_profile
+from warehouse.db import Warehouse
+
+from .work import classify_row
+
+
+# -- cleaning with what each site teaches --------------------------------------------------------
+def clean_sites(wh: Warehouse, sites: set[str], progress: Callable[[int], None] | None = None,
+                stop=None) -> dict[str, int]:
+    """Learn each site's recurring furniture from all its stored pages, and clean every page of
+    the site with it (pages stored before the furniture was learnt included). ``stop`` ends
+    the stage after the site in hand."""
+    changed = done = 0
+    for site in sorted(sites):
+        if stop is not None and stop.is_set():
+            break
+        done += 1
+        lines = wh.site_lines(site)
+        profile = build_profile(lines)
+        texts, removed = [], Counter()
+        for a in wh.site_articles(site):
+            if _untouched(a, lines.get(a["article_id"]), profile):
+                continue
+            text, gone = site_clean(a["extracted_text"], profile)
+            removed.update(gone)
+            if text != a["text"]:
+                texts.append({"article_id": a["article_id"], "text": text, "word_count": word_count(text),
+                              "cleaner_version": CLEANER_VERSION})
+        furniture = [{"line": line[:500], "pages": n} for line, n in removed.items()]
+        wh.save_site_cleaning(site, texts, furniture)
+        changed += len(texts)
+        if progress:
+            progress(1)
+    return {"sites_cleaned": done, "articles_recleaned": changed}
+
+
+def _untouched(article: dict, fingerprints, profile) -> bool:
+    """Whether site cleaning leaves this article as it is, known from its stored line
+    fingerprints without fingerprinting its text again: none of its lines recurs on the site,
+    and its text is its extracted text, whole (no earlier site cleaning to undo)."""
+    if fingerprints is None or any(profile.recurring(fp) for fp, _prose in fingerprints):
+        return False
+    text = article["text"]
+    return text == article["extracted_text"] and text == "\n".join(body_lines(text))
+
+
+# -- classification -------------------------------------------------------------------------------
+
+
+def classify_pending(wh: Warehouse, taxonomy, force: bool = False, batch_size: int = 500,
+                     progress: Callable[[int], None] | None = None, stop=None,
+                     on_classified: Callable[[dict[str, bool]], None] | None = None) -> dict[str, int]:
+    """Relevance, themes, entities for every article that needs them (new, changed since it was
+    classified, or classified by another classifier or taxonomy; ``force``: all), then story
+    clusters for every article not yet in one. Rows are replaced, never duplicated.
+    ``on_classified`` receives each batch's {article_id: is_relevant}; ``stop`` ends the stage
+    after the batch in hand (what is left is classified by the next run)."""
+    from extractors.classify import classifier_version  # numpy and the model: only once classifying
+
+    version = classifier_version(taxonomy)
+    counts = {"articles_classified": 0, "articles_relevant": 0}
+    after = ""
+    while not (stop is not None and stop.is_set()) and (
+            rows := wh.articles_to_classify(version, batch_size, force=force, after=after)):
+        after = rows[-1]["article_id"]
+        done = [classify_row(r["article_id"], r["title"], r["text"], r["language"], r["story_date"], taxonomy)
+                for r in rows]
+        wh.save_classifications([d["row"] for d in done], [t for d in done for t in d["themes"]],
+                                [e for d in done for e in d["entities"]], [d["signature"] for d in done])
+        counts["articles_classified"] += len(rows)
+        counts["articles_relevant"] += sum(1 for d in done if d["row"]["is_relevant"])
+        if on_classified is not None:
+            on_classified({d["row"]["article_id"]: bool(d["row"]["is_relevant"]) for d in done})
+        if progress:
+            progress(len(rows))
+    if not (stop is not None and stop.is_set()):
+        counts.update(cluster_pending(wh, force=force, batch_size=batch_size))
+    return counts
+
+
+def cluster_pending(wh: Warehouse, force: bool = False, batch_size: int = 500) -> dict[str, int]:
+    """Place every article that has a signature but no cluster (``force``: all, from scratch).
+    Candidate copies come from the warehouse's LSH index (never every stored signature); when
+    an earlier copy arrives late, its whole cluster is renamed; a syndicated copy joins its
+    original's cluster."""
+    from extractors.dedup import assign_clusters, band_keys  # imported when clustering, as classify is
+
+    with wh.session():  # a loop of short reads and writes: one connection for all of them
+        return _cluster_pending(wh, force, batch_size, assign_clusters, band_keys)
+
+
+def _cluster_pending(wh: Warehouse, force: bool, batch_size: int, assign_clusters, band_keys) -> dict[str, int]:
+    if force:
+        wh.reset_clusters()
+    placed = 0
+    while rows := wh.articles_to_cluster(batch_size):
+        new = [(r["article_id"], tuple(r["signature"] or ()), r["story_date"]) for r in rows]
+        probe = [{"band": b, "key": k, "article_id": aid} for aid, sig, _ in new for b, k in band_keys(sig)]
+        existing = wh.candidate_copies(probe)
+        old_cluster = {aid: cid for aid, _, _, cid in existing}
+        updates = assign_clusters(existing, new)
+        originals = wh.cluster_of_urls([r["syndicated_from"] for r in rows if r["syndicated_from"]])
+        for r in rows:
+            if r["syndicated_from"] in originals:
+                updates[r["article_id"]] = originals[r["syndicated_from"]]
+            updates.setdefault(r["article_id"], r["article_id"])  # never left unplaced
+        renames = {old_cluster[aid]: cid for aid, cid in updates.items()
+                   if aid in old_cluster and old_cluster[aid] and old_cluster[aid] != cid}
+        wh.rename_clusters(renames)
+        wh.set_clusters({aid: cid for aid, cid in updates.items() if aid not in old_cluster})
+        placed += len(rows)
+    return {"articles_clustered": placed}
