@@ -77,7 +77,7 @@ def fetch_and_extract(run: Run, sources: Sources, budget: float | None = None) -
     if run.stop.is_set():
         return
     settings = run.settings
-    due = run.wh.due_urls(claim_for=run.run_id)
+    due = run.wh.frontier.due(claim_for=run.run_id)
     run.counts.add(pages_queued=len(due))
     # the local runner fetches in a thread of this process: pages reach extraction in memory
     arrivals = stages.Arrivals(keep_bodies=2 * settings.batch_size) if settings.task_runner == "local" else None
@@ -157,7 +157,7 @@ def classify_stored(run: Run, force: bool = False) -> None:
     if run.stop.is_set():
         return
     taxonomy = load_taxonomy(run.settings.taxonomy_path)
-    with run.progress.stage("classifying", total=run.wh.count_articles()) as advance:
+    with run.progress.stage("classifying", total=run.wh.articles.count()) as advance:
         classify_task(run, taxonomy, force, advance)
 
 
@@ -179,7 +179,7 @@ def _next_rows(run: Run, fetching, exclude=(), wait: bool = True,
         rows = _next_stored(run, fetching, exclude, wait, arrivals)
         kept = [r for r in rows if r["body"] is not None]
         if len(kept) < len(rows):
-            run.counts.add(pages_body_missing=run.wh.forget_missing_bodies(
+            run.counts.add(pages_body_missing=run.wh.pages.forget_missing_bodies(
                 [r["url"] for r in rows if r["body"] is None]))
         if kept or not rows:
             return kept
@@ -191,7 +191,7 @@ def _next_stored(run: Run, fetching, exclude, wait: bool, arrivals: stages.Arriv
         if run.stop.is_set():
             return []
         if fetching is None:
-            return wh.fetched_pages(want, exclude=exclude, run_id=run.run_id)
+            return wh.pages.fetched(want, exclude=exclude, run_id=run.run_id)
         done = _finished(fetching)  # before looking: what it stored by then is visible
         at_least = 1 if done else min(want, 50)
         if arrivals is not None:
@@ -199,11 +199,11 @@ def _next_stored(run: Run, fetching, exclude, wait: bool, arrivals: stages.Arriv
             if rows:
                 return _with_bodies(wh, rows)
             if done:
-                return wh.fetched_pages(want, exclude=exclude, run_id=run.run_id)
+                return wh.pages.fetched(want, exclude=exclude, run_id=run.run_id)
             if not wait:
                 return []
             continue
-        rows = wh.fetched_pages(want, exclude=exclude, at_least=0 if done else at_least, run_id=run.run_id)
+        rows = wh.pages.fetched(want, exclude=exclude, at_least=0 if done else at_least, run_id=run.run_id)
         if rows or done or not wait:
             return rows
         fetching.wait(timeout=0.25)
@@ -221,7 +221,7 @@ def _with_bodies(wh: Warehouse, rows: list[dict]) -> list[dict]:
     missing = [r["url"] for r in rows if r["body"] is None]
     if not missing:
         return rows
-    bodies = wh.raw_bodies(missing)
+    bodies = wh.pages.raw_bodies(missing)
     return [r if r["body"] is not None else dict(r, body=bodies.get(r["url"])) for r in rows]
 
 
@@ -230,7 +230,7 @@ def extract_stored(run: Run, all_sites: bool = False, fetching=None, expected: i
     """Extract every fetched page (also those a concurrent ``fetching`` task is still storing),
     then clean again every site that gained pages (or all of them)."""
     settings, wh = run.settings, run.wh
-    waiting = wh.count_pending().get("fetched", 0) + expected
+    waiting = wh.frontier.count_by_state().get("fetched", 0) + expected
     with run.progress.stage("extracting", total=waiting) as advance:
         if settings.task_runner != "local":  # Dask: each batch a Prefect task on the cluster
             sites = _extract_pipelined(run, advance, extract_compute.submit, 4, fetching)
@@ -243,8 +243,8 @@ def extract_stored(run: Run, all_sites: bool = False, fetching=None, expected: i
             finally:
                 extractor.close()
     if all_sites:
-        wh.forget_stale_sites()
-        sites = set(wh.all_sites())
+        wh.articles.forget_stale_sites()
+        sites = set(wh.articles.all_sites())
     if sites and not run.stop.is_set():
         with run.progress.stage("cleaning sites", total=len(sites)) as advance:
             clean_task(run, sites, advance)
@@ -275,7 +275,7 @@ def publish_artifact(run: Run) -> dict:
     result = run.result()
     try:
         create_markdown_artifact(key=f"chipwire-{run.flow}",
-                                 markdown=run_markdown(run.flow, result, run.wh.run_report(run.run_id)),
+                                 markdown=run_markdown(run.flow, result, run.wh.operations.run_report(run.run_id)),
                                  description=f"chipwire {run.flow}: counts per stage and feed, failures by reason")
     except Exception:  # an artifact is a courtesy: never fail a run that loaded its data
         pass

@@ -110,10 +110,10 @@ def ingest_with_stages(wh, sites, sources_path) -> None:
     sources = parse_sources(sources_path.read_text(), str(sources_path))
     stages.poll_feeds(sources, wh)
     stages.queue_pages(sources, wh)
-    stages.fetch_batch(sources.fetch, wh, wh.due_urls())
+    stages.fetch_batch(sources.fetch, wh, wh.frontier.due())
     extractor = stages.Extractor(workers=1)
     seen = set()
-    while batch := wh.fetched_pages(100):
+    while batch := wh.pages.fetched(100):
         seen |= stages.extract_batch(wh, extractor, batch)["sites"]
     stages.clean_sites(wh, seen)
 
