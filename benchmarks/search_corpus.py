@@ -12,8 +12,8 @@ another such sentence, with a random outlet, date (2023-2025) and 0-2 themes. La
 roughly the proportions a chip-policy newsroom reads: en 62 %, zh 12 % (a fifth of it in
 traditional script), de 6 %, fr 5 %, es 5 %, ja 5 %, ko 5 %. Nothing of third parties is in it.
 
-Articles are loaded through the warehouse's own write path (Warehouse.save_articles and
-save_classifications), as a run would load them. Deterministic for a given seed.
+Articles are loaded through the warehouse's own write path (Warehouse.articles.save and
+classification.save), as a run would load them. Deterministic for a given seed.
 """
 
 from __future__ import annotations
@@ -142,12 +142,12 @@ def haystack(found: list[dict], n: int, seed: int = 7):
 
 def load(wh, articles: list[dict], version: str = "bench-1") -> None:
     """Store ``articles`` (and their themes) through the warehouse's write path."""
-    wh.save_articles(articles, [])
+    wh.articles.save(articles, [])
     rows = [{"article_id": a["article_id"], "relevance": 0.9 if a["themes"] else 0.1, "is_relevant": bool(a["themes"]),
              "primary_theme": a["themes"][0] if a["themes"] else None, "classifier_version": version} for a in articles]
     themes = [{"article_id": a["article_id"], "theme": t, "score": 0.8, "evidence": None, "classifier_version": version}
               for a in articles for t in a["themes"]]
-    wh.save_classifications(rows, themes, [], [])
+    wh.classification.save(rows, themes, [], [])
 
 
 def build(db: Path, n: int, seed: int = 7, batch: int = 5000) -> int:

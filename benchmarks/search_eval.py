@@ -152,26 +152,26 @@ def _run_update(db: str, changes: str) -> dict:
 
     work = pickle.loads(Path(changes).read_bytes())
     base = _rss_mb("VmRSS")
-    wh, index = Warehouse(db, keep_open=True), SearchIndex(db)
-    search_corpus.load(wh, work["load"])
-    _reset_peak()
-    before_load = _rss_mb("VmRSS")
-    t = time.perf_counter()
-    after_load = index.sync(wh, since=last_synced(index))
-    t_load = time.perf_counter() - t
-    peak_load = _rss_mb() - before_load
-    ids = work["reclassify"]
-    wh.save_classifications([{"article_id": a, "relevance": 0.95, "is_relevant": True, "primary_theme": "geopolitics",
-                              "classifier_version": "bench-2"} for a in ids],
-                            [{"article_id": a, "theme": "geopolitics", "score": 0.9, "evidence": None,
-                              "classifier_version": "bench-2"} for a in ids], [], [])
-    _reset_peak()
-    before_full = _rss_mb("VmRSS")
-    t = time.perf_counter()
-    after_classify = index.sync(wh)
-    t_full = time.perf_counter() - t
-    peak_full = _rss_mb() - before_full
-    wh.release()
+    wh, index = Warehouse(db), SearchIndex(db)
+    with wh.kept_open():
+        search_corpus.load(wh, work["load"])
+        _reset_peak()
+        before_load = _rss_mb("VmRSS")
+        t = time.perf_counter()
+        after_load = index.sync(wh, since=last_synced(index))
+        t_load = time.perf_counter() - t
+        peak_load = _rss_mb() - before_load
+        ids = work["reclassify"]
+        wh.classification.save([{"article_id": a, "relevance": 0.95, "is_relevant": True, "primary_theme": "geopolitics",
+                                 "classifier_version": "bench-2"} for a in ids],
+                               [{"article_id": a, "theme": "geopolitics", "score": 0.9, "evidence": None,
+                                 "classifier_version": "bench-2"} for a in ids], [], [])
+        _reset_peak()
+        before_full = _rss_mb("VmRSS")
+        t = time.perf_counter()
+        after_classify = index.sync(wh)
+        t_full = time.perf_counter() - t
+        peak_full = _rss_mb() - before_full
     # "added_peak_mb": how far the sync itself raised the process's peak above its RSS before it
     return {"after_load_since_sync": {"seconds": round(t_load, 3), "indexed": after_load.indexed,
                                       "added_peak_mb": round(peak_load, 1)},

@@ -52,7 +52,7 @@ def _timed(args: list[str], env: dict) -> float:
 
 
 def _last_run_seconds(db: Path) -> float:
-    rows = Warehouse(db).query("SELECT epoch(finished_at - started_at) FROM runs ORDER BY started_at DESC LIMIT 1")[1]
+    rows = Warehouse(db).operations.query("SELECT epoch(finished_at - started_at) FROM runs ORDER BY started_at DESC LIMIT 1")[1]
     return float(rows[0][0])
 
 

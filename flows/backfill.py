@@ -40,11 +40,11 @@ from .settings import Settings
 @task(name="store-files", **TASK_OPTS)
 def store_files_task(run: Run, paths: list[Path], advance, source_name: str | None = None) -> None:
     records, copies = file_records(paths, source_name)
-    states = run.wh.frontier_states([r["url"] for r in records])
+    states = run.wh.frontier.states([r["url"] for r in records])
     fresh = [r for r in records if states.get(r["url"]) not in ("done", "failed", "fetched")]
     if fresh:
-        run.wh.add_to_frontier(fresh)
-        run.wh.save_fetches(fresh, [])
+        run.wh.frontier.add(fresh)
+        run.wh.pages.save_fetches(fresh, [])
     advance(len(paths))
     run.counts.add(files_seen=len(paths), files_stored=len(fresh), files_skipped=len(records) - len(fresh),
                    files_duplicate=copies)
@@ -82,7 +82,7 @@ def backfill_urls_flow(settings: Settings, urls_file: str) -> dict:
     links = parse_url_list(Path(urls_file).read_text(encoding="utf-8"), urls_file)
     with recorded_run(settings, "backfill", urls_file) as run:
         run.counts.add(urls_listed=len(links))
-        run.counts.add(run.wh.add_to_frontier(_url_entries(links)))
+        run.counts.add(run.wh.frontier.add(_url_entries(links)))
         pipeline.fetch_and_extract(run, sources, steps=STEPS)
         pipeline.classify_stored(run, steps=STEPS)
     return publish_artifact(run)
@@ -139,7 +139,7 @@ def backfill_sitemap_flow(settings: Settings, sitemap_url: str, since: date | No
         run.counts.add(counts, urls_listed=len(entries))
         hints = {e.loc: {"entry_title": e.title, "entry_published_at": e.published or e.lastmod,
                          "entry_language": e.language} for e in entries}
-        run.counts.add(run.wh.add_to_frontier(_url_entries([e.loc for e in entries], found_in=sitemap_url,
+        run.counts.add(run.wh.frontier.add(_url_entries([e.loc for e in entries], found_in=sitemap_url,
                                                            trust=trust, hints=hints)))
         pipeline.fetch_and_extract(run, sources, steps=STEPS)
         pipeline.classify_stored(run, steps=STEPS)
@@ -160,11 +160,11 @@ def warc_records(items) -> list[dict]:
 @task(name="store-warc", **TASK_OPTS)
 def store_records_task(run: Run, records: list[dict]) -> None:
     by_url = {r["url"]: r for r in records}  # the same URL captured twice: keep the last capture
-    states = run.wh.frontier_states(list(by_url))
+    states = run.wh.frontier.states(list(by_url))
     fresh = [r for r in by_url.values() if states.get(r["url"]) not in ("done", "failed", "fetched")]
     if fresh:
-        run.wh.add_to_frontier(fresh)
-        run.wh.save_fetches(fresh, [])
+        run.wh.frontier.add(fresh)
+        run.wh.pages.save_fetches(fresh, [])
     run.counts.add(records_stored=len(fresh), records_already_stored=len(by_url) - len(fresh))
 
 
@@ -212,7 +212,7 @@ def _sources_or_default(settings: Settings):
 @flow(name="reextract", validate_parameters=False, log_prints=False)
 def reextract_flow(settings: Settings) -> dict:
     with recorded_run(settings, "reextract", None) as run:
-        run.counts.add(pages_requeued=run.wh.requeue_extraction())
+        run.counts.add(pages_requeued=run.wh.frontier.requeue_extraction())
         pipeline.extract_stored(run, all_sites=True, steps=STEPS)
         pipeline.classify_stored(run, steps=STEPS)
     return publish_artifact(run)

@@ -359,7 +359,7 @@ def cmd_export(args) -> int:
 
     settings = build_settings(db=args.db)
     try:
-        written = Warehouse(settings.db_path, lock_wait=30).export_parquet(Path(args.dir))
+        written = Warehouse(settings.db_path, lock_wait=30).operations.export_parquet(Path(args.dir))
     except WarehouseError as err:
         return die(str(err))
     except OSError as err:

@@ -47,8 +47,8 @@ def poll_feeds(sources: Sources, wh: Warehouse, progress: Callable[[int], None] 
     polled was unreachable, the network is down, not the feeds: their health is left as it
     was, and ``outage`` in the result says so in one line."""
     now = utcnow()
-    wh.register_feeds([(f.url, f.name) for f in sources.feeds])
-    states = wh.feed_states()
+    wh.feeds.register([(f.url, f.name) for f in sources.feeds])
+    states = wh.feeds.states()
     due = [(feed, states.get(feed.url, {})) for feed in sources.feeds
            if poll_all or not _backing_off(states.get(feed.url, {}), now)]
     requests = [
@@ -70,7 +70,7 @@ def poll_feeds(sources: Sources, wh: Warehouse, progress: Callable[[int], None] 
         polls.append(poll)
         entries += found
         failures += failed
-    saved = wh.save_feed_polls(polls, entries, failures)
+    saved = wh.feeds.save_polls(polls, entries, failures)
     counts["entries_new"] = saved["entries_new"] + saved["entries_refetch"]
     if outage:
         counts["outage"] = outage
@@ -146,7 +146,7 @@ def queue_pages(sources: Sources, wh: Warehouse) -> dict[str, int]:
         {"url": canonicalize(p.url), "link": p.url, "origin": "page", "trusted_origin": origin_key(p.url)}
         for p in sources.pages
     ]
-    saved = wh.add_to_frontier(entries)
+    saved = wh.frontier.add(entries)
     return {"pages_listed": len(entries), "entries_new": saved["entries_new"]}
 
 

@@ -65,7 +65,7 @@ def maintenance(db: str | None = None, retention_days: int = 180) -> dict:
     settings = build_settings(db=db, progress=False)
     wh = Warehouse(settings.db_path, lock_wait=settings.lock_wait)
     wh.migrate()
-    return wh.maintain(retention_days)
+    return wh.operations.maintain(retention_days)
 
 
 @flow(name="chipwire-reclassify", log_prints=False)

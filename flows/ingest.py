@@ -101,7 +101,7 @@ def publish_artifact(run: Run) -> dict:
     result = run.result()
     try:
         create_markdown_artifact(key=f"chipwire-{run.flow}",
-                                 markdown=run_markdown(run.flow, result, run.wh.run_report(run.run_id)),
+                                 markdown=run_markdown(run.flow, result, run.wh.operations.run_report(run.run_id)),
                                  description=f"chipwire {run.flow}: counts per stage and feed, failures by reason")
     except Exception:  # an artifact is a courtesy: never fail a run that loaded its data
         pass

@@ -40,7 +40,7 @@ def interrupted_line(settings: Settings, err: BaseException) -> str:
     from warehouse.errors import WarehouseError
 
     try:
-        _, rows = Warehouse(settings.db_path, lock_wait=5).query(
+        _, rows = Warehouse(settings.db_path, lock_wait=5).operations.query(
             "SELECT pages_fetched, articles_new + articles_updated, articles_classified FROM runs "
             f"WHERE pid = {os.getpid()} AND status = 'interrupted' ORDER BY started_at DESC LIMIT 1")
     except WarehouseError:

@@ -13,7 +13,7 @@ in turn, pages stored as they come, within a time budget, under leases the run k
 - ``budget`` (seconds, a scheduled ingest's ``[fetch] budget``): after it nothing more starts
   and what runs is dropped; what was not fetched stays pending, is not counted as failed, and
   its leases end at once (``pages_left``). A backfill passes no budget.
-- Leases: ``Warehouse.due_urls(claim_for=run)`` leases the due rows to the run for ``lease``;
+- Leases: ``Warehouse.frontier.due(claim_for=run)`` leases the due rows to the run for ``lease``;
   the run renews what it has not fetched yet every third of it, so a run that fetches for
   longer than a lease never sees an overlapping run fetch the same URL. A row whose lease was
   taken by another run all the same is not fetched here.
@@ -38,7 +38,7 @@ from .netguard import read_trust
 FETCH_BATCH = 200
 FIRST_FETCH_BATCH = 50
 FLUSH_AFTER = 5.0  # seconds a fetched page waits at most for its batch to fill
-LEASE = timedelta(minutes=15)  # as long as Warehouse.due_urls leases by default
+LEASE = timedelta(minutes=15)  # as long as Warehouse.frontier.due leases by default
 GIVE_UP_AFTER = 8  # attempts at a transiently failing URL, across runs
 _HANDED_OVER = ("url", "link", "feed_url", "entry_title", "entry_author", "entry_published_at",
                 "entry_language", "feed_name")
@@ -93,7 +93,7 @@ def store_fetched(wh: Warehouse, rows: list[dict], results: list[FetchResult],
             fetched.append({**{k: row.get(k) for k in _HANDED_OVER}, "final_url": page["final_url"],
                             "content_type": page["content_type"], "fetched_at": page["fetched_at"],
                             "body": page["body"]})
-    wh.save_fetches(pages, failures)
+    wh.pages.save_fetches(pages, failures)
     if handoff is not None and fetched:
         handoff(fetched)
     return {"pages_fetched": len(pages), "pages_failed": len(failures),
@@ -205,7 +205,7 @@ class PageFetch:
             urls = sorted(self.left - self.lost)
             try:
                 until = datetime.now(timezone.utc) + self.lease
-                held = await asyncio.to_thread(self.wh.extend_claims, self.run_id, urls, until)
+                held = await asyncio.to_thread(self.wh.frontier.extend_claims, self.run_id, urls, until)
             except WarehouseError:
                 continue  # locked for a while: try again at the next turn, the lease still runs
             self.lost |= set(urls) - held
@@ -216,4 +216,4 @@ class PageFetch:
         self.totals["pages_left"] = len(self.left)
         if left and self.run_id:
             with contextlib.suppress(WarehouseError):
-                await asyncio.to_thread(self.wh.extend_claims, self.run_id, left, None)
+                await asyncio.to_thread(self.wh.frontier.extend_claims, self.run_id, left, None)

@@ -96,7 +96,7 @@ def with_bodies(wh, rows: list[dict]) -> list[dict]:
     missing = [r["url"] for r in rows if r["body"] is None]
     if not missing:
         return rows
-    bodies = wh.raw_bodies(missing)
+    bodies = wh.pages.raw_bodies(missing)
     return [r if r["body"] is not None else dict(r, body=bodies.get(r["url"])) for r in rows]
 
 
@@ -113,10 +113,10 @@ class StoredPages:
         run, want = self.run, self.run.settings.batch_size
         while not run.stop.is_set():
             if self.fetching is None:
-                return run.wh.fetched_pages(want, exclude=exclude, run_id=run.run_id)
+                return run.wh.pages.fetched(want, exclude=exclude, run_id=run.run_id)
             done = finished(self.fetching)  # before looking: what it stored by then is visible
             at_least = 0 if done else min(want, ARRIVAL_BATCH)
-            rows = run.wh.fetched_pages(want, exclude=exclude, at_least=at_least, run_id=run.run_id)
+            rows = run.wh.pages.fetched(want, exclude=exclude, at_least=at_least, run_id=run.run_id)
             if rows or done or not wait:
                 return rows
             self.fetching.wait(timeout=0.25)
@@ -167,8 +167,9 @@ def save_extracted(wh, results: list[tuple[str, dict]]) -> dict:
     # classified in the worker: stored with the articles, clustered by the classify stage
     done = [a["classification"] for a in articles if a.get("classification")]
     classified = ([d["row"] for d in done], [t for d in done for t in d["themes"]],
-                  [e for d in done for e in d["entities"]], [d["signature"] for d in done])
-    counts = wh.save_articles(articles, failures, classified, skip_done=True)
+                  [e for d in done for e in d["entities"]], [d["signature"] for d in done],
+                  [b for d in done for b in d["bands"]])
+    counts = wh.articles.save(articles, failures, classified, skip_done=True)
     kept = counts.pop("kept")
     counts["extract_failed"] = counts.pop("failures_kept")
     counts["sites"] = {a["site"] for a in articles if a.get("site") and a["article_id"] in kept}
@@ -240,7 +241,7 @@ def _next_rows(run: Run, source, exclude, wait: bool) -> list[dict]:
         rows = source.take(exclude, wait)
         kept = [r for r in rows if r["body"] is not None]
         if len(kept) < len(rows):
-            run.counts.add(pages_body_missing=run.wh.forget_missing_bodies(
+            run.counts.add(pages_body_missing=run.wh.pages.forget_missing_bodies(
                 [r["url"] for r in rows if r["body"] is None]))
         if kept or not rows:
             return kept
@@ -275,7 +276,7 @@ def extract_stored(run: Run, source=None, *, expected: int = 0, all_sites: bool 
     site that gained pages (``all_sites``: every site)."""
     settings, wh = run.settings, run.wh
     source = source if source is not None else StoredPages(run)
-    waiting = wh.count_pending().get("fetched", 0) + expected
+    waiting = wh.frontier.count_by_state().get("fetched", 0) + expected
     with run.progress.stage("extracting", total=waiting) as advance:
         if settings.task_runner != "local":  # Dask: each batch a Prefect task on the cluster
             sites = _extract_window(run, source, steps.compute, 4, steps.load, advance)
@@ -288,8 +289,8 @@ def extract_stored(run: Run, source=None, *, expected: int = 0, all_sites: bool 
             finally:
                 extractor.close()
     if all_sites:
-        wh.forget_stale_sites()
-        sites = set(wh.all_sites())
+        wh.articles.forget_stale_sites()
+        sites = set(wh.articles.all_sites())
     if sites and not run.stop.is_set():
         with run.progress.stage("cleaning sites", total=len(sites)) as advance:
             steps.clean(run, sites, advance)
@@ -303,7 +304,7 @@ def fetch_and_extract(run: Run, sources: Sources, budget: float | None = None, s
     if run.stop.is_set():
         return
     local = run.settings.task_runner == "local"
-    due = run.wh.due_urls(claim_for=run.run_id)
+    due = run.wh.frontier.due(claim_for=run.run_id)
     run.counts.add(pages_queued=len(due))
     # the local runner fetches in a thread of this process: pages reach extraction in memory
     arrivals = Arrivals(keep_bodies=2 * run.settings.batch_size) if local and due else None
@@ -330,5 +331,5 @@ def classify_stored(run: Run, force: bool = False, steps: Steps = PLAIN) -> None
     if run.stop.is_set():
         return
     taxonomy = load_taxonomy(run.settings.taxonomy_path)
-    with run.progress.stage("classifying", total=run.wh.count_articles()) as advance:
+    with run.progress.stage("classifying", total=run.wh.articles.count()) as advance:
         steps.classify(run, taxonomy, force, advance)

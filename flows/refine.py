@@ -27,10 +27,10 @@ def clean_sites(wh: Warehouse, sites: set[str], progress: Callable[[int], None] 
         if stop is not None and stop.is_set():
             break
         done += 1
-        lines = wh.site_lines(site)
+        lines = wh.articles.site_lines(site)
         profile = build_profile(lines)
         texts, removed = [], Counter()
-        for a in wh.site_articles(site):
+        for a in wh.articles.site_articles(site):
             if _untouched(a, lines.get(a["article_id"]), profile):
                 continue
             text, gone = site_clean(a["extracted_text"], profile)
@@ -39,7 +39,7 @@ def clean_sites(wh: Warehouse, sites: set[str], progress: Callable[[int], None] 
                 texts.append({"article_id": a["article_id"], "text": text, "word_count": word_count(text),
                               "cleaner_version": CLEANER_VERSION})
         furniture = [{"line": line[:500], "pages": n} for line, n in removed.items()]
-        wh.save_site_cleaning(site, texts, furniture)
+        wh.articles.save_site_cleaning(site, texts, furniture)
         changed += len(texts)
         if progress:
             progress(1)
@@ -73,12 +73,13 @@ def classify_pending(wh: Warehouse, taxonomy, force: bool = False, batch_size: i
     counts = {"articles_classified": 0, "articles_relevant": 0}
     after = ""
     while not (stop is not None and stop.is_set()) and (
-            rows := wh.articles_to_classify(version, batch_size, force=force, after=after)):
+            rows := wh.classification.pending(version, batch_size, force=force, after=after)):
         after = rows[-1]["article_id"]
         done = [classify_row(r["article_id"], r["title"], r["text"], r["language"], r["story_date"], taxonomy)
                 for r in rows]
-        wh.save_classifications([d["row"] for d in done], [t for d in done for t in d["themes"]],
-                                [e for d in done for e in d["entities"]], [d["signature"] for d in done])
+        wh.classification.save([d["row"] for d in done], [t for d in done for t in d["themes"]],
+                                [e for d in done for e in d["entities"]], [d["signature"] for d in done],
+                                [b for d in done for b in d["bands"]])
         counts["articles_classified"] += len(rows)
         counts["articles_relevant"] += sum(1 for d in done if d["row"]["is_relevant"])
         if on_classified is not None:
@@ -103,22 +104,22 @@ def cluster_pending(wh: Warehouse, force: bool = False, batch_size: int = 500) -
 
 def _cluster_pending(wh: Warehouse, force: bool, batch_size: int, assign_clusters, band_keys) -> dict[str, int]:
     if force:
-        wh.reset_clusters()
+        wh.clusters.reset()
     placed = 0
-    while rows := wh.articles_to_cluster(batch_size):
+    while rows := wh.clusters.pending(batch_size):
         new = [(r["article_id"], tuple(r["signature"] or ()), r["story_date"]) for r in rows]
         probe = [{"band": b, "key": k, "article_id": aid} for aid, sig, _ in new for b, k in band_keys(sig)]
-        existing = wh.candidate_copies(probe)
+        existing = wh.clusters.candidate_copies(probe)
         old_cluster = {aid: cid for aid, _, _, cid in existing}
         updates = assign_clusters(existing, new)
-        originals = wh.cluster_of_urls([r["syndicated_from"] for r in rows if r["syndicated_from"]])
+        originals = wh.clusters.of_urls([r["syndicated_from"] for r in rows if r["syndicated_from"]])
         for r in rows:
             if r["syndicated_from"] in originals:
                 updates[r["article_id"]] = originals[r["syndicated_from"]]
             updates.setdefault(r["article_id"], r["article_id"])  # never left unplaced
         renames = {old_cluster[aid]: cid for aid, cid in updates.items()
                    if aid in old_cluster and old_cluster[aid] and old_cluster[aid] != cid}
-        wh.rename_clusters(renames)
-        wh.set_clusters({aid: cid for aid, cid in updates.items() if aid not in old_cluster})
+        wh.clusters.rename(renames)
+        wh.clusters.assign({aid: cid for aid, cid in updates.items() if aid not in old_cluster})
         placed += len(rows)
     return {"articles_clustered": placed}

@@ -145,20 +145,21 @@ def recorded_run(settings: Settings, flow_name: str, what: str | None) -> Iterat
     """Open the warehouse (migrated), write the `runs` row, and close it with the run's counts
     and status however the run ends: an interrupted run stops its stages, lets them store what
     they hold (a few seconds at most), and records ``interrupted`` with the true counts."""
-    wh = Warehouse(settings.db_path, lock_wait=settings.lock_wait, keep_open=settings.keep_open)
-    wh.migrate()
-    run_id = wh.start_run(flow_name, what)
-    run = Run(settings=settings, wh=wh, run_id=run_id, flow=flow_name,
-              progress=Progress(enabled=None if settings.progress else False))
-    try:
-        yield run
-    except BaseException as err:
-        run.stop.set()
-        run.wait_background()
-        status = "interrupted" if _interrupted(err) else "failed"
-        error = None if status == "interrupted" else f"{type(err).__name__}: {err}"[:500]
-        wh.keep_open = False  # finish_run closes the instance the run kept open
-        wh.finish_run(run_id, status, run.counts.snapshot(), error=error)
-        raise
-    wh.keep_open = False
-    wh.finish_run(run_id, "completed", run.counts.snapshot())
+    wh = Warehouse(settings.db_path, lock_wait=settings.lock_wait)
+    # the run's DuckDB instance stays open between its transactions, for the run's lifetime
+    # (warehouse/keeping.py: how other processes still get the file)
+    with wh.kept_open() if settings.keep_open else contextlib.nullcontext():
+        wh.migrate()
+        run_id = wh.runs.start(flow_name, what)
+        run = Run(settings=settings, wh=wh, run_id=run_id, flow=flow_name,
+                  progress=Progress(enabled=None if settings.progress else False))
+        try:
+            yield run
+        except BaseException as err:
+            run.stop.set()
+            run.wait_background()
+            status = "interrupted" if _interrupted(err) else "failed"
+            error = None if status == "interrupted" else f"{type(err).__name__}: {err}"[:500]
+            wh.runs.finish(run_id, status, run.counts.snapshot(), error=error)
+            raise
+        wh.runs.finish(run_id, "completed", run.counts.snapshot())

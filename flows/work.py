@@ -137,11 +137,13 @@ def _taxonomy(path: str):
 
 
 def classify_row(article_id: str, title, text, language, story_date, taxonomy) -> dict:
-    """One article's classification as warehouse rows (themes, entities, signature)."""
+    """One article's classification as warehouse rows (themes, entities, signature and the LSH
+    band keys its copies are found by)."""
     from extractors.classify import classifier_version, classify, version_of
-    from extractors.dedup import SIGNATURE_SCHEME, signature
+    from extractors.dedup import SIGNATURE_SCHEME, band_keys, signature
 
     c = classify(title, text or "", language, taxonomy)
+    sig = list(signature(text or ""))
     version = version_of(c, classifier_version(taxonomy))  # "+terms": a language the model does not cover
     return {
         "row": {"article_id": article_id, "relevance": c.relevance, "is_relevant": c.is_relevant,
@@ -150,8 +152,9 @@ def classify_row(article_id: str, title, text, language, story_date, taxonomy) -
                     "classifier_version": version} for t in c.themes],
         "entities": [{"article_id": article_id, "entity": e.entity, "kind": e.kind, "mentions": e.mentions}
                      for e in c.entities],
-        "signature": {"article_id": article_id, "scheme": SIGNATURE_SCHEME, "signature": list(signature(text or "")),
+        "signature": {"article_id": article_id, "scheme": SIGNATURE_SCHEME, "signature": sig,
                       "story_date": story_date},
+        "bands": [{"band": b, "key": k, "article_id": article_id} for b, k in band_keys(sig)],
     }
 
 

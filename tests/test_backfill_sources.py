@@ -50,7 +50,7 @@ def _stored(db: Path) -> int:
     from warehouse.errors import WarehouseError
 
     try:
-        return Warehouse(db, lock_wait=2).query("select count(*) from raw_pages")[1][0][0]
+        return Warehouse(db, lock_wait=2).operations.query("select count(*) from raw_pages")[1][0][0]
     except WarehouseError:
         return 0
 

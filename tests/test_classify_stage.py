@@ -34,7 +34,7 @@ def manifest():
 def test_relevance_flags_off_topic_articles_without_dropping_them(classified):
     wh, bases, counts = classified
     assert counts["articles_classified"] == 19
-    _, rows = wh.query("select canonical_url, is_relevant, relevance from articles")
+    _, rows = wh.operations.query("select canonical_url, is_relevant, relevance from articles")
     got = {u: (rel, score) for u, rel, score in rows}
     for art in manifest():
         rel, score = got[f"{bases[art['outlet']]}/{art['path']}"]
@@ -44,7 +44,7 @@ def test_relevance_flags_off_topic_articles_without_dropping_them(classified):
 
 def test_relevant_articles_have_themes_with_evidence_and_entities_beyond_countries(classified):
     wh, _, _ = classified
-    _, rows = wh.query(
+    _, rows = wh.operations.query(
         "select a.article_id, count(distinct t.theme), min(length(t.evidence)), "
         "count(distinct e.entity) filter (where e.kind <> 'country') "
         "from articles a left join article_themes t using (article_id) left join article_entities e using (article_id) "
@@ -52,7 +52,7 @@ def test_relevant_articles_have_themes_with_evidence_and_entities_beyond_countri
     assert rows
     for aid, n_themes, min_evidence, non_country in rows:
         assert n_themes >= 1 and min_evidence > 10 and non_country >= 1, aid
-    _, scores = wh.query("select min(score), max(score), count(*), count(distinct (article_id, theme)) from article_themes")
+    _, scores = wh.operations.query("select min(score), max(score), count(*), count(distinct (article_id, theme)) from article_themes")
     lo, hi, n, distinct = scores[0]
     assert 0 < lo <= hi <= 1 and n == distinct
 
@@ -61,21 +61,21 @@ def test_syndicated_copy_shares_its_originals_cluster(classified):
     wh, bases, _ = classified
     copy = next(a for a in manifest() if a["syndicated_from"])
     outlet, path = copy["syndicated_from"].split("/", 1)
-    _, rows = wh.query("select canonical_url, article_id, cluster_id from articles")
+    _, rows = wh.operations.query("select canonical_url, article_id, cluster_id from articles")
     by_url = {u: (aid, cid) for u, aid, cid in rows}
     original = by_url[f"{bases[outlet]}/{path}"]
     duplicate = by_url[f"{bases[copy['outlet']]}/{copy['path']}"]
     assert duplicate[0] != original[0]  # its own article
     assert duplicate[1] == original[1] == original[0]  # in the original's cluster, named after it
-    _, singles = wh.query("select count(*) from articles where cluster_id = article_id")
+    _, singles = wh.operations.query("select count(*) from articles where cluster_id = article_id")
     assert singles[0][0] == 18  # every other story is a story of one
 
 
 def test_reclassify_replaces_rows_and_follows_the_taxonomy(classified, tmp_path):
     wh, _, _ = classified
-    _, before = wh.query("select count(*) from article_themes")
+    _, before = wh.operations.query("select count(*) from article_themes")
     refine.classify_pending(wh, load_taxonomy(default_taxonomy_path()), force=True)
-    _, after = wh.query("select count(*), count(distinct (article_id, theme)) from article_themes")
+    _, after = wh.operations.query("select count(*), count(distinct (article_id, theme)) from article_themes")
     assert after[0][0] == before[0][0] == after[0][1]
     # a user removes a theme from the taxonomy file: reclassify removes it everywhere
     text = default_taxonomy_path().read_text()
@@ -84,9 +84,9 @@ def test_reclassify_replaces_rows_and_follows_the_taxonomy(classified, tmp_path)
     assert dropped in {t.id for t in tax.themes}
     edited = _drop_theme(text, dropped)
     refine.classify_pending(wh, parse_taxonomy(edited, "edited.toml"), force=False)
-    _, rows = wh.query(f"select count(*) from article_themes where theme = '{dropped}'")
+    _, rows = wh.operations.query(f"select count(*) from article_themes where theme = '{dropped}'")
     assert rows == [(0,)]
-    _, versions = wh.query("select count(distinct classifier_version) from article_themes")
+    _, versions = wh.operations.query("select count(distinct classifier_version) from article_themes")
     assert versions == [(1,)]
 
 
@@ -102,7 +102,7 @@ def test_clusters_persist_across_runs_and_follow_the_earliest_copy(tmp_path):
     renames the whole cluster after itself; a different story stays alone."""
     from datetime import datetime, timedelta, timezone
 
-    from extractors.dedup import signature
+    from extractors.dedup import band_keys, signature
 
     wh = Warehouse(tmp_path / "c.duckdb")
     wh.migrate()
@@ -117,30 +117,31 @@ def test_clusters_persist_across_runs_and_follow_the_earliest_copy(tmp_path):
 
     def add(aid, text, when):
         sig = signature(text)
-        wh.save_classifications(
+        wh.classification.save(
             [{"article_id": aid, "relevance": 1.0, "is_relevant": True, "primary_theme": None,
               "classifier_version": "t"}], [], [],
-            [{"article_id": aid, "scheme": "s", "signature": list(sig), "story_date": when}])
+            [{"article_id": aid, "scheme": "s", "signature": list(sig), "story_date": when}],
+            [{"band": b, "key": k, "article_id": aid} for b, k in band_keys(sig)])
 
     for aid, text, when in (("a", story, day), ("c", story.replace("Tuesday", "Wednesday"), day + timedelta(days=1)),
                             ("x", other, day)):
-        wh.add_to_frontier([{"url": f"http://s/{aid}", "link": f"http://s/{aid}", "origin": "page"}])
-        wh.save_articles([{"article_id": aid, "url": f"http://s/{aid}", "canonical_url": f"http://s/{aid}",
+        wh.frontier.add([{"url": f"http://s/{aid}", "link": f"http://s/{aid}", "origin": "page"}])
+        wh.articles.save([{"article_id": aid, "url": f"http://s/{aid}", "canonical_url": f"http://s/{aid}",
                            "final_url": f"http://s/{aid}", "frontier_url": f"http://s/{aid}", "text": text,
                            "title": aid, "published_at": when, "fetched_at": when}], [])
         add(aid, text, when)
     refine.cluster_pending(wh)
-    clusters = dict(wh.query("select article_id, cluster_id from articles")[1])
+    clusters = dict(wh.operations.query("select article_id, cluster_id from articles")[1])
     assert clusters == {"a": "a", "c": "a", "x": "x"}
     # next week: an earlier-published copy (a wire original) arrives
-    wh.add_to_frontier([{"url": "http://s/b", "link": "http://s/b", "origin": "page"}])
+    wh.frontier.add([{"url": "http://s/b", "link": "http://s/b", "origin": "page"}])
     wire = story.replace("on Tuesday", "on Tuesday, according to a statement,")
-    wh.save_articles([{"article_id": "b", "url": "http://s/b", "canonical_url": "http://s/b", "final_url": "http://s/b",
+    wh.articles.save([{"article_id": "b", "url": "http://s/b", "canonical_url": "http://s/b", "final_url": "http://s/b",
                        "frontier_url": "http://s/b", "text": wire, "title": "b", "published_at": day - timedelta(hours=3),
                        "fetched_at": day + timedelta(days=7)}], [])
     add("b", wire, day - timedelta(hours=3))
     refine.cluster_pending(wh)
-    clusters = dict(wh.query("select article_id, cluster_id from articles")[1])
+    clusters = dict(wh.operations.query("select article_id, cluster_id from articles")[1])
     assert clusters == {"a": "b", "b": "b", "c": "b", "x": "x"}
 
 
@@ -155,11 +156,11 @@ def test_an_article_scored_by_terms_is_not_classified_again_every_run(tmp_path):
     wh.migrate()
     when = datetime(2025, 9, 1, tzinfo=timezone.utc)
     text = ("Нидерланды ограничили экспорт литографических машин ASML в Китай. " * 6).strip()
-    wh.add_to_frontier([{"url": "http://s/ru", "link": "http://s/ru", "origin": "page"}])
-    wh.save_articles([{"article_id": "ru", "url": "http://s/ru", "canonical_url": "http://s/ru", "final_url": "http://s/ru",
+    wh.frontier.add([{"url": "http://s/ru", "link": "http://s/ru", "origin": "page"}])
+    wh.articles.save([{"article_id": "ru", "url": "http://s/ru", "canonical_url": "http://s/ru", "final_url": "http://s/ru",
                        "frontier_url": "http://s/ru", "text": text, "title": "ASML", "language": "ru",
                        "published_at": when, "fetched_at": when}], [])
     taxonomy = load_taxonomy(default_taxonomy_path())
     assert refine.classify_pending(wh, taxonomy)["articles_classified"] == 1
-    assert wh.query("select classifier_version from articles")[1] == [(classifier_version(taxonomy) + "+terms",)]
+    assert wh.operations.query("select classifier_version from articles")[1] == [(classifier_version(taxonomy) + "+terms",)]
     assert refine.classify_pending(wh, taxonomy)["articles_classified"] == 0

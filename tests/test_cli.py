@@ -78,7 +78,7 @@ def test_query_refuses_writes(warehouse):
         assert proc.returncode != 0, sql
         assert "refused" in proc.stderr and len(proc.stderr.strip().splitlines()) == 1, proc.stderr
     assert not (warehouse.parent / "out.csv").exists()
-    cols, rows = Warehouse(warehouse).query("select count(*) from information_schema.tables where table_name = 'x'")
+    cols, rows = Warehouse(warehouse).operations.query("select count(*) from information_schema.tables where table_name = 'x'")
     assert rows == [(0,)]
 
 

@@ -32,7 +32,7 @@ def manifest() -> list[dict]:
 
 def test_every_manifest_article_is_ingested_once_with_its_metadata(ingested):
     wh, bases = ingested
-    cols, rows = wh.query("select canonical_url, title, published_at, language, syndicated_from, text from articles")
+    cols, rows = wh.operations.query("select canonical_url, title, published_at, language, syndicated_from, text from articles")
     got = {r[0]: dict(zip(cols, r)) for r in rows}
     expected = manifest()
     assert len(got) == len(expected)
@@ -61,7 +61,7 @@ def test_seed_bodies_survive_extraction(ingested):
 
     seeded = [a for a in manifest() if a["seed"]]
     assert len(seeded) == 5
-    _, rows = wh.query("select text from articles")
+    _, rows = wh.operations.query("select text from articles")
     texts = [r[0] for r in rows]
     clean_dir = SEEDS / "clean"
     if not clean_dir.is_dir():
@@ -75,7 +75,7 @@ def test_seed_bodies_survive_extraction(ingested):
 
 def test_robots_and_dead_pages_are_failures_not_articles(ingested):
     wh, _ = ingested
-    _, rows = wh.query("select stage, reason from failures order by stage")
+    _, rows = wh.operations.query("select stage, reason from failures order by stage")
     assert [r[0] for r in rows] == ["fetch", "robots"]
 
 
@@ -104,7 +104,7 @@ def test_site_furniture_is_gone_from_every_seed_page_and_bodies_are_intact(inges
     if not (SEEDS / "clean").is_dir():
         pytest.skip("../shared/seeds is not here")
     wh, bases = ingested
-    _, rows = wh.query("select canonical_url, text, description from articles")
+    _, rows = wh.operations.query("select canonical_url, text, description from articles")
     by_url = {r[0]: r[1] for r in rows}
     dek = {r[0]: " ".join(_tokens(r[2] or "")) for r in rows}
     for art in manifest():

@@ -28,8 +28,8 @@ def _digest(folder: Path) -> dict[str, str]:
 def _users_warehouse(db: Path) -> None:
     wh = Warehouse(db)
     wh.migrate()
-    wh.add_to_frontier([{"url": "http://a.example/1", "link": "http://a.example/1", "origin": "page"}])
-    wh.bodies.put("ab" * 32, b"a body the user fetched")
+    wh.frontier.add([{"url": "http://a.example/1", "link": "http://a.example/1", "origin": "page"}])
+    wh.pages.bodies.put("ab" * 32, b"a body the user fetched")
     wh.checkpoint()
     wh.release()
 
@@ -64,14 +64,14 @@ def test_demo_replaces_its_own_warehouse_and_nothing_else(tmp_path, cli_env):
     neighbour.write_text("# the user's own file of that name\n")
     first = _demo(db, cli_env)
     assert first.returncode == 0, first.stderr[-3000:]
-    assert Warehouse(db).query("select count(*) from articles")[1] == [(19,)]
+    assert Warehouse(db).operations.query("select count(*) from articles")[1] == [(19,)]
     again = _demo(db, cli_env)  # its own warehouse: rebuilt
     assert again.returncode == 0, again.stderr[-3000:]
-    assert Warehouse(db).query("select count(*) from runs")[1] == [(1,)]
+    assert Warehouse(db).operations.query("select count(*) from runs")[1] == [(1,)]
     assert neighbour.read_text() == "# the user's own file of that name\n"
     # a warehouse put at that path afterwards is not the demo's, even with the demo's folder beside it
     db.unlink()
     _users_warehouse(db)
     refused = _demo(db, cli_env)
     assert refused.returncode == 2 and "not made by `chipwire demo`" in refused.stderr
-    assert Warehouse(db).query("select count(*) from frontier")[1] == [(1,)]
+    assert Warehouse(db).operations.query("select count(*) from frontier")[1] == [(1,)]

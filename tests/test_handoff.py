@@ -70,10 +70,10 @@ def wh(tmp_path) -> Warehouse:
 
 
 def test_bodies_not_held_are_read_back_and_pages_without_one_stay_without(wh):
-    wh.add_to_frontier([{"url": u, "link": u, "origin": "page", "trusted_origin": None}
+    wh.frontier.add([{"url": u, "link": u, "origin": "page", "trusted_origin": None}
                         for u in ("http://a/1", "http://a/2")])
     body = zlib.compress(b"<html>stored</html>")
-    wh.save_fetches([{"url": "http://a/1", "final_url": "http://a/1", "status": 200, "content_type": "text/html",
+    wh.pages.save_fetches([{"url": "http://a/1", "final_url": "http://a/1", "status": 200, "content_type": "text/html",
                       "fetched_at": NOW, "body_size": 19, "body": body}], [])
     held = row(0)
     rows = [held, {"url": "http://a/1", "body": None}, {"url": "http://a/2", "body": None}]

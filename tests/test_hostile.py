@@ -440,7 +440,7 @@ def _article_count(db: Path) -> int | None:
     """Peeks the way `chipwire query` does: a run keeps the file open, and lets a waiting
     chipwire process in after its current transaction."""
     try:
-        return Warehouse(db, lock_wait=2).query("select count(*) from articles")[1][0][0]
+        return Warehouse(db, lock_wait=2).operations.query("select count(*) from articles")[1][0][0]
     except WarehouseError:  # not created yet, or the writer holds the lock right now
         return None
 

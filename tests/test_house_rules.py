@@ -1,4 +1,5 @@
-"""House rules for the extraction modules reshaped in issue 15: no function over 50 lines."""
+"""House rules: function length for the extraction modules reshaped in issue 15; module and
+function length and no `global` for warehouse/ (issue 13)."""
 
 from __future__ import annotations
 
@@ -101,3 +102,19 @@ def test_no_import_cycles():
              for p in (ROOT / package).rglob("*.py")}
     graph = {name: _imports(path, name, set(paths)) for name, path in paths.items()}
     assert _cycle(graph) is None, " -> ".join(_cycle(graph))
+
+
+WAREHOUSE = Path(__file__).resolve().parents[1] / "warehouse"
+
+
+@pytest.mark.parametrize("module", sorted(p.name for p in WAREHOUSE.glob("*.py")))
+def test_warehouse_modules_are_short_with_short_functions_and_no_globals(module):
+    """Issue 13's house rules for warehouse/: no module over 400 lines, no function over 50
+    lines (def to end), no `global` statement."""
+    source = (WAREHOUSE / module).read_text(encoding="utf-8")
+    tree = ast.parse(source)
+    assert len(source.splitlines()) <= 400
+    long = [(n.name, n.end_lineno - n.lineno + 1) for n in ast.walk(tree)
+            if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)) and n.end_lineno - n.lineno + 1 > 50]
+    assert long == []
+    assert [n.lineno for n in ast.walk(tree) if isinstance(n, ast.Global)] == []

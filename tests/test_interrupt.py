@@ -39,7 +39,7 @@ STOP_WITHIN = 10.0
 
 def _query(db: Path, sql: str) -> list[tuple] | None:
     try:
-        return Warehouse(db, lock_wait=2).query(sql)[1]
+        return Warehouse(db, lock_wait=2).operations.query(sql)[1]
     except WarehouseError:
         return None  # not there yet, or the writer holds it this instant
 

@@ -29,7 +29,7 @@ def chipwire(env: dict, *args: str, timeout: float = 300) -> subprocess.Complete
 
 
 def q(db: Path, sql: str) -> list[tuple]:
-    return Warehouse(db).query(sql)[1]
+    return Warehouse(db).operations.query(sql)[1]
 
 
 def test_an_offline_run_is_an_outage_not_broken_feeds(tmp_path, cli_env):

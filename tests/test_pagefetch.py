@@ -69,7 +69,7 @@ def _url(site: Site, name: str, path: str) -> str:
 def _list(wh: Warehouse, urls: list[str]) -> None:
     """The URLs as the user lists them, due in this order (one discovery time each)."""
     for url in urls:
-        wh.add_to_frontier([{"url": url, "link": url, "origin": "page", "trusted_origin": origin_key(url)}])
+        wh.frontier.add([{"url": url, "link": url, "origin": "page", "trusted_origin": origin_key(url)}])
 
 
 def _q(wh: Warehouse, sql: str, params=None) -> list[tuple]:
@@ -97,7 +97,7 @@ def test_the_good_hosts_pages_are_stored_while_a_slow_host_holds_its_own_slots(d
     """60 slow links due before 5 good ones on another host: the good pages are stored (and
     handed to extraction) while the slow host still holds its first two requests."""
     stuck, slow_urls, good_urls = _slow_and_good(sites, wh)
-    due = wh.due_urls()
+    due = wh.frontier.due()
     assert [r["url"] for r in due] == slow_urls + good_urls  # the slow ones first
     good_stored = threading.Event()
     handed: list[str] = []
@@ -126,8 +126,8 @@ def test_the_good_hosts_pages_are_stored_while_a_slow_host_holds_its_own_slots(d
 
 def test_a_budget_leaves_what_is_not_fetched_pending_not_failed(dns, sites, wh):
     stuck, slow_urls, good_urls = _slow_and_good(sites, wh)
-    run = wh.start_run("ingest", None)
-    due = wh.due_urls(claim_for=run)
+    run = wh.runs.start("ingest", None)
+    due = wh.frontier.due(claim_for=run)
     started = time.monotonic()
     try:
         counts = collect.fetch_pages(POLICY, wh, due, run_id=run, budget=3.0)
@@ -142,7 +142,7 @@ def test_a_budget_leaves_what_is_not_fetched_pending_not_failed(dns, sites, wh):
                   "group by all")
     assert rows == [("pending", 0, True)]  # not failed, no attempt counted, its lease ended
     # an overlapping run takes them at once, though this run is still going
-    assert {r["url"] for r in wh.due_urls(claim_for=wh.start_run("ingest", None))} == set(slow_urls)
+    assert {r["url"] for r in wh.frontier.due(claim_for=wh.runs.start("ingest", None))} == set(slow_urls)
 
 
 def test_leases_are_renewed_while_fetching_and_a_lease_taken_by_another_run_is_not_fetched(dns, sites, wh):
@@ -153,8 +153,8 @@ def test_leases_are_renewed_while_fetching_and_a_lease_taken_by_another_run_is_n
         slow.routes[f"/slow/{i}.html"] = stuck
     _list(wh, urls)
     lease = timedelta(seconds=3)
-    run_a, run_b = wh.start_run("ingest", None), wh.start_run("ingest", None)  # both alive (this process)
-    due = wh.due_urls(claim_for=run_a, lease=lease)
+    run_a, run_b = wh.runs.start("ingest", None), wh.runs.start("ingest", None)  # both alive (this process)
+    due = wh.frontier.due(claim_for=run_a, lease=lease)
     (first_until,) = {u for (u,) in _q(wh, "select claimed_until from frontier")}
     policy = replace(POLICY, per_host_concurrency=1)
     fetching = threading.Thread(target=collect.fetch_pages, args=(policy, wh, due),
@@ -170,7 +170,7 @@ def test_leases_are_renewed_while_fetching_and_a_lease_taken_by_another_run_is_n
         # wait until the first lease has run out (its URLs would be due again without renewal)
         while datetime.now(timezone.utc) < first_until + timedelta(seconds=1):
             waiter.wait(0.1)
-        overlapping = wh.due_urls(claim_for="run-C")
+        overlapping = wh.frontier.due(claim_for="run-C")
         renewed = _q(wh, "select claimed_until from frontier where url = ?", [urls[1]])[0][0]
     finally:
         stuck.release.set()
@@ -195,8 +195,8 @@ def test_http_431_and_a_request_we_cannot_build_leave_the_url_pending_for_good(d
         con.execute("update frontier set attempts = 20")
     broken = replace(POLICY)
     object.__setattr__(broken, "user_agent", "chipwire/1.0\r\nX-Injected: 1")  # slipped past validation
-    collect.fetch_pages(broken, wh, wh.due_urls())
-    collect.fetch_pages(POLICY, wh, wh.due_urls())  # the user fixed the setting: the page is fetched
+    collect.fetch_pages(broken, wh, wh.frontier.due())
+    collect.fetch_pages(POLICY, wh, wh.frontier.due())  # the user fixed the setting: the page is fetched
     states = dict(_q(wh, "select url, state || ' ' || coalesce(cast(next_attempt_at is null as varchar), '') "
                          "from frontier"))
     assert states[u431] == "pending true"  # still pending, due at the next run, never given up

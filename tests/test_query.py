@@ -50,15 +50,15 @@ def loaded(tmp_path) -> Path:
     wh.migrate()
     wh.checkpoint()
     urls = [f"http://site{i}.example/story" for i in range(4)]
-    wh.add_to_frontier([{"url": u, "link": u, "origin": "feed", "feed_url": None, "trusted_origin": None}
+    wh.frontier.add([{"url": u, "link": u, "origin": "feed", "feed_url": None, "trusted_origin": None}
                         for u in urls])
-    wh.save_fetches([{"url": urls[0], "final_url": urls[0], "status": 200, "content_type": "text/html",
+    wh.pages.save_fetches([{"url": urls[0], "final_url": urls[0], "status": 200, "content_type": "text/html",
                       "fetched_at": NOW, "body_size": len(BODY), "sha256": hashlib.sha256(BODY).hexdigest(),
                       "body": codec.pack(BODY)}], [])
-    wh.save_articles([_article("a0", urls[0], "Alpha", 0), _article("a1", urls[1], "Beta", 5),
+    wh.articles.save([_article("a0", urls[0], "Alpha", 0), _article("a1", urls[1], "Beta", 5),
                       _article("a2", urls[2], "Gamma", 9, syndicated_from=urls[0]), _article("b0", urls[3], "Beta", 2)],
                      [])
-    wh.set_clusters({"a0": "a0", "a1": "a0", "a2": "a0", "b0": "b0"})
+    wh.clusters.assign({"a0": "a0", "a1": "a0", "a2": "a0", "b0": "b0"})
     assert (folder / "wh.duckdb.wal").is_file() and any((folder / "wh.duckdb.bodies").rglob("*.zz"))
     (folder / "victim.txt").write_text("the victim's own words\n")
     (folder / "data.csv").write_text("article_id,title\nzz,from a csv\n")
@@ -223,12 +223,13 @@ def test_every_read_works(loaded, sql):
 def test_query_works_while_this_process_keeps_the_file_open(loaded):
     """A run keeps its DuckDB instance open; DuckDB opens a file once per process, so the
     in-process query closes the kept instance first (the run reopens it at its next write)."""
-    wh = Warehouse(loaded, keep_open=True)
-    wh.record_failures([{"url": "http://x/1", "stage": "fetch", "reason": "HTTP 500", "transient": True}])
-    assert wh.query("select count(*) from failures") == (["count_star()"], [(1,)])
-    wh.record_failures([{"url": "http://x/2", "stage": "fetch", "reason": "HTTP 500", "transient": True}])
-    assert wh.query("select count(*) from failures")[1] == [(2,)]
-    wh.release()
+    wh = Warehouse(loaded)
+    with wh.kept_open():
+        wh.pages.save_fetches([], [{"url": "http://x/1", "stage": "fetch", "reason": "HTTP 500", "transient": True}])
+        assert wh.operations.query("select count(*) from failures") == (["count_star()"], [(1,)])
+        wh.pages.save_fetches([], [{"url": "http://x/2", "stage": "fetch", "reason": "HTTP 500", "transient": True}])
+        assert wh.operations.query("select count(*) from failures")[1] == [(2,)]
+        wh.release()
 
 
 def test_errors_are_one_line_and_name_the_statement(loaded):

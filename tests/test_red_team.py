@@ -27,7 +27,7 @@ def chipwire(env: dict, *args: str, timeout: float = 300) -> subprocess.Complete
 
 
 def q(db: Path, sql: str) -> list[tuple]:
-    return Warehouse(db).query(sql)[1]
+    return Warehouse(db).operations.query(sql)[1]
 
 
 def test_missing_body_files_are_failures_and_fetched_again(tmp_path, cli_env):

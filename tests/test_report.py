@@ -44,14 +44,14 @@ def _classify(wh: Warehouse, rows: dict[str, tuple[bool, list[str], list[tuple[s
         themes += [{"article_id": aid, "theme": t, "score": 1.0 - i / 10, "evidence": "e", "classifier_version": "test"}
                    for i, t in enumerate(ts)]
         entities += [{"article_id": aid, "entity": e, "kind": k, "mentions": m} for e, k, m in es]
-    wh.save_classifications(cls, themes, entities, [])
+    wh.classification.save(cls, themes, entities, [])
 
 
 def store(wh: Warehouse, articles: list[dict], classes: dict, clusters: dict[str, str] | None = None) -> None:
-    wh.add_to_frontier([_entry(a["url"]) for a in articles])
-    wh.save_articles(articles, [])
+    wh.frontier.add([_entry(a["url"]) for a in articles])
+    wh.articles.save(articles, [])
     _classify(wh, classes)
-    wh.set_clusters(clusters or {a["article_id"]: a["article_id"] for a in articles})
+    wh.clusters.assign(clusters or {a["article_id"]: a["article_id"] for a in articles})
 
 
 @pytest.fixture
@@ -72,11 +72,11 @@ def wh(tmp_path) -> Warehouse:
         "b1": (True, ["smuggling_enforcement"], [("Nvidia", "company", 1), ("Entity List", "rule", 1)]),
         "c1": (False, [], [("Nvidia", "company", 1)]),
     }, {"a1": "a1", "a2": "a1", "a3": "a1", "b1": "b1", "c1": "c1"})
-    w.save_feed_polls([{"feed_url": "http://feeds.example/a.xml", "title": "Feed A", "ok": True, "status": 200,
+    w.feeds.save_polls([{"feed_url": "http://feeds.example/a.xml", "title": "Feed A", "ok": True, "status": 200,
                         "entries": 5},
                        {"feed_url": "http://feeds.example/b.xml", "title": "Feed B", "ok": False, "status": 503,
                         "error": "HTTP 503", "entries": 0}], [])
-    w.record_failures([
+    w.pages.save_fetches([], [
         {"url": "http://x.example/1", "stage": "fetch", "reason": "HTTP 404", "transient": False},
         {"url": "http://x.example/2", "stage": "fetch", "reason": "HTTP 404", "transient": False},
         {"url": "http://x.example/3", "stage": "fetch", "reason": "timeout (ServerTimeoutError)", "transient": True},

@@ -63,7 +63,7 @@ def _ingest_runs(api_url: str) -> list[dict]:
 
 def _warehouse_runs(db: Path) -> list[tuple]:
     try:
-        return Warehouse(db, lock_wait=2).query("SELECT flow, status FROM runs ORDER BY started_at")[1]
+        return Warehouse(db, lock_wait=2).operations.query("SELECT flow, status FROM runs ORDER BY started_at")[1]
     except WarehouseError:
         return []
 
@@ -140,7 +140,7 @@ def test_deployed_schedule_fires_on_a_worker(tmp_path):
             assert done
             _wait("its runs row", lambda: ("ingest", "completed") in _warehouse_runs(db), 60)
     assert "bulk_dml" not in (tmp_path / "server.log").read_text(errors="replace")
-    rows = Warehouse(db).query("select count(*) from articles")[1]
+    rows = Warehouse(db).operations.query("select count(*) from articles")[1]
     assert rows[0][0] == 19
 
 

@@ -47,8 +47,8 @@ def _store_and_extract(wh: Warehouse, paths: list[Path]) -> None:
     from flows.files import file_records
 
     records, _copies = file_records(paths)
-    wh.add_to_frontier(records)
-    wh.save_fetches(records, [])
+    wh.frontier.add(records)
+    wh.pages.save_fetches(records, [])
     pipeline.extract_stored(pipeline_run(wh))
 
 
@@ -246,7 +246,7 @@ def test_index_follows_new_updated_reclassified_and_removed_articles(demo, tmp_p
     target = article(db, "singapore-server-fraud-case")
     base = {k: v for k, v in _full_row(db, target["article_id"]).items()}
     # updated: new text (as re-extraction or site cleaning leaves it)
-    wh.save_articles([dict(base, text=base["text"] + "\nThe quokkafruit affair continues.")], [])
+    wh.articles.save([dict(base, text=base["text"] + "\nThe quokkafruit affair continues.")], [])
     assert search_json(capsys, db, "quokkafruit", "--no-refresh") == []
     report = index.sync(wh)
     assert report.indexed == 1 and not report.rebuilt
@@ -255,13 +255,13 @@ def test_index_follows_new_updated_reclassified_and_removed_articles(demo, tmp_p
     new = dict(base, article_id="new-article-1", url="https://example.org/new-1", canonical_url="https://example.org/new-1",
                final_url="https://example.org/new-1", frontier_url="https://example.org/new-1",
                title="Zebrafinch accelerator smuggling ring", text="A zebrafinch story.")
-    wh.save_articles([new], [])
+    wh.articles.save([new], [])
     assert index.sync(wh, since=None).indexed == 1
     assert search_json(capsys, db, "zebrafinch", "--no-refresh")[0]["article_id"] == "new-article-1"
     # reclassified: the themes of the hit change, and so does what --theme finds
     rows = [{"article_id": "new-article-1", "relevance": 0.9, "is_relevant": True, "primary_theme": "geopolitics",
              "classifier_version": "test"}]
-    wh.save_classifications(rows, [{"article_id": "new-article-1", "theme": "geopolitics", "score": 0.9,
+    wh.classification.save(rows, [{"article_id": "new-article-1", "theme": "geopolitics", "score": 0.9,
                                     "evidence": None, "classifier_version": "test"}], [], [])
     assert search_json(capsys, db, "zebrafinch", "--theme", "geopolitics", "--no-refresh") == []
     index.sync(wh)
@@ -287,7 +287,7 @@ def test_search_catches_up_by_itself_when_no_run_holds_the_warehouse(demo, tmp_p
     wh, index = Warehouse(db), SearchIndex(db)
     index.sync(wh)
     base = _full_row(db, article(db, "h20-licence")["article_id"])
-    wh.save_articles([dict(base, text=base["text"] + "\nMarmosetwise remarks.")], [])
+    wh.articles.save([dict(base, text=base["text"] + "\nMarmosetwise remarks.")], [])
     assert search_json(capsys, db, "marmosetwise", "--no-refresh") == []
     assert [h["article_id"] for h in search_json(capsys, db, "marmosetwise")] == [base["article_id"]]
 

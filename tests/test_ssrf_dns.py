@@ -79,7 +79,7 @@ def _stored(wh: Warehouse) -> list[bytes]:
 
     with wh.connect() as con:
         shas = [s for (s,) in con.execute("select sha256 from raw_pages").fetchall()]
-    return [codec.unpack(wh.bodies.get(s)) for s in shas]
+    return [codec.unpack(wh.pages.bodies.get(s)) for s in shas]
 
 
 def _feed_with_links(outlet: Site, port: int) -> dict[str, str]:
@@ -99,7 +99,7 @@ def _poll_then_fetch(tmp_path, dns, port: int, flip_to: str | None) -> Warehouse
     assert collect.poll_feeds(sources, wh)["entries_seen"] == 2
     if flip_to:
         dns.set("evil.test", [flip_to])  # the name now points at the internal service
-    collect.fetch_pages(sources.fetch, wh, wh.due_urls())
+    collect.fetch_pages(sources.fetch, wh, wh.frontier.due())
     return wh
 
 
@@ -154,9 +154,9 @@ def test_rebinding_after_the_check_never_reaches_loopback(tmp_path, dns, twin, p
     dns.set("rebind.test", *answers)
     url = f"http://rebind.test:{port}/page"
     wh = _warehouse(tmp_path)
-    wh.add_to_frontier([{"url": url, "link": url, "origin": "feed", "feed_url": "http://elsewhere.test/feed",
+    wh.frontier.add([{"url": url, "link": url, "origin": "feed", "feed_url": "http://elsewhere.test/feed",
                          "trusted_origin": None}])  # a link found in another site's feed
-    counts = collect.fetch_pages(POLICY, wh, wh.due_urls())
+    counts = collect.fetch_pages(POLICY, wh, wh.frontier.due())
     assert internal.requests == []
     bodies = _stored(wh)
     assert all(SECRET not in b for b in bodies)

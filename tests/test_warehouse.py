@@ -16,7 +16,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from warehouse.db import Warehouse, _migrations
+from warehouse.db import Warehouse, migrations
 from warehouse.errors import NotAWarehouse, ReadOnlyViolation
 
 REPO = Path(__file__).resolve().parents[1]
@@ -41,7 +41,7 @@ def article(aid, url, **kw):
 
 def test_migrations_are_recorded_once_and_in_order(tmp_path):
     w = Warehouse(tmp_path / "m.duckdb")
-    names = [m[1] for m in _migrations()]
+    names = [m[1] for m in migrations()]
     assert w.migrate() == names
     assert w.migrate() == []
     con = duckdb.connect(str(w.path), read_only=True)
@@ -52,7 +52,7 @@ def test_migrations_are_recorded_once_and_in_order(tmp_path):
 
 
 def test_contract_columns_exist(wh):
-    cols, rows = wh.query("select table_name, column_name, data_type from information_schema.columns")
+    cols, rows = wh.operations.query("select table_name, column_name, data_type from information_schema.columns")
     have = {(t, c): d for t, c, d in rows}
     for c in ("article_id", "url", "canonical_url", "source", "title", "author", "published_at", "fetched_at",
               "language", "text", "relevance", "is_relevant", "cluster_id"):
@@ -70,46 +70,46 @@ def test_contract_columns_exist(wh):
 
 
 def test_frontier_dedups_and_requeues_corrections(wh):
-    counts = wh.add_to_frontier([entry("http://a/1"), entry("http://a/1"), entry("http://a/2")])
+    counts = wh.frontier.add([entry("http://a/1"), entry("http://a/1"), entry("http://a/2")])
     assert counts["entries_new"] == 2
-    assert {r["url"] for r in wh.due_urls()} == {"http://a/1", "http://a/2"}
-    wh.save_fetches([], [])
-    wh.save_articles([article("id1", "http://a/1")], [])
+    assert {r["url"] for r in wh.frontier.due()} == {"http://a/1", "http://a/2"}
+    wh.pages.save_fetches([], [])
+    wh.articles.save([article("id1", "http://a/1")], [])
     # the same entry again: nothing new, nothing due
-    assert wh.add_to_frontier([entry("http://a/1")])["entries_new"] == 0
-    assert {r["url"] for r in wh.due_urls()} == {"http://a/2"}
+    assert wh.frontier.add([entry("http://a/1")])["entries_new"] == 0
+    assert {r["url"] for r in wh.frontier.due()} == {"http://a/2"}
     # an entry whose `updated` moved on is due again
-    wh.add_to_frontier([entry("http://a/1", entry_updated_at=NOW)])
-    wh.save_articles([article("id1", "http://a/1")], [])
-    wh.add_to_frontier([entry("http://a/1", entry_updated_at=NOW + timedelta(hours=1))])
-    assert "http://a/1" in {r["url"] for r in wh.due_urls()}
+    wh.frontier.add([entry("http://a/1", entry_updated_at=NOW)])
+    wh.articles.save([article("id1", "http://a/1")], [])
+    wh.frontier.add([entry("http://a/1", entry_updated_at=NOW + timedelta(hours=1))])
+    assert "http://a/1" in {r["url"] for r in wh.frontier.due()}
 
 
 def test_url_known_to_lead_to_an_article_is_not_queued(wh):
-    wh.add_to_frontier([entry("http://a/page")])
-    wh.save_articles([article("id1", "http://a/page", canonical_url="http://a/canonical")], [])
-    wh.add_to_frontier([entry("http://a/canonical")])
-    assert wh.due_urls() == []
+    wh.frontier.add([entry("http://a/page")])
+    wh.articles.save([article("id1", "http://a/page", canonical_url="http://a/canonical")], [])
+    wh.frontier.add([entry("http://a/canonical")])
+    assert wh.frontier.due() == []
 
 
 def test_article_upsert_is_idempotent(wh):
-    wh.add_to_frontier([entry("http://a/1")])
-    first = wh.save_articles([article("id1", "http://a/1")], [])
-    again = wh.save_articles([article("id1", "http://a/1", title="T2")], [])
+    wh.frontier.add([entry("http://a/1")])
+    first = wh.articles.save([article("id1", "http://a/1")], [])
+    again = wh.articles.save([article("id1", "http://a/1", title="T2")], [])
     assert first == {"articles_new": 1, "articles_updated": 0}
     assert again == {"articles_new": 0, "articles_updated": 1}
-    assert wh.query("select count(*), max(title) from articles")[1] == [(1, "T2")]
+    assert wh.operations.query("select count(*), max(title) from articles")[1] == [(1, "T2")]
 
 
 def test_failures_are_counted_and_cleared_on_success(wh):
-    wh.add_to_frontier([entry("http://a/1")])
+    wh.frontier.add([entry("http://a/1")])
     fail = {"url": "http://a/1", "stage": "fetch", "reason": "HTTP 503", "transient": True, "give_up": False,
             "next_attempt_at": None}
-    wh.record_failures([fail])
-    wh.record_failures([fail])
-    assert wh.query("select stage, reason, attempts from failures")[1] == [("fetch", "HTTP 503", 2)]
-    wh.save_articles([article("id1", "http://a/1")], [])
-    assert wh.query("select count(*) from failures")[1] == [(0,)]
+    wh.pages.save_fetches([], [fail])
+    wh.pages.save_fetches([], [fail])
+    assert wh.operations.query("select stage, reason, attempts from failures")[1] == [("fetch", "HTTP 503", 2)]
+    wh.articles.save([article("id1", "http://a/1")], [])
+    assert wh.operations.query("select count(*) from failures")[1] == [(0,)]
 
 
 def test_a_failed_batch_leaves_nothing_half_written(wh):
@@ -118,15 +118,15 @@ def test_a_failed_batch_leaves_nothing_half_written(wh):
             con.execute("insert into articles (article_id, url, canonical_url, first_seen_at, updated_at) "
                         "values ('x', 'u', 'u', now(), now())")
             raise RuntimeError("killed half-way")
-    assert wh.query("select count(*) from articles")[1] == [(0,)]
+    assert wh.operations.query("select count(*) from articles")[1] == [(0,)]
 
 
 def test_sigkill_during_a_load_loses_nothing_committed(tmp_path):
     db = tmp_path / "k.duckdb"
     w = Warehouse(db)
     w.migrate()
-    w.add_to_frontier([entry("http://a/committed")])
-    w.save_articles([article("id-committed", "http://a/committed")], [])
+    w.frontier.add([entry("http://a/committed")])
+    w.articles.save([article("id-committed", "http://a/committed")], [])
     script = textwrap.dedent(f"""
         import sys, time
         from warehouse.db import Warehouse
@@ -144,22 +144,22 @@ def test_sigkill_during_a_load_loses_nothing_committed(tmp_path):
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait(timeout=30)
     w.migrate()  # the next run opens the file as usual
-    assert w.query("select article_id from articles")[1] == [("id-committed",)]
+    assert w.operations.query("select article_id from articles")[1] == [("id-committed",)]
 
 
 def test_commits_live_in_the_wal_until_the_run_ends_then_the_file_alone_holds_them(tmp_path):
     db = tmp_path / "w.duckdb"
     w = Warehouse(db)
     w.migrate()
-    run = w.start_run("ingest", None)
-    w.add_to_frontier([entry("http://a/1")])
-    w.save_articles([article("id1", "http://a/1")], [])
+    run = w.runs.start("ingest", None)
+    w.frontier.add([entry("http://a/1")])
+    w.articles.save([article("id1", "http://a/1")], [])
     # closing a connection does not checkpoint (its cost grows with the tables): the WAL holds it
     assert Path(str(db) + ".wal").exists()
     con = duckdb.connect(str(db), read_only=True)  # any reader replays it
     assert con.execute("select article_id from articles").fetchall() == [("id1",)]
     con.close()
-    w.finish_run(run, "completed", {"articles_new": 1})
+    w.runs.finish(run, "completed", {"articles_new": 1})
     assert not Path(str(db) + ".wal").exists()
     copy = tmp_path / "copy.duckdb"
     copy.write_bytes(db.read_bytes())  # a backup of the file alone has everything committed
@@ -174,8 +174,8 @@ def test_a_session_keeps_one_connection_and_each_write_still_commits_alone(wh, m
     real_open = Warehouse._open
     monkeypatch.setattr(Warehouse, "_open", lambda self, ro: opened.append(ro) or real_open(self, ro))
     with wh.session():
-        wh.add_to_frontier([entry("http://a/1")])
-        wh.save_articles([article("id1", "http://a/1")], [])
+        wh.frontier.add([entry("http://a/1")])
+        wh.articles.save([article("id1", "http://a/1")], [])
         with pytest.raises(RuntimeError):
             with wh.transaction() as con:
                 con.execute("insert into articles (article_id, url, canonical_url, first_seen_at, updated_at) "
@@ -194,72 +194,72 @@ def _read(wh: Warehouse, sql: str) -> list[tuple]:
 
 
 def test_a_run_keeps_the_file_open_but_lets_another_process_in_at_once(tmp_path):
-    """keep_open saves reopening the file at every transaction; a process that waits for the
+    """kept_open() saves reopening the file at every transaction; a process that waits for the
     file leaves a marker, and the keeper lets go after the transaction it is in."""
     import threading
 
     db = tmp_path / "w.duckdb"
-    w = Warehouse(db, keep_open=True)
-    w.migrate()
-    stop, written = threading.Event(), []
+    w = Warehouse(db)
+    with w.kept_open():
+        w.migrate()
+        stop, written = threading.Event(), []
 
-    def busy():  # never idle for a whole LINGER: only the marker can make it let go
-        i = 0
-        while not stop.is_set():
-            w.add_to_frontier([entry(f"http://a/{i}")])
-            written.append(i)
-            i += 1
-            time.sleep(0.05)
+        def busy():  # never idle for a whole LINGER: only the marker can make it let go
+            i = 0
+            while not stop.is_set():
+                w.frontier.add([entry(f"http://a/{i}")])
+                written.append(i)
+                i += 1
+                time.sleep(0.05)
 
-    def wait_for_writes(more_than: int) -> None:
-        deadline = time.monotonic() + 30
-        while len(written) <= more_than and time.monotonic() < deadline:
-            time.sleep(0.01)
-        assert len(written) > more_than
+        def wait_for_writes(more_than: int) -> None:
+            deadline = time.monotonic() + 30
+            while len(written) <= more_than and time.monotonic() < deadline:
+                time.sleep(0.01)
+            assert len(written) > more_than
 
-    t = threading.Thread(target=busy)
-    t.start()
-    try:
-        wait_for_writes(3)  # the keeper holds the file and writes
-        start = time.monotonic()
-        out = subprocess.run(
-            [sys.executable, "-c", "from warehouse.db import Warehouse\nimport sys\n"
-             f"print(Warehouse({str(db)!r}, lock_wait=20).query('select count(*) from frontier')[1][0][0])"],
-            capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(REPO)}, timeout=60)
-        waited = time.monotonic() - start
-        assert out.returncode == 0, out.stderr
-        assert int(out.stdout) >= 1
-        assert waited < 15  # let in long before its lock_wait, while the keeper kept writing
-        wait_for_writes(len(written))  # and the keeper goes on writing after it
-    finally:
-        stop.set()
-        t.join()
-    assert not (tmp_path / "w.duckdb.waiting").exists() or not list((tmp_path / "w.duckdb.waiting").iterdir())
-    w.release()
-    assert w.query("select count(*) from frontier")[1] == [(len(written),)]
+        t = threading.Thread(target=busy)
+        t.start()
+        try:
+            wait_for_writes(3)  # the keeper holds the file and writes
+            start = time.monotonic()
+            out = subprocess.run(
+                [sys.executable, "-c", "from warehouse.db import Warehouse\nimport sys\n"
+                 f"print(Warehouse({str(db)!r}, lock_wait=20).operations.query('select count(*) from frontier')[1][0][0])"],
+                capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(REPO)}, timeout=60)
+            waited = time.monotonic() - start
+            assert out.returncode == 0, out.stderr
+            assert int(out.stdout) >= 1
+            assert waited < 15  # let in long before its lock_wait, while the keeper kept writing
+            wait_for_writes(len(written))  # and the keeper goes on writing after it
+        finally:
+            stop.set()
+            t.join()
+        assert not (tmp_path / "w.duckdb.waiting").exists() or not list((tmp_path / "w.duckdb.waiting").iterdir())
+        w.release()
+    assert w.operations.query("select count(*) from frontier")[1] == [(len(written),)]
 
 
 def test_a_kept_file_is_let_go_when_idle_and_a_dead_waiters_marker_is_ignored(tmp_path):
-    from warehouse import db as dbmod
-
     path = tmp_path / "w.duckdb"
-    w = Warehouse(path, keep_open=True)
-    w.migrate()
-    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
-    waiting = tmp_path / "w.duckdb.waiting"
-    waiting.mkdir()
-    (waiting / f"{socket.gethostname()}-{int(dead.stdout)}").touch()  # left by a killed process
-    start = time.monotonic()
-    w.add_to_frontier([entry("http://a/1")])  # does not wait for a waiter that is gone
-    assert time.monotonic() - start < 5
-    assert str(path.resolve()) in dbmod._KEPT
-    deadline = time.monotonic() + 10
-    while str(path.resolve()) in dbmod._KEPT and time.monotonic() < deadline:
-        time.sleep(0.1)
-    assert str(path.resolve()) not in dbmod._KEPT  # idle for LINGER: closed
-    con = duckdb.connect(str(path), read_only=True)  # so anything may open the file now
-    assert con.execute("select count(*) from frontier").fetchone() == (1,)
-    con.close()
+    w = Warehouse(path)
+    with w.kept_open() as kept:
+        w.migrate()
+        dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+        waiting = tmp_path / "w.duckdb.waiting"
+        waiting.mkdir()
+        (waiting / f"{socket.gethostname()}-{int(dead.stdout)}").touch()  # left by a killed process
+        start = time.monotonic()
+        w.frontier.add([entry("http://a/1")])  # does not wait for a waiter that is gone
+        assert time.monotonic() - start < 5
+        assert kept.is_open
+        deadline = time.monotonic() + 10
+        while kept.is_open and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert not kept.is_open  # idle for LINGER: closed
+        con = duckdb.connect(str(path), read_only=True)  # so anything may open the file now
+        assert con.execute("select count(*) from frontier").fetchone() == (1,)
+        con.close()
 
 
 def test_not_a_duckdb_file_is_a_clear_error(tmp_path):
@@ -274,14 +274,14 @@ def test_query_is_read_only_even_for_sneaky_statements(wh, tmp_path):
     for sql in ("attach 'other.duckdb' as o", "install httpfs", "set threads = 1; select 1",
                 "update articles set title = 'x'", "checkpoint"):
         with pytest.raises(ReadOnlyViolation):
-            wh.query(sql)
-    assert wh.query("select 42 as answer") == (["answer"], [(42,)])
+            wh.operations.query(sql)
+    assert wh.operations.query("select 42 as answer") == (["answer"], [(42,)])
 
 
 def test_export_writes_every_table_as_parquet(wh, tmp_path):
-    wh.add_to_frontier([entry("http://a/1")])
-    wh.save_articles([article("id1", "http://a/1")], [])
-    written = wh.export_parquet(tmp_path / "out")
+    wh.frontier.add([entry("http://a/1")])
+    wh.articles.save([article("id1", "http://a/1")], [])
+    written = wh.operations.export_parquet(tmp_path / "out")
     names = {p.stem for p in written}
     assert {"articles", "failures", "runs", "feed_health", "coverage_daily"} <= names
     con = duckdb.connect()
@@ -293,46 +293,46 @@ def test_maintenance_prunes_old_raw_bodies_and_snapshots_feeds(wh):
 
     old = NOW - timedelta(days=400)
     urls = ["http://a/old", "http://a/new", "http://a/old-copy"]
-    wh.add_to_frontier([entry(u) for u in urls])
+    wh.frontier.add([entry(u) for u in urls])
     shared, own = b"<html>same page</html>", b"<html>only the old one</html>"
 
     def page(url, body, when):
         return {"url": url, "final_url": url, "status": 200, "content_type": "text/html", "fetched_at": when,
                 "body": zlib.compress(body), "body_size": len(body), "sha256": hashlib.sha256(body).hexdigest()}
 
-    wh.save_fetches([page("http://a/old", own, old), page("http://a/new", shared, datetime.now(timezone.utc)),
+    wh.pages.save_fetches([page("http://a/old", own, old), page("http://a/new", shared, datetime.now(timezone.utc)),
                      page("http://a/old-copy", shared, old)], [])
-    wh.save_articles([article("o", "http://a/old"), article("n", "http://a/new"), article("c", "http://a/old-copy")], [])
-    wh.register_feeds([("http://f/feed", "F")])
-    files = sorted(p.name for p in wh.bodies.root.rglob("*.zz"))
+    wh.articles.save([article("o", "http://a/old"), article("n", "http://a/new"), article("c", "http://a/old-copy")], [])
+    wh.feeds.register([("http://f/feed", "F")])
+    files = sorted(p.name for p in wh.pages.bodies.root.rglob("*.zz"))
     assert len(files) == 2  # identical bodies share one file
-    assert wh.maintain(retention_days=180) == {"raw_pages_pruned": 2}
-    assert wh.query("select url from raw_pages where not body_file and body is null order by url")[1] == [
+    assert wh.operations.maintain(retention_days=180) == {"raw_pages_pruned": 2}
+    assert wh.operations.query("select url from raw_pages where not body_file and body is null order by url")[1] == [
         ("http://a/old",), ("http://a/old-copy",)]
     # the old page's own body is gone; the shared one stays for the page that still needs it
-    assert [p.name for p in wh.bodies.root.rglob("*.zz")] == [f"{hashlib.sha256(shared).hexdigest()}.zz"]
-    assert wh.raw_bodies(urls) == {"http://a/new": zlib.compress(shared)}
-    assert wh.query("select count(*) from articles")[1] == [(3,)]  # articles stay
-    assert wh.query("select feed_url, health from feed_health_history")[1] == [("http://f/feed", "ok")]
+    assert [p.name for p in wh.pages.bodies.root.rglob("*.zz")] == [f"{hashlib.sha256(shared).hexdigest()}.zz"]
+    assert wh.pages.raw_bodies(urls) == {"http://a/new": zlib.compress(shared)}
+    assert wh.operations.query("select count(*) from articles")[1] == [(3,)]  # articles stay
+    assert wh.operations.query("select feed_url, health from feed_health_history")[1] == [("http://f/feed", "ok")]
 
 
 def test_raw_bodies_live_beside_the_warehouse_and_older_inline_bodies_still_read(wh):
     import zlib
 
-    wh.add_to_frontier([entry("http://a/1"), entry("http://a/legacy")])
+    wh.frontier.add([entry("http://a/1"), entry("http://a/legacy")])
     body = zlib.compress(b"<html>page one</html>")
-    wh.save_fetches([{"url": "http://a/1", "final_url": "http://a/1", "status": 200, "content_type": "text/html",
+    wh.pages.save_fetches([{"url": "http://a/1", "final_url": "http://a/1", "status": 200, "content_type": "text/html",
                       "fetched_at": NOW, "body": body, "body_size": 21}], [])
-    assert wh.query("select body is null, body_file, sha256 from raw_pages")[1] == [
+    assert wh.operations.query("select body is null, body_file, sha256 from raw_pages")[1] == [
         (True, True, hashlib.sha256(b"<html>page one</html>").hexdigest())]
-    assert list(wh.bodies.root.rglob("*.zz"))  # in the store, not in DuckDB
+    assert list(wh.pages.bodies.root.rglob("*.zz"))  # in the store, not in DuckDB
     # a row stored inline by an earlier version of the warehouse
     con = duckdb.connect(str(wh.path))
     con.execute("insert into raw_pages (url, final_url, status, fetched_at, body, body_file) "
                 "values ('http://a/legacy', 'http://a/legacy', 200, now(), ?, false)", [zlib.compress(b"<p>old</p>")])
     con.execute("update frontier set state = 'fetched' where url = 'http://a/legacy'")
     con.close()
-    assert {r["url"]: zlib.decompress(r["body"]) for r in wh.fetched_pages(10)} == {
+    assert {r["url"]: zlib.decompress(r["body"]) for r in wh.pages.fetched(10)} == {
         "http://a/1": b"<html>page one</html>", "http://a/legacy": b"<p>old</p>"}
 
 def test_bodies_are_stored_with_zstd_and_older_zlib_bodies_still_read():
@@ -377,11 +377,11 @@ def test_every_table_view_and_column_says_what_it_means(wh):
 
 def test_story_views_list_each_copy_and_coverage_says_source(wh):
     urls = [f"http://s{i}.example/a" for i in range(3)]
-    wh.add_to_frontier([entry(u) for u in urls])
-    wh.save_articles([article("first", urls[0], source="Alpha", published_at=NOW),
+    wh.frontier.add([entry(u) for u in urls])
+    wh.articles.save([article("first", urls[0], source="Alpha", published_at=NOW),
                       article("copy", urls[1], source="Beta", published_at=NOW + timedelta(hours=3)),
                       article("alone", urls[2], source="Beta", published_at=NOW + timedelta(days=1))], [])
-    wh.set_clusters({"first": "first", "copy": "first", "alone": "alone"})
+    wh.clusters.assign({"first": "first", "copy": "first", "alone": "alone"})
     with wh.connect(read_only=True) as con:
         copies = con.execute("SELECT cluster_id, copy_number, article_id, source, title, url, published_at, is_first "
                              "FROM story_copies ORDER BY cluster_id, copy_number").fetchall()
@@ -399,10 +399,10 @@ def test_story_views_list_each_copy_and_coverage_says_source(wh):
 
 @pytest.mark.parametrize("name", ["it's here", 'say "cheese"', "x'); COPY articles TO 'pwned.csv'; --", "a*b?[c] ü 中"])
 def test_export_takes_any_folder_name(wh, tmp_path, name):
-    wh.add_to_frontier([entry("http://a/1")])
-    wh.save_articles([article("id1", "http://a/1")], [])
+    wh.frontier.add([entry("http://a/1")])
+    wh.articles.save([article("id1", "http://a/1")], [])
     out = tmp_path / name / "parquet"
-    written = wh.export_parquet(out)
+    written = wh.operations.export_parquet(out)
     assert {p.name for p in out.iterdir()} == {p.name for p in written}  # no temporary file left
     assert {"articles.parquet", "story_copies.parquet", "warehouse_columns.parquet"} <= {p.name for p in written}
     con = duckdb.connect()

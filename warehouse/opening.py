@@ -3,7 +3,7 @@
 DuckDB lets one process write a file at a time; another process's attempt to open it fails at
 once with a lock error. Here it is retried until a deadline, and the waiting process leaves a
 marker in ``<file>.waiting/`` so that a chipwire run that keeps the file open lets go after the
-transaction it is in (Warehouse.keep_open).
+transaction it is in (warehouse/keeping.py).
 
 Light on purpose (DuckDB and the standard library only): `chipwire query` opens the file
 through here without loading the pipeline's modules (pyarrow, datasketch, scipy).

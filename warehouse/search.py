@@ -270,7 +270,7 @@ class _SliceReader:
     """Reads slices of the articles table through one read-only connection, let go between two
     slices when another process waits for the warehouse (a run that wants to write): a long
     rebuild never keeps a run out for more than a slice, and does not reopen the file (DuckDB
-    replays its write-ahead log at every open) when nobody waits. In a run (``keep_open``) the
+    replays its write-ahead log at every open) when nobody waits. In a run (``Warehouse.kept_open()``) the
     connection is the run's own instance, let go after every slice for the run's other threads."""
 
     def __init__(self, wh, wanted):
@@ -295,7 +295,7 @@ class _SliceReader:
         cur = self._connection().execute(_ROWS, {"lo": lo, "hi": hi, "all": everything})
         cols = [d[0] for d in cur.description]
         out = [dict(zip(cols, row)) for row in cur.fetchall()]
-        if self.wh.keep_open:  # a run: its own instance, cheap to take again; its other threads go first
+        if self.wh.is_kept_open:  # a run: its own instance, cheap to take again; its other threads go first
             self.close()
         return out
 

@@ -176,7 +176,7 @@ def run_demo(db: str | None = None, progress: bool = True) -> int:
     print(f"\nDemo finished in {time.monotonic() - started:.0f} s. Try these (and your own):\n")
     for title, sql in EXAMPLES:
         print(f"-- {title}\nchipwire query --db {db_path} \"{sql}\"")
-        cols, rows = wh.query(sql)
+        cols, rows = wh.operations.query(sql)
         print_rows(cols, rows, "table")
         print()
     return _write_report(wh, db_path, own / "report.html")

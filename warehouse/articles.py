@@ -1,0 +1,199 @@
+"""Articles: the extracted articles, the URLs that lead to them, and site cleaning (each site's
+line fingerprints, what was learnt of its furniture, the clean text it gives)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+import pyarrow as pa
+
+from .classification import write_classifications
+from .frontier import record_failures
+from .staging import TS, dicts, staged, table, utcnow
+
+if TYPE_CHECKING:
+    from .staging import Facade
+
+ARTICLE_SCHEMA = pa.schema([
+    ("article_id", pa.string()), ("url", pa.string()), ("canonical_url", pa.string()), ("final_url", pa.string()),
+    ("syndicated_from", pa.string()), ("source", pa.string()), ("feed_url", pa.string()), ("title", pa.string()),
+    ("author", pa.string()), ("published_at", TS), ("fetched_at", TS), ("language", pa.string()),
+    ("text", pa.string()), ("description", pa.string()), ("word_count", pa.int32()),
+    ("extractor_version", pa.string()), ("extracted_text", pa.string()), ("site", pa.string()),
+    ("cleaner_version", pa.string()), ("published_at_source", pa.string()), ("site_name", pa.string()),
+    ("body_source", pa.string()),
+])
+LINES_SCHEMA = pa.schema([
+    ("site", pa.string()), ("article_id", pa.string()), ("fingerprint", pa.string()), ("prose", pa.bool_()),
+])
+CLEAN_SCHEMA = pa.schema([
+    ("article_id", pa.string()), ("text", pa.string()), ("word_count", pa.int32()), ("cleaner_version", pa.string()),
+])
+
+_UPSERT = """
+    INSERT INTO articles AS a (article_id, url, canonical_url, final_url, syndicated_from, source,
+        feed_url, title, author, published_at, fetched_at, language, text, description,
+        word_count, extractor_version, extracted_text, site, cleaner_version, published_at_source,
+        site_name, body_source, first_seen_at, updated_at)
+    SELECT article_id, url, canonical_url, final_url, syndicated_from, source, feed_url, title,
+        author, published_at, fetched_at, language, text, description, word_count,
+        extractor_version, extracted_text, site, cleaner_version, published_at_source,
+        site_name, body_source, $now, $now
+    FROM art_batch
+    ON CONFLICT (article_id) DO UPDATE SET
+        canonical_url = excluded.canonical_url, final_url = excluded.final_url,
+        syndicated_from = excluded.syndicated_from, source = excluded.source,
+        feed_url = coalesce(a.feed_url, excluded.feed_url),
+        title = excluded.title, author = excluded.author,
+        published_at = coalesce(excluded.published_at, a.published_at),
+        published_at_source = CASE WHEN excluded.published_at IS NOT NULL
+                                   THEN excluded.published_at_source ELSE a.published_at_source END,
+        site_name = excluded.site_name, body_source = excluded.body_source,
+        fetched_at = excluded.fetched_at, language = excluded.language, text = excluded.text,
+        description = excluded.description, word_count = excluded.word_count,
+        extractor_version = excluded.extractor_version, extracted_text = excluded.extracted_text,
+        site = excluded.site, cleaner_version = excluded.cleaner_version,
+        updated_at = excluded.updated_at
+"""
+_DONE = ("UPDATE frontier SET state = 'done', article_id = d.article_id, last_error = NULL, "
+         "updated_at = $now FROM done_batch d WHERE frontier.url = d.url")
+_STALE_LINES = ("DELETE FROM site_lines WHERE article_id NOT IN (SELECT article_id FROM articles) "
+                "OR (site, article_id) NOT IN (SELECT site, article_id FROM articles WHERE site IS NOT NULL)")
+_GONE_SITES = "FROM site_furniture WHERE site NOT IN (SELECT DISTINCT site FROM articles WHERE site IS NOT NULL)"
+_COUNT_GONE_SITES = "SELECT count(DISTINCT site) " + _GONE_SITES
+_DROP_GONE_SITES = "DELETE " + _GONE_SITES
+
+
+def _one_per_id(articles: list[dict], now: datetime) -> list[dict]:
+    """One article per article_id: the first fetched wins the `url` column."""
+    by_id: dict[str, dict] = {}
+    for a in articles:
+        prev = by_id.get(a["article_id"])
+        if prev is None or (a.get("fetched_at") or now) <= (prev.get("fetched_at") or now):
+            by_id[a["article_id"]] = a
+    return list(by_id.values())
+
+
+def _upsert_articles(con, articles: list[dict], now: datetime) -> dict[str, int]:
+    """The articles and their site line fingerprints; returns articles_new, articles_updated."""
+    kept = _one_per_id(articles, now)
+    lines = [{"site": a["site"], "article_id": a["article_id"], "fingerprint": fp, "prose": prose}
+             for a in kept if a.get("site") for fp, prose in a.get("site_lines") or ()]
+    with staged(con, "art_batch", table(kept, ARTICLE_SCHEMA)):
+        new = int(con.execute("SELECT count(*) FROM art_batch b ANTI JOIN articles a USING (article_id)").fetchone()[0])
+        con.execute(_UPSERT, {"now": now})
+        con.execute("DELETE FROM site_lines WHERE article_id IN (SELECT article_id FROM art_batch)")
+        if lines:
+            with staged(con, "lines_batch", pa.Table.from_pylist(lines, schema=LINES_SCHEMA)):
+                con.execute("INSERT INTO site_lines SELECT DISTINCT site, article_id, fingerprint, prose "
+                            "FROM lines_batch ON CONFLICT DO NOTHING")
+    return {"articles_new": new, "articles_updated": len(kept) - new}
+
+
+def _link_urls(con, articles: list[dict], now: datetime) -> None:
+    """Every URL that leads to an article points at it; its frontier rows are done."""
+    urls = {u: {"url": u, "article_id": a["article_id"]}
+            for a in articles for u in (a["frontier_url"], a["url"], a["final_url"], a["canonical_url"])}
+    with staged(con, "url_batch", pa.Table.from_pylist(list(urls.values()))):
+        con.execute("INSERT INTO article_urls SELECT url, article_id FROM url_batch ON CONFLICT (url) DO NOTHING")
+    done = [{"url": a["frontier_url"], "article_id": a["article_id"]} for a in articles]
+    with staged(con, "done_batch", pa.Table.from_pylist(done)):
+        con.execute(_DONE, {"now": now})
+        con.execute("DELETE FROM failures WHERE url IN (SELECT url FROM done_batch)")
+
+
+def _not_done_elsewhere(con, articles: list[dict], failures: list[dict], classified):
+    urls = [a["frontier_url"] for a in articles] + [f["url"] for f in failures]
+    if not urls:
+        return articles, failures, classified
+    with staged(con, "taken_urls", pa.table({"url": urls})):
+        done = {r[0] for r in con.execute("SELECT url FROM frontier JOIN taken_urls USING (url) "
+                                          "WHERE state IN ('done', 'failed')").fetchall()}
+    if not done:
+        return articles, failures, classified
+    articles = [a for a in articles if a["frontier_url"] not in done]
+    failures = [f for f in failures if f["url"] not in done]
+    if classified:
+        ids = {a["article_id"] for a in articles}
+        classified = tuple([r for r in part if r["article_id"] in ids] for part in classified)
+    return articles, failures, classified
+
+
+class Articles:
+    def __init__(self, wh: Facade):
+        self.wh = wh
+
+    def save(self, articles: list[dict], failures: list[dict], classified: tuple | None = None,
+             skip_done: bool = False) -> dict:
+        """Upsert extracted articles (one per article_id) and mark their frontier rows done;
+        ``classified``: the classifications of these articles (rows, themes, entities,
+        signatures, bands as ``Classification.save`` takes them), stored in the same transaction.
+        ``skip_done``: leave out pages whose frontier row another run has meanwhile marked done
+        or failed (it extracted them too): work two runs did is stored and counted once, by the
+        first; the ids of the articles written are then returned under ``kept``, and the number
+        of failures recorded under ``failures_kept``."""
+        now = utcnow()
+        counts: dict = {"articles_new": 0, "articles_updated": 0}
+        with self.wh.transaction() as con:
+            if skip_done:
+                articles, failures, classified = _not_done_elsewhere(con, articles, failures, classified)
+                counts["kept"] = {a["article_id"] for a in articles}
+                counts["failures_kept"] = len(failures)
+            if articles:
+                counts.update(_upsert_articles(con, articles, now))
+                _link_urls(con, articles, now)
+            if failures:
+                record_failures(con, failures, now)
+            if classified and classified[0]:
+                write_classifications(con, *classified, now=now)
+        return counts
+
+    def count(self) -> int:
+        with self.wh.connect() as con:
+            return con.execute("SELECT count(*) FROM articles").fetchone()[0]
+
+    # -- site cleaning ---------------------------------------------------------------------
+    def site_lines(self, site: str) -> dict[str, list[tuple[str, bool]]]:
+        """article_id -> [(fingerprint, prose)] for every stored page of ``site``."""
+        out: dict[str, list[tuple[str, bool]]] = {}
+        with self.wh.connect() as con:
+            for aid, fp, prose in con.execute(
+                    "SELECT article_id, fingerprint, prose FROM site_lines WHERE site = ?", [site]).fetchall():
+                out.setdefault(aid, []).append((fp, prose))
+        return out
+
+    def site_articles(self, site: str) -> list[dict]:
+        with self.wh.connect() as con:
+            return dicts(con.execute(
+                "SELECT article_id, url, final_url, title, text, extracted_text FROM articles "
+                "WHERE site = ? AND extracted_text IS NOT NULL ORDER BY article_id", [site]))
+
+    def forget_stale_sites(self) -> int:
+        """Drop what was learnt for sites (outlets) no stored article belongs to any more: after
+        an extractor upgrade that keys outlets differently (reextract), their rows would stay."""
+        with self.wh.transaction() as con:
+            gone = con.execute(_COUNT_GONE_SITES).fetchone()[0]
+            con.execute(_DROP_GONE_SITES)
+            con.execute(_STALE_LINES)
+        return int(gone)
+
+    def all_sites(self) -> list[str]:
+        with self.wh.connect() as con:
+            return [r[0] for r in con.execute(
+                "SELECT DISTINCT site FROM articles WHERE site IS NOT NULL ORDER BY 1").fetchall()]
+
+    def save_site_cleaning(self, site: str, texts: list[dict], furniture: list[dict]) -> None:
+        """Replace the clean text of a site's pages and what was learnt of its furniture, together."""
+        now = utcnow()
+        with self.wh.transaction() as con:
+            if texts:
+                with staged(con, "clean_batch", pa.Table.from_pylist(texts, schema=CLEAN_SCHEMA)):
+                    con.execute(
+                        "UPDATE articles SET text = c.text, word_count = c.word_count, cleaner_version = c.cleaner_version, "
+                        "updated_at = $now FROM clean_batch c WHERE articles.article_id = c.article_id", {"now": now})
+            con.execute("DELETE FROM site_furniture WHERE site = ?", [site])
+            if furniture:
+                rows = {f["line"]: {"site": site, "line": f["line"], "pages": f["pages"]} for f in furniture}
+                with staged(con, "furn_batch", pa.Table.from_pylist(list(rows.values()))):
+                    con.execute("INSERT INTO site_furniture SELECT site, line, pages, $now FROM furn_batch", {"now": now})

@@ -1,0 +1,48 @@
+"""Runs: one row per flow run, from its start to its counts and status."""
+
+from __future__ import annotations
+
+import os
+import socket
+import uuid
+from typing import TYPE_CHECKING
+
+from .staging import utcnow
+
+if TYPE_CHECKING:
+    from .staging import Facade
+
+# the counts a run row has a column for (a run's other counts stay in its result)
+COUNTED = frozenset({
+    "feeds_polled", "feeds_not_modified", "feeds_failed", "entries_seen", "entries_new",
+    "pages_queued", "pages_fetched", "pages_failed", "articles_new", "articles_updated",
+    "extract_failed", "files_stored", "articles_recleaned", "articles_classified", "articles_relevant",
+    "articles_clustered", "feeds_unreachable", "pages_requeued", "pages_left",
+})
+
+
+class Runs:
+    def __init__(self, wh: Facade):
+        self.wh = wh
+
+    def start(self, flow: str, sources: str | None) -> str:
+        run_id = uuid.uuid4().hex[:16]
+        with self.wh.transaction() as con:
+            con.execute(
+                "INSERT INTO runs (run_id, flow, started_at, status, sources, pid, host) "
+                "VALUES (?, ?, ?, 'running', ?, ?, ?)",
+                [run_id, flow, utcnow(), sources, os.getpid(), socket.gethostname()],
+            )
+        return run_id
+
+    def finish(self, run_id: str, status: str, counts: dict[str, int], error: str | None = None) -> None:
+        """Record the run's counts and status, and fold the write-ahead log into the file."""
+        cols = [k for k in counts if k in COUNTED]
+        sets = ", ".join([f"{c} = ?" for c in cols] + ["finished_at = ?", "status = ?", "error = ?"])
+        with self.wh.transaction() as con:
+            con.execute(
+                f"UPDATE runs SET {sets} WHERE run_id = ?",
+                [int(counts[c]) for c in cols] + [utcnow(), status, error, run_id],
+            )
+        self.wh.checkpoint()
+        self.wh.release()
