@@ -34,7 +34,7 @@ MIXES = {"aeb": CORPORA / "aeb" / "html", "l3s": CORPORA / "l3s-gn1" / "html"}
 STEPS = [
     ("unpack", "flows.work", "codec"),  # special-cased below: codec.unpack
     ("decode + parse", "extractors.article", "_parse"),
-    ("metadata", "extractors.article", "_page_metadata"),
+    ("metadata", "extractors.article", "page_metadata"),
     ("structured data", "extractors.article", "read_structured"),
     ("title evidence", "extractors.article", "page_headings"),
     ("title evidence", "extractors.article", "PageText"),
