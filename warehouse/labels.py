@@ -80,7 +80,7 @@ def apply_labels(con, ids: str) -> None:
     if not con.execute("SELECT 1 FROM labels LIMIT 1").fetchall():
         return  # nobody has labelled anything: nothing to look up
     con.execute(_IDS[ids])
-    if con.execute("SELECT count(*) FROM lab_ids").fetchone()[0]:
+    if con.execute("SELECT count(*) FROM lab_ids").fetchall()[0][0]:
         for sql in _APPLY:
             con.execute(sql)
     con.execute("DROP TABLE lab_ids")
@@ -123,7 +123,7 @@ class Labels:
                         "article_id, theme, verdict, labelled_by, $now, note FROM label_batch ORDER BY seq",
                         {"now": now or utcnow()})
             apply_labels(con, "label_batch")
-            articles = con.execute("SELECT count(DISTINCT article_id) FROM label_batch").fetchone()[0]
+            articles = con.execute("SELECT count(DISTINCT article_id) FROM label_batch").fetchall()[0][0]
         return {"labels": len(rows), "articles": int(articles)}
 
     def effective(self, article_ids: list[str] | None = None) -> list[dict]:
@@ -141,6 +141,18 @@ class Labels:
         near its relevance is to 0.5); ``theme``: only articles with that theme."""
         with self.wh.connect() as con:
             return dicts(con.execute(_REVIEW, {"limit": max(0, int(limit)), "theme": theme}))
+
+    def classification_of(self, article_ids: list[str]) -> list[dict]:
+        """The stored classification of some articles: is_relevant, primary_theme, and their
+        themes (highest score first) with each theme's source."""
+        with self.wh.connect() as con:
+            return dicts(con.execute(
+                "SELECT a.article_id, a.is_relevant, a.primary_theme, "
+                "coalesce(list(t.theme ORDER BY t.score DESC, t.theme) FILTER (WHERE t.theme IS NOT NULL), []) AS themes, "
+                "coalesce(list(t.source ORDER BY t.score DESC, t.theme) FILTER (WHERE t.theme IS NOT NULL), []) AS sources "
+                "FROM articles a LEFT JOIN article_themes t USING (article_id) "
+                "WHERE a.article_id IN (SELECT unnest($ids::VARCHAR[])) GROUP BY ALL ORDER BY a.article_id",
+                {"ids": list(article_ids)}))
 
     def stored_ids(self, article_ids: list[str]) -> set[str]:
         """Which of these article ids the warehouse holds."""
