@@ -11,7 +11,7 @@ import sys
 
 from extractors.errors import SourcesError
 
-from . import interrupt, query_cmd, report_cmd, search_cmd
+from . import interrupt, label_cmd, query_cmd, report_cmd, search_cmd
 from .launch import die, guarded, run_flow, run_ingest, say
 from .settings import Settings, build_settings
 
@@ -20,6 +20,7 @@ environment:
   CHIPWIRE_DB        warehouse file (default ./data/chipwire.duckdb)
   CHIPWIRE_SOURCES   sources file (default: the shipped list of real feeds)
   CHIPWIRE_TAXONOMY  theme taxonomy file (default: the shipped taxonomy)
+  CHIPWIRE_MODEL     classifier model file (default: <db>.model.npz from `chipwire train`, else shipped)
   CHIPWIRE_TASK_RUNNER  where extraction runs: local (default), dask, tcp://HOST:PORT
   CHIPWIRE_LOCK_WAIT seconds to wait for another process writing the warehouse (default 60)
   CHIPWIRE_KEEP_OPEN 0: close the warehouse between a run's writes, for other programs that
@@ -66,6 +67,7 @@ def build_parser() -> argparse.ArgumentParser:
     query_cmd.add_parser(sub)
     search_cmd.add_parser(sub)
     report_cmd.add_parser(sub)
+    label_cmd.add_parser(sub)  # label, review, train
     _add_backfill(sub)
     _add_reruns(sub)
     _add_unattended(sub)
@@ -377,7 +379,7 @@ def main(argv: list[str] | None = None) -> int:
     handler = {"ingest": cmd_ingest, "query": query_cmd.cmd_query, "demo": cmd_demo, "backfill": cmd_backfill,
                "reextract": cmd_reextract, "reclassify": cmd_reclassify, "serve": cmd_serve,
                "export": cmd_export, "server": cmd_server, "search": search_cmd.cmd_search,
-               "report": report_cmd.cmd_report}[args.command]
+               "report": report_cmd.cmd_report, **label_cmd.HANDLERS}[args.command]
     with interrupt.interruptible():
         try:
             code = handler(args)

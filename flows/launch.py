@@ -25,7 +25,24 @@ def check_first(settings: Settings) -> None:
     from warehouse.db import Warehouse
 
     load_taxonomy(settings.taxonomy_path)
+    check_model(settings)
     Warehouse(settings.db_path, lock_wait=settings.lock_wait).migrate()
+
+
+def check_model(settings: Settings) -> None:
+    """The classifier's model file (a trained one: $CHIPWIRE_MODEL or beside the warehouse)
+    loads, or ExtractorError in one line."""
+    if settings.model_path is None:
+        return
+    from extractors.errors import ExtractorError
+
+    from .work import classifier_model
+
+    try:
+        classifier_model(settings.model_path)
+    except ValueError as err:  # extractors.model.ModelError
+        raise ExtractorError(f"{err} (the classifier's model: $CHIPWIRE_MODEL, or <db>.model.npz written by "
+                             "`chipwire train`; CHIPWIRE_MODEL=shipped uses the shipped model)") from None
 
 
 def say(message: str) -> None:

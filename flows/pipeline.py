@@ -23,7 +23,7 @@ from .collect import FETCH_BATCH, fetch_pages
 from .refine import classify_pending, clean_sites
 from .run import Run
 from .search_sync import refresh_index
-from .work import Extractor, PendingBatch, jobs_from_rows
+from .work import Extractor, PendingBatch, classifier_model, jobs_from_rows
 
 ARRIVAL_BATCH = 50  # while fetching goes on, a batch is worth extracting at this many pages
 
@@ -198,7 +198,7 @@ def clean_stage(run: Run, sites: set[str], advance) -> None:
 
 def classify_stage(run: Run, taxonomy, force: bool, advance) -> None:
     counts = classify_pending(run.wh, taxonomy, force=force, progress=advance, stop=run.stop,
-                              on_classified=run.note_classified)
+                              on_classified=run.note_classified, model=classifier_model(run.settings.model_path))
     run.counts.add(articles_clustered=counts.get("articles_clustered", 0))
     refresh_index(run, full=True)  # themes changed; and whatever an earlier run left behind
 
@@ -247,6 +247,11 @@ def _next_rows(run: Run, source, exclude, wait: bool) -> list[dict]:
             return kept
 
 
+def _model_path(settings) -> str | None:
+    """The classifier's model file workers load (None: the shipped model)."""
+    return str(settings.model_path) if settings.model_path else None
+
+
 def _extract_window(run: Run, source, submit, window: int, load, advance) -> set[str]:
     """Keep up to ``window`` batches in extraction while loading the oldest one: the workers
     never wait for the warehouse, and only this process writes to it (in batch order)."""
@@ -258,7 +263,7 @@ def _extract_window(run: Run, source, submit, window: int, load, advance) -> set
         if len(in_flight) < window and not run.stop.is_set():
             rows = _next_rows(run, source, in_flight_urls, wait=not in_flight)
             if rows:
-                in_flight.append((submit(jobs_from_rows(rows, taxonomy_path)), rows))
+                in_flight.append((submit(jobs_from_rows(rows, taxonomy_path, _model_path(run.settings))), rows))
                 in_flight_urls.update(r["url"] for r in rows)
                 continue
         if not in_flight:
@@ -281,7 +286,8 @@ def extract_stored(run: Run, source=None, *, expected: int = 0, all_sites: bool 
         if settings.task_runner != "local":  # Dask: each batch a Prefect task on the cluster
             sites = _extract_window(run, source, steps.compute, 4, steps.load, advance)
         else:
-            extractor = Extractor(settings.workers, str(settings.taxonomy_path) if settings.taxonomy_path else None)
+            extractor = Extractor(settings.workers, str(settings.taxonomy_path) if settings.taxonomy_path else None,
+                                  _model_path(settings))
             if waiting >= 16:  # workers load while the first pages are fetched
                 extractor.start()
             try:

@@ -61,21 +61,23 @@ def _untouched(article: dict, fingerprints, profile) -> bool:
 
 def classify_pending(wh: Warehouse, taxonomy, force: bool = False, batch_size: int = 500,
                      progress: Callable[[int], None] | None = None, stop=None,
-                     on_classified: Callable[[dict[str, bool]], None] | None = None) -> dict[str, int]:
+                     on_classified: Callable[[dict[str, bool]], None] | None = None,
+                     model="default") -> dict[str, int]:
     """Relevance, themes, entities for every article that needs them (new, changed since it was
     classified, or classified by another classifier or taxonomy; ``force``: all), then story
     clusters for every article not yet in one. Rows are replaced, never duplicated.
     ``on_classified`` receives each batch's {article_id: is_relevant}; ``stop`` ends the stage
-    after the batch in hand (what is left is classified by the next run)."""
+    after the batch in hand (what is left is classified by the next run). ``model``: the
+    classifier's model (``work.classifier_model``; default the shipped one)."""
     from extractors.classify import classifier_version  # numpy and the model: only once classifying
 
-    version = classifier_version(taxonomy)
+    version = classifier_version(taxonomy, model=model)
     counts = {"articles_classified": 0, "articles_relevant": 0}
     after = ""
     while not (stop is not None and stop.is_set()) and (
             rows := wh.classification.pending(version, batch_size, force=force, after=after)):
         after = rows[-1]["article_id"]
-        done = [classify_row(r["article_id"], r["title"], r["text"], r["language"], r["story_date"], taxonomy)
+        done = [classify_row(r["article_id"], r["title"], r["text"], r["language"], r["story_date"], taxonomy, model)
                 for r in rows]
         wh.classification.save([d["row"] for d in done], [t for d in done for t in d["themes"]],
                                 [e for d in done for e in d["entities"]], [d["signature"] for d in done],

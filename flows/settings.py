@@ -40,6 +40,9 @@ class Settings:
     # stops after ``server_idle`` seconds unused (flows/localserver.py); False: an ephemeral one
     local_server: bool = True
     server_idle: float = 1200.0
+    # the classifier's model file (None: the one shipped in the package): $CHIPWIRE_MODEL, else
+    # the model `chipwire train` wrote beside the warehouse (trained_model_path), when there is one
+    model_path: Path | None = None
 
     @property
     def data_dir(self) -> Path:
@@ -78,7 +81,28 @@ def build_settings(
             extra["server_idle"] = max(5.0, parse_duration(env["CHIPWIRE_SERVER_IDLE"]))
         except ValueError:
             pass
+    if "model_path" not in extra:
+        extra["model_path"] = model_setting(env.get("CHIPWIRE_MODEL"), db_path)
     return Settings(db_path=db_path, sources_path=sources_path, taxonomy_path=taxonomy_path, **extra)
+
+
+SHIPPED_MODEL = "shipped"  # CHIPWIRE_MODEL=shipped: the package's model, even beside a trained one
+
+
+def trained_model_path(db_path: Path) -> Path:
+    """Where `chipwire train` writes the model of a warehouse: beside it, <db name>.model.npz."""
+    return db_path.with_name(db_path.name + ".model.npz")
+
+
+def model_setting(value: str | None, db_path: Path) -> Path | None:
+    """The model file a run classifies with: ``value`` ($CHIPWIRE_MODEL; ``shipped``: the
+    package's), else the warehouse's trained model when it exists, else None (the package's)."""
+    if value and value.strip().lower() == SHIPPED_MODEL:
+        return None
+    if value and value.strip():
+        return Path(value.strip()).expanduser().resolve()
+    trained = trained_model_path(db_path)
+    return trained.resolve() if trained.is_file() else None
 
 
 def _flag(value: str) -> bool:

@@ -8,6 +8,7 @@ every worker starts from it with trafilatura, the language model and the taxonom
 
 from __future__ import annotations
 
+import functools
 import multiprocessing
 import os
 from collections.abc import Iterator
@@ -31,7 +32,7 @@ PRELOAD = ["flows.work", "extractors.classify", "extractors.dedup"]  # warehouse
 WORKER: dict = {}
 
 
-def warm(taxonomy_path: str | None = None, parent_pid: int | None = None) -> None:
+def warm(taxonomy_path: str | None = None, parent_pid: int | None = None, model_path: str | None = None) -> None:
     """A worker's start (the pool's initializer): load what every page needs once (the
     language model, and the taxonomy and the classifier's learned model when the workers
     classify); leave Ctrl-C to the parent (a terminal sends it to every process of the group:
@@ -53,6 +54,7 @@ def warm(taxonomy_path: str | None = None, parent_pid: int | None = None) -> Non
 
         WORKER["taxonomy"] = (taxonomy_path, load_taxonomy(taxonomy_path))
         load_default_model()  # the classifier's learned parameters (~2 MB), once per worker
+        classifier_model(model_path)  # a model trained by `chipwire train`, when the run uses one
 
 
 def exit_with(pid: int) -> None:
@@ -95,6 +97,7 @@ class ExtractJob:
     feed_url: str | None
     hints: EntryHints
     taxonomy_path: str | None = None  # classify in the worker too (None: leave it to the classify stage)
+    model_path: str | None = None  # the classifier's model file (None: the shipped one)
 
 
 def extract_one(job: ExtractJob, taxonomy=None) -> tuple[str, dict]:
@@ -120,7 +123,8 @@ def extract_one(job: ExtractJob, taxonomy=None) -> tuple[str, dict]:
     if job.taxonomy_path:
         try:
             row["classification"] = classify_row(art.article_id, art.title, art.text, art.language,
-                                                 art.published_at or job.fetched_at, taxonomy or _taxonomy(job.taxonomy_path))
+                                                 art.published_at or job.fetched_at, taxonomy or _taxonomy(job.taxonomy_path),
+                                                 model=classifier_model(job.model_path))
         except Exception:  # classification is redone by the classify stage when missing
             pass
     return "ok", row
@@ -136,20 +140,34 @@ def _taxonomy(path: str):
     return load_taxonomy(path)
 
 
-def classify_row(article_id: str, title, text, language, story_date, taxonomy) -> dict:
+@functools.lru_cache(maxsize=4)
+def _load_model(path: str):
+    from extractors.model import Model
+
+    return Model.load(path)
+
+
+def classifier_model(path: str | os.PathLike | None):
+    """The classifier's model for ``classify(model=...)``: the shipped one ("default") when
+    ``path`` is None, else the model file (Settings.model_path: `chipwire train` wrote it), read
+    once per process. ModelError (a ValueError) when the file is not a model."""
+    return "default" if path is None else _load_model(str(path))
+
+
+def classify_row(article_id: str, title, text, language, story_date, taxonomy, model="default") -> dict:
     """One article's classification as warehouse rows (themes, entities, signature and the LSH
-    band keys its copies are found by)."""
+    band keys its copies are found by). ``model``: as ``classify`` takes it (classifier_model)."""
     from extractors.classify import classifier_version, classify, version_of
     from extractors.dedup import SIGNATURE_SCHEME, band_keys, signature
 
-    c = classify(title, text or "", language, taxonomy)
+    c = classify(title, text or "", language, taxonomy, model=model)
     sig = list(signature(text or ""))
-    version = version_of(c, classifier_version(taxonomy))  # "+terms": a language the model does not cover
+    version = version_of(c, classifier_version(taxonomy, model=model))  # "+terms": a language the model does not cover
     return {
         "row": {"article_id": article_id, "relevance": c.relevance, "is_relevant": c.is_relevant,
-                "primary_theme": c.primary_theme, "classifier_version": version},
+                "primary_theme": c.primary_theme, "classifier_version": version, "uncertainty": c.uncertainty},
         "themes": [{"article_id": article_id, "theme": t.theme, "score": t.score, "evidence": t.evidence,
-                    "classifier_version": version} for t in c.themes],
+                    "classifier_version": version, "probability": t.probability} for t in c.themes],
         "entities": [{"article_id": article_id, "entity": e.entity, "kind": e.kind, "mentions": e.mentions}
                      for e in c.entities],
         "signature": {"article_id": article_id, "scheme": SIGNATURE_SCHEME, "signature": sig,
@@ -168,7 +186,7 @@ def _source_hint(row: dict) -> str | None:
     return None
 
 
-def jobs_from_rows(rows: list[dict], taxonomy_path: str | None = None) -> list[ExtractJob]:
+def jobs_from_rows(rows: list[dict], taxonomy_path: str | None = None, model_path: str | None = None) -> list[ExtractJob]:
     return [
         ExtractJob(
             frontier_url=r["url"], link=r["link"] or r["url"], final_url=r["final_url"] or r["url"],
@@ -177,7 +195,7 @@ def jobs_from_rows(rows: list[dict], taxonomy_path: str | None = None) -> list[E
                              published_at=r.get("entry_published_at"), language=r.get("entry_language"),
                              source_name=_source_hint(r), declared_source=r.get("source_name"),
                              published_source="file" if r.get("origin") == "file" else "feed"),
-            taxonomy_path=taxonomy_path,
+            taxonomy_path=taxonomy_path, model_path=model_path,
         )
         for r in rows
     ]
@@ -199,9 +217,10 @@ class Extractor:
     (``PRELOAD``) and each worker loads the language model and the taxonomy when it starts,
     not on its first page."""
 
-    def __init__(self, workers: int = 0, taxonomy_path: str | None = None):
+    def __init__(self, workers: int = 0, taxonomy_path: str | None = None, model_path: str | None = None):
         self.workers = workers or os.cpu_count() or 1
         self.taxonomy_path = taxonomy_path
+        self.model_path = model_path
         self._pool: ProcessPoolExecutor | None = None
         self._taxonomy = None  # for the batches extracted in this process, read once
 
@@ -213,7 +232,7 @@ class Extractor:
             ctx = multiprocessing.get_context("forkserver")
             ctx.set_forkserver_preload(PRELOAD)
             self._pool = ProcessPoolExecutor(self.workers, mp_context=ctx, initializer=warm,
-                                             initargs=(self.taxonomy_path, os.getpid()))
+                                             initargs=(self.taxonomy_path, os.getpid(), self.model_path))
             for _ in range(self.workers):  # a worker is spawned per waiting job
                 self._pool.submit(os.getpid)
         return self

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 import pyarrow as pa
 
+from .labels import apply_labels
 from .staging import TS, dicts, staged, utcnow
 
 if TYPE_CHECKING:
@@ -15,11 +16,11 @@ if TYPE_CHECKING:
 
 CLASS_SCHEMA = pa.schema([
     ("article_id", pa.string()), ("relevance", pa.float64()), ("is_relevant", pa.bool_()),
-    ("primary_theme", pa.string()), ("classifier_version", pa.string()),
+    ("primary_theme", pa.string()), ("classifier_version", pa.string()), ("uncertainty", pa.float64()),
 ])
 THEME_SCHEMA = pa.schema([
     ("article_id", pa.string()), ("theme", pa.string()), ("score", pa.float64()), ("evidence", pa.string()),
-    ("classifier_version", pa.string()),
+    ("classifier_version", pa.string()), ("probability", pa.float64()),
 ])
 ENTITY_SCHEMA = pa.schema([
     ("article_id", pa.string()), ("entity", pa.string()), ("kind", pa.string()), ("mentions", pa.int32()),
@@ -31,9 +32,14 @@ BAND_SCHEMA = pa.schema([("band", pa.int16()), ("key", pa.uint64()), ("article_i
 
 _RELEVANCE = (
     "UPDATE articles SET relevance = c.relevance, is_relevant = c.is_relevant, "
-    "primary_theme = c.primary_theme, classifier_version = c.classifier_version, classified_at = $now "
+    "primary_theme = c.primary_theme, classifier_version = c.classifier_version, classified_at = $now, "
+    "uncertainty = c.uncertainty "
     "FROM cls_batch c WHERE articles.article_id = c.article_id"
 )
+# source: "rules" for themes the taxonomy's terms assigned (a "+terms" version, or no probability)
+_THEMES = ("INSERT INTO article_themes (article_id, theme, score, evidence, classifier_version, source, probability) "
+           "SELECT article_id, theme, score, evidence, classifier_version, CASE WHEN probability IS NULL "
+           "OR classifier_version LIKE '%+terms' THEN 'rules' ELSE 'model' END, probability FROM theme_batch")
 # "+terms": scored by the taxonomy's terms (a language the model has not seen): current too
 _STALE = ("(classified_at IS NULL OR classified_at < updated_at OR "
           " (classifier_version IS DISTINCT FROM $version AND classifier_version IS DISTINCT FROM $version || '+terms'))")
@@ -57,8 +63,7 @@ def write_classifications(con, rows: list[dict], themes: list[dict], entities: l
         con.execute("DELETE FROM article_entities WHERE article_id IN (SELECT article_id FROM cls_batch)")
         if themes:
             with staged(con, "theme_batch", pa.Table.from_pylist(themes, schema=THEME_SCHEMA)):
-                con.execute("INSERT INTO article_themes SELECT article_id, theme, score, evidence, classifier_version "
-                            "FROM theme_batch")
+                con.execute(_THEMES)
         if entities:
             with staged(con, "entity_batch", pa.Table.from_pylist(entities, schema=ENTITY_SCHEMA)):
                 con.execute("INSERT INTO article_entities SELECT article_id, entity, kind, sum(mentions)::INTEGER "
@@ -66,6 +71,7 @@ def write_classifications(con, rows: list[dict], themes: list[dict], entities: l
         if signatures:
             _write_signatures(con, signatures, list(bands))
         con.execute(_RELEVANCE, {"now": now})
+        apply_labels(con, "cls_batch")  # analysts' corrections win, whatever classified the articles
 
 
 class Classification:

@@ -3,9 +3,9 @@
 Each room is one table family, its statements next to the Arrow schemas they stage rows with:
 ``wh.frontier`` (URLs to fetch, leases, failures), ``wh.feeds``, ``wh.pages`` (raw pages and the
 body store beside the file), ``wh.articles`` (articles and what site cleaning learns),
-``wh.classification``, ``wh.clusters``, ``wh.runs`` and ``wh.operations`` (analyst queries,
-Parquet export, maintenance, a run's report). A room stores what its caller hands it; what the
-pipeline derives (LSH band keys, say) is derived by the caller.
+``wh.classification``, ``wh.labels`` (analysts' corrections), ``wh.clusters``, ``wh.runs`` and
+``wh.operations`` (analyst queries, Parquet export, maintenance, a run's report). A room stores
+what its caller hands it; what the pipeline derives (LSH band keys, say) is derived by the caller.
 
 Write pattern: short transactions, each retrying on the file lock (DuckDB admits one writing
 process per file). A run keeps its DuckDB instance open between its transactions for its
@@ -34,6 +34,7 @@ from .classification import Classification
 from .clusters import Clusters
 from .feeds import Feeds
 from .frontier import EXTRACT_LEASE, Frontier  # noqa: F401  (EXTRACT_LEASE: part of this module's face)
+from .labels import Labels
 from .operations import Operations
 from .pages import Pages
 from .runs import Runs
@@ -71,6 +72,7 @@ class Warehouse:
         self.frontier, self.feeds, self.pages = Frontier(self), Feeds(self), Pages(self)
         self.articles, self.classification, self.clusters = Articles(self), Classification(self), Clusters(self)
         self.runs, self.operations = Runs(self), Operations(self)
+        self.labels = Labels(self)  # analysts' corrections (chipwire label, review, train)
 
     # -- connections ---------------------------------------------------------------------
     def kept_open(self) -> KeptOpen:
