@@ -142,11 +142,15 @@ def haystack(found: list[dict], n: int, seed: int = 7):
 
 def load(wh, articles: list[dict], version: str = "bench-1") -> None:
     """Store ``articles`` (and their themes) through the warehouse's write path."""
-    wh.articles.save(articles, [])
-    rows = [{"article_id": a["article_id"], "relevance": 0.9 if a["themes"] else 0.1, "is_relevant": bool(a["themes"]),
-             "primary_theme": a["themes"][0] if a["themes"] else None, "classifier_version": version} for a in articles]
-    themes = [{"article_id": a["article_id"], "theme": t, "score": 0.8, "evidence": None, "classifier_version": version}
-              for a in articles for t in a["themes"]]
+    from dataclasses import fields
+
+    from warehouse.records import ArticleRow, ClassRow, ThemeRow
+
+    known = {f.name for f in fields(ArticleRow)}
+    wh.articles.save([ArticleRow(**{k: v for k, v in a.items() if k in known}) for a in articles], [])
+    rows = [ClassRow(a["article_id"], 0.9 if a["themes"] else 0.1, bool(a["themes"]),
+                     a["themes"][0] if a["themes"] else None, version) for a in articles]
+    themes = [ThemeRow(a["article_id"], t, 0.8, None, version) for a in articles for t in a["themes"]]
     wh.classification.save(rows, themes, [], [])
 
 

@@ -148,6 +148,7 @@ def _run_update(db: str, changes: str) -> dict:
     sys.path.insert(0, str(ROOT))
     from benchmarks import search_corpus
     from warehouse.db import Warehouse
+    from warehouse.records import ClassRow, ThemeRow
     from warehouse.search import SearchIndex, last_synced
 
     work = pickle.loads(Path(changes).read_bytes())
@@ -162,10 +163,8 @@ def _run_update(db: str, changes: str) -> dict:
         t_load = time.perf_counter() - t
         peak_load = _rss_mb() - before_load
         ids = work["reclassify"]
-        wh.classification.save([{"article_id": a, "relevance": 0.95, "is_relevant": True, "primary_theme": "geopolitics",
-                                 "classifier_version": "bench-2"} for a in ids],
-                               [{"article_id": a, "theme": "geopolitics", "score": 0.9, "evidence": None,
-                                 "classifier_version": "bench-2"} for a in ids], [], [])
+        wh.classification.save([ClassRow(a, 0.95, True, "geopolitics", "bench-2") for a in ids],
+                               [ThemeRow(a, "geopolitics", 0.9, None, "bench-2") for a in ids], [], [])
         _reset_peak()
         before_full = _rss_mb("VmRSS")
         t = time.perf_counter()

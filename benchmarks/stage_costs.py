@@ -107,6 +107,7 @@ def run(mix: str, rounds: int, limit: int | None, feed_dates: bool) -> None:
     import trafilatura
 
     from flows.work import extract_one, warm
+    from warehouse.records import Extracted
     from flows.settings import default_taxonomy_path
 
     pages = load(mix, limit)
@@ -123,7 +124,7 @@ def run(mix: str, rounds: int, limit: int | None, feed_dates: bool) -> None:
         worker = time.perf_counter() - t
         if worker < best_worker:
             best_worker, best_steps = worker, (dict(timers.seconds), dict(timers.calls))
-            ok = sum(1 for status, _ in results if status == "ok")
+            ok = sum(1 for r in results if isinstance(r, Extracted))
         t = time.perf_counter()
         for body in pages:
             trafilatura.extract(body)

@@ -16,6 +16,7 @@ from extractors.feeds import parse_feed
 from extractors.sources import FetchPolicy, Sources
 from extractors.urls import canonicalize
 from warehouse.db import Warehouse
+from warehouse.records import Failure
 
 from .errors import NetworkError
 from .fetch import Fetcher, FetchRequest, FetchResult, origin_key
@@ -102,8 +103,8 @@ def _read_poll(feed, st: dict, res: FetchResult, now: datetime, counts: dict) ->
         counts["feeds_failed"] += 1
         poll.update(ok=False, error=f"{res.error.stage}: {res.error.reason}",
                     next_poll_at=_feed_next_poll(prev_errors + 1, now))
-        return poll, [], [{"url": feed.url, "stage": "feed", "reason": res.error.reason,
-                           "transient": res.error.transient, "feed_url": feed.url, "give_up": False}]
+        return poll, [], [Failure(feed.url, "feed", res.error.reason, transient=res.error.transient,
+                                  feed_url=feed.url, give_up=False)]
     if res.not_modified:
         counts["feeds_not_modified"] += 1
         return poll, [], []
@@ -112,15 +113,14 @@ def _read_poll(feed, st: dict, res: FetchResult, now: datetime, counts: dict) ->
     except ExtractorError as err:
         counts["feeds_failed"] += 1
         poll.update(ok=False, error=f"parse: {err}", next_poll_at=_feed_next_poll(prev_errors + 1, now))
-        return poll, [], [{"url": feed.url, "stage": "feed", "reason": str(err), "transient": False,
-                           "feed_url": feed.url, "give_up": False}]
+        return poll, [], [Failure(feed.url, "feed", str(err), transient=False, feed_url=feed.url, give_up=False)]
     poll.update(title=parsed.title, format=parsed.format, bozo=parsed.bozo, entries=len(parsed.entries))
     counts["entries_seen"] += len(parsed.entries)
     entries, failures = _feed_entries(feed.url, parsed.entries, res)
     return poll, entries, failures
 
 
-def _feed_entries(feed_url: str, parsed_entries, res: FetchResult) -> tuple[list[dict], list[dict]]:
+def _feed_entries(feed_url: str, parsed_entries, res: FetchResult) -> tuple[list[dict], list[Failure]]:
     """A feed's entries as frontier rows (opaque aggregator links as failures). Its links may
     reach the feed's own origin only at the addresses the feed was fetched from."""
     origin = origin_key(feed_url)
@@ -128,9 +128,8 @@ def _feed_entries(feed_url: str, parsed_entries, res: FetchResult) -> tuple[list
     entries, failures = [], []
     for e in parsed_entries:
         if e.opaque:
-            failures.append({"url": e.link, "stage": "refused", "give_up": True, "transient": False,
-                             "feed_url": feed_url,
-                             "reason": "opaque aggregator link: the publisher's URL cannot be resolved offline"})
+            failures.append(Failure(e.link, "refused", "opaque aggregator link: the publisher's URL cannot be "
+                                    "resolved offline", transient=False, feed_url=feed_url, give_up=True))
             continue
         entries.append({
             "url": canonicalize(e.link), "link": e.link, "origin": "feed", "feed_url": feed_url,

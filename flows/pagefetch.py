@@ -31,6 +31,7 @@ from datetime import datetime, timedelta, timezone
 from warehouse import codec
 from warehouse.db import Warehouse
 from warehouse.errors import WarehouseError
+from warehouse.records import Failure, PackedBody, StoredPage, WaitingPage
 
 from .fetch import Fetcher, FetchRequest, FetchResult
 from .netguard import read_trust
@@ -40,8 +41,6 @@ FIRST_FETCH_BATCH = 50
 FLUSH_AFTER = 5.0  # seconds a fetched page waits at most for its batch to fill
 LEASE = timedelta(minutes=15)  # as long as Warehouse.frontier.due leases by default
 GIVE_UP_AFTER = 8  # attempts at a transiently failing URL, across runs
-_HANDED_OVER = ("url", "link", "feed_url", "entry_title", "entry_author", "entry_published_at",
-                "entry_language", "feed_name")
 
 
 def page_next_attempt(attempts: int, now: datetime) -> datetime:
@@ -58,7 +57,7 @@ def page_request(row: dict) -> FetchRequest:
                         trusted_addresses=addresses, etag=row.get("etag"), last_modified=row.get("last_modified"))
 
 
-def _failure(row: dict, res: FetchResult, now: datetime) -> dict:
+def _failure(row: dict, res: FetchResult, now: datetime) -> Failure:
     err = res.error
     attempts = int(row.get("attempts") or 0) + 1
     give_up = not err.ours and (not err.transient or attempts >= GIVE_UP_AFTER)
@@ -69,12 +68,13 @@ def _failure(row: dict, res: FetchResult, now: datetime) -> dict:
         nxt = None  # our configuration or code: due again as soon as the next run comes
     else:
         nxt = None if give_up else page_next_attempt(attempts, now)
-    return {"url": row["url"], "stage": err.stage, "reason": reason, "transient": err.transient,
-            "feed_url": row.get("feed_url"), "give_up": give_up, "next_attempt_at": nxt}
+    return Failure(url=row["url"], stage=err.stage, reason=reason, transient=err.transient,
+                   feed_url=row.get("feed_url"), give_up=give_up, next_attempt_at=nxt)
 
 
 def store_fetched(wh: Warehouse, rows: list[dict], results: list[FetchResult],
-                  handoff: Callable[[list[dict]], None] | None, packed: dict[int, dict]) -> dict[str, int]:
+                  handoff: Callable[[list[WaitingPage]], None] | None,
+                  packed: dict[int, PackedBody]) -> dict[str, int]:
     """Raw pages and failures of one batch in one transaction, then the pages to ``handoff``."""
     now = datetime.now(timezone.utc)
     pages, failures, fetched = [], [], []
@@ -82,22 +82,22 @@ def store_fetched(wh: Warehouse, rows: list[dict], results: list[FetchResult],
         if res.error is not None:
             failures.append(_failure(row, res, now))
             continue
-        page = {
-            "url": row["url"], "final_url": res.final_url, "status": res.status,
-            "content_type": res.content_type, "etag": res.etag, "last_modified": res.last_modified,
-            "fetched_at": res.fetched_at or now, "not_modified": res.not_modified,
-            **(packed.get(id(res)) or codec.raw_body(res.body or b"")),
-        }
+        page = StoredPage(url=row["url"], final_url=res.final_url, status=res.status, content_type=res.content_type,
+                          etag=res.etag, last_modified=res.last_modified, fetched_at=res.fetched_at or now,
+                          not_modified=res.not_modified,
+                          body=packed.get(id(res)) or codec.raw_body(res.body or b""))
         pages.append(page)
         if not res.not_modified:
-            fetched.append({**{k: row.get(k) for k in _HANDED_OVER}, "final_url": page["final_url"],
-                            "content_type": page["content_type"], "fetched_at": page["fetched_at"],
-                            "body": page["body"]})
+            fetched.append(WaitingPage(
+                url=row["url"], final_url=page.final_url, content_type=page.content_type, fetched_at=page.fetched_at,
+                link=row.get("link"), feed_url=row.get("feed_url"), entry_title=row.get("entry_title"),
+                entry_author=row.get("entry_author"), entry_published_at=row.get("entry_published_at"),
+                entry_language=row.get("entry_language"), feed_name=row.get("feed_name"), body=page.body.data))
     wh.pages.save_fetches(pages, failures)
     if handoff is not None and fetched:
         handoff(fetched)
     return {"pages_fetched": len(pages), "pages_failed": len(failures),
-            "pages_failed_transient": sum(1 for f in failures if f["transient"] and not f["give_up"])}
+            "pages_failed_transient": sum(1 for f in failures if f.transient and not f.give_up)}
 
 
 class PageFetch:
@@ -116,7 +116,7 @@ class PageFetch:
         self.size = min(self.step, FIRST_FETCH_BATCH)
         self.waiting: list[tuple[dict, FetchResult]] = []
         self.oldest: float | None = None  # when the oldest waiting result arrived
-        self.packed: dict[int, dict] = {}  # id(result) -> its body as stored, compressed on arrival
+        self.packed: dict[int, PackedBody] = {}  # id(result) -> its body as stored, compressed on arrival
         self.left = {r["url"] for r in rows}  # not fetched (yet): the leases to renew
         self.lost: set[str] = set()  # leases another run holds now: not fetched here
         self.totals: Counter = Counter(pages_fetched=0, pages_failed=0, pages_failed_transient=0)

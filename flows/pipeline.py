@@ -12,12 +12,14 @@ as plain calls (the default), or as the flow's Prefect tasks (`flows.ingest.STEP
 from __future__ import annotations
 
 import concurrent.futures
+import dataclasses
 import queue
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from extractors.sources import Sources
+from warehouse.records import ClassifiedBatch, Extracted, Extraction, StageReport, WaitingPage
 
 from .collect import FETCH_BATCH, fetch_pages
 from .refine import classify_pending, clean_sites
@@ -39,24 +41,23 @@ class Arrivals:
     def __init__(self, keep_bodies: int = 400):
         self.keep_bodies = keep_bodies
         self._queue: queue.SimpleQueue = queue.SimpleQueue()
-        self._waiting: list[dict] = []
+        self._waiting: list[WaitingPage] = []
         self._room = threading.Condition()
         self._held = 0  # bodies in ``_queue`` and ``_waiting``
         self._closed = False
 
-    def put(self, rows: list[dict]) -> None:
+    def put(self, rows: list[WaitingPage]) -> None:
         """(fetching thread) Hand over stored pages; waits while too many bodies wait here."""
         with self._room:
             while self._held >= self.keep_bodies and not self._closed:
                 self._room.wait(timeout=1.0)
             if self._closed:
-                for row in rows:
-                    row["body"] = None
+                rows = [dataclasses.replace(row, body=None) for row in rows]
             else:
-                self._held += sum(1 for row in rows if row["body"] is not None)
+                self._held += sum(1 for row in rows if row.body is not None)
         self._queue.put(rows)
 
-    def take(self, limit: int, at_least: int = 1, timeout: float = 0.0) -> list[dict]:
+    def take(self, limit: int, at_least: int = 1, timeout: float = 0.0) -> list[WaitingPage]:
         """(extracting thread) Up to ``limit`` handed-over pages, oldest first, or [] when fewer
         than ``at_least`` are there after waiting up to ``timeout`` s for more."""
         try:
@@ -70,7 +71,7 @@ class Arrivals:
             return []
         batch, self._waiting = self._waiting[:limit], self._waiting[limit:]
         with self._room:
-            self._held -= sum(1 for row in batch if row["body"] is not None)
+            self._held -= sum(1 for row in batch if row.body is not None)
             self._room.notify_all()
         return batch
 
@@ -91,13 +92,13 @@ def finished(future) -> bool:
     return wrapped.done() if wrapped is not None else future.state.is_final()
 
 
-def with_bodies(wh, rows: list[dict]) -> list[dict]:
+def with_bodies(wh, rows: list[WaitingPage]) -> list[WaitingPage]:
     """Handed-over rows, with the bodies ``Arrivals`` did not keep read back from the warehouse."""
-    missing = [r["url"] for r in rows if r["body"] is None]
+    missing = [r.url for r in rows if r.body is None]
     if not missing:
         return rows
     bodies = wh.pages.raw_bodies(missing)
-    return [r if r["body"] is not None else dict(r, body=bodies.get(r["url"])) for r in rows]
+    return [r if r.body is not None else dataclasses.replace(r, body=bodies.get(r.url)) for r in rows]
 
 
 class StoredPages:
@@ -107,7 +108,7 @@ class StoredPages:
     def __init__(self, run: Run, fetching=None):
         self.run, self.fetching = run, fetching
 
-    def take(self, exclude, wait: bool) -> list[dict]:
+    def take(self, exclude, wait: bool) -> list[WaitingPage]:
         """The next batch (not ``exclude``); ``wait``: wait for one while fetching goes on,
         else return [] at once. [] with ``wait``: nothing is left and nothing more will come."""
         run, want = self.run, self.run.settings.batch_size
@@ -130,7 +131,7 @@ class HandedOver:
     def __init__(self, run: Run, fetching, arrivals: Arrivals):
         self.run, self.fetching, self.arrivals = run, fetching, arrivals
 
-    def take(self, exclude, wait: bool) -> list[dict]:
+    def take(self, exclude, wait: bool) -> list[WaitingPage]:
         run, want = self.run, self.run.settings.batch_size
         while not run.stop.is_set():
             done = finished(self.fetching)
@@ -160,39 +161,38 @@ def fetch_stage(run: Run, sources: Sources, due: list[dict], arrivals: Arrivals 
                            robots=run.robots)
 
 
-def save_extracted(wh, results: list[tuple[str, dict]]) -> dict:
-    """Load one batch of extraction results: articles and their failures, one transaction."""
-    articles = [r for kind, r in results if kind == "ok"]
-    failures = [r for kind, r in results if kind == "fail"]
-    # classified in the worker: stored with the articles, clustered by the classify stage
-    done = [a["classification"] for a in articles if a.get("classification")]
-    classified = ([d["row"] for d in done], [t for d in done for t in d["themes"]],
-                  [e for d in done for e in d["entities"]], [d["signature"] for d in done],
-                  [b for d in done for b in d["bands"]])
-    counts = wh.articles.save(articles, failures, classified, skip_done=True)
-    kept = counts.pop("kept")
-    counts["extract_failed"] = counts.pop("failures_kept")
-    counts["sites"] = {a["site"] for a in articles if a.get("site") and a["article_id"] in kept}
-    counts["classified"] = {d["row"]["article_id"]: bool(d["row"]["is_relevant"]) for d in done
-                            if d["row"]["article_id"] in kept}
-    return counts
+def save_extracted(wh, results: list[Extraction]) -> StageReport:
+    """Load one batch of extraction results: articles and their failures, one transaction;
+    the classifications made in the worker are stored with the articles (clustered by the
+    classify stage)."""
+    done = [r for r in results if isinstance(r, Extracted)]
+    failures = [r for r in results if not isinstance(r, Extracted)]
+    classified = ClassifiedBatch.of(d.classified for d in done if d.classified is not None)
+    return wh.articles.save_extracted([d.article for d in done], failures, classified)
 
 
-def load_batch(run: Run, batch, size: int, advance) -> set[str]:
+def load_batch(run: Run, batch, size: int, advance) -> frozenset[str]:
     """Wait for one extracted batch (page-level cleaning and classification done in the pool)
     and load it in one transaction; returns the sites that gained pages. ``batch``: the local
     pool's PendingBatch, or a Dask task's result (Prefect resolves its future first)."""
-    counts = save_extracted(run.wh, batch.result() if isinstance(batch, PendingBatch) else batch)
-    sites = counts.pop("sites", set())
-    run.note_classified(counts.pop("classified", {}))
-    run.counts.add(counts)
+    report = save_extracted(run.wh, batch.result() if isinstance(batch, PendingBatch) else batch)
+    run.note_classified(report.verdicts)
+    run.counts.add(report.counts)
     refresh_index(run)  # the search index follows the loaded articles
     advance(size)
-    return sites
+    return report.sites
 
 
 def clean_stage(run: Run, sites: set[str], advance) -> None:
-    run.counts.add(clean_sites(run.wh, sites, advance, stop=run.stop))
+    """Clean the sites again; what that changes is classified at once and stored with its new
+    text, so the classify stage does not find it again."""
+    from extractors.taxonomy import load_taxonomy  # the classifier's modules: only when classifying
+
+    path = run.settings.taxonomy_path  # None: classification is left to the classify stage, as in the workers
+    report = clean_sites(run.wh, sites, advance, stop=run.stop, taxonomy=load_taxonomy(path) if path else None,
+                         model=classifier_model(run.settings.model_path))
+    run.note_classified(report.verdicts)
+    run.counts.add(report.counts)
     refresh_index(run)  # cleaned texts
 
 
@@ -234,15 +234,15 @@ PLAIN = Steps()
 
 
 # -- the driver -----------------------------------------------------------------------------------
-def _next_rows(run: Run, source, exclude, wait: bool) -> list[dict]:
+def _next_rows(run: Run, source, exclude, wait: bool) -> list[WaitingPage]:
     """The source's next batch with a body. A page whose stored body has gone is recorded as a
     failure and queued to be fetched again; it never holds up the rest."""
     while True:
         rows = source.take(exclude, wait)
-        kept = [r for r in rows if r["body"] is not None]
+        kept = [r for r in rows if r.body is not None]
         if len(kept) < len(rows):
             run.counts.add(pages_body_missing=run.wh.pages.forget_missing_bodies(
-                [r["url"] for r in rows if r["body"] is None]))
+                [r.url for r in rows if r.body is None]))
         if kept or not rows:
             return kept
 
@@ -257,20 +257,20 @@ def _extract_window(run: Run, source, submit, window: int, load, advance) -> set
     never wait for the warehouse, and only this process writes to it (in batch order)."""
     taxonomy_path = str(run.settings.taxonomy_path) if run.settings.taxonomy_path else None
     sites: set[str] = set()
-    in_flight: list[tuple[object, list[dict]]] = []
+    in_flight: list[tuple[object, list[WaitingPage]]] = []
     in_flight_urls: set[str] = set()
     while True:
         if len(in_flight) < window and not run.stop.is_set():
             rows = _next_rows(run, source, in_flight_urls, wait=not in_flight)
             if rows:
                 in_flight.append((submit(jobs_from_rows(rows, taxonomy_path, _model_path(run.settings))), rows))
-                in_flight_urls.update(r["url"] for r in rows)
+                in_flight_urls.update(r.url for r in rows)
                 continue
         if not in_flight:
             break  # nothing in extraction and nothing more to come
         pending, done_rows = in_flight.pop(0)
         sites |= load(run, pending, len(done_rows), advance)
-        in_flight_urls.difference_update(r["url"] for r in done_rows)
+        in_flight_urls.difference_update(r.url for r in done_rows)
     return sites
 
 

@@ -12,38 +12,53 @@ from extractors.article import word_count
 from extractors.clean import CLEANER_VERSION, site_clean
 from extractors.sitelearn import body_lines, build_profile
 from warehouse.db import Warehouse
+from warehouse.records import BandRow, CleanedText, ClassifiedBatch, StageReport
 
 from .work import classify_row
 
 
 # -- cleaning with what each site teaches --------------------------------------------------------
 def clean_sites(wh: Warehouse, sites: set[str], progress: Callable[[int], None] | None = None,
-                stop=None) -> dict[str, int]:
+                stop=None, taxonomy=None, model="default") -> StageReport:
     """Learn each site's recurring furniture from all its stored pages, and clean every page of
-    the site with it (pages stored before the furniture was learnt included). ``stop`` ends
-    the stage after the site in hand."""
+    the site with it (pages stored before the furniture was learnt included). ``taxonomy``:
+    classify the articles whose text changed, in hand, and store their classification with
+    their text (so the classify stage does not find them again); None: leave that to it.
+    ``model``: the classifier's model (``work.classifier_model``). ``stop`` ends the stage after the site in hand."""
     changed = done = 0
+    verdicts: dict[str, bool] = {}
     for site in sorted(sites):
         if stop is not None and stop.is_set():
             break
         done += 1
-        lines = wh.articles.site_lines(site)
-        profile = build_profile(lines)
-        texts, removed = [], Counter()
-        for a in wh.articles.site_articles(site):
-            if _untouched(a, lines.get(a["article_id"]), profile):
-                continue
-            text, gone = site_clean(a["extracted_text"], profile)
-            removed.update(gone)
-            if text != a["text"]:
-                texts.append({"article_id": a["article_id"], "text": text, "word_count": word_count(text),
-                              "cleaner_version": CLEANER_VERSION})
-        furniture = [{"line": line[:500], "pages": n} for line, n in removed.items()]
-        wh.articles.save_site_cleaning(site, texts, furniture)
+        texts, furniture = clean_site(wh, site)
+        classified = None
+        if taxonomy is not None and texts:
+            classified = ClassifiedBatch.of(classify_row(t.article_id, t.title, t.text, t.language, t.story_date,
+                                                         taxonomy, model) for t in texts)
+            verdicts.update({r.article_id: bool(r.is_relevant) for r in classified.rows})
+        wh.articles.save_site_cleaning(site, texts, furniture, classified)
         changed += len(texts)
         if progress:
             progress(1)
-    return {"sites_cleaned": done, "articles_recleaned": changed}
+    return StageReport(counts={"sites_cleaned": done, "articles_recleaned": changed}, verdicts=verdicts)
+
+
+def clean_site(wh: Warehouse, site: str) -> tuple[list[CleanedText], list[dict]]:
+    """One site's articles whose text site cleaning changes (their new texts), and the
+    furniture it learnt (line, pages)."""
+    lines = wh.articles.site_lines(site)
+    profile = build_profile(lines)
+    texts, removed = [], Counter()
+    for a in wh.articles.site_articles(site):
+        if _untouched(a, lines.get(a["article_id"]), profile):
+            continue
+        text, gone = site_clean(a["extracted_text"], profile)
+        removed.update(gone)
+        if text != a["text"]:
+            texts.append(CleanedText(a["article_id"], text, word_count(text), CLEANER_VERSION,
+                                     title=a["title"], language=a["language"], story_date=a["story_date"]))
+    return texts, [{"line": line[:500], "pages": n} for line, n in removed.items()]
 
 
 def _untouched(article: dict, fingerprints, profile) -> bool:
@@ -79,13 +94,12 @@ def classify_pending(wh: Warehouse, taxonomy, force: bool = False, batch_size: i
         after = rows[-1]["article_id"]
         done = [classify_row(r["article_id"], r["title"], r["text"], r["language"], r["story_date"], taxonomy, model)
                 for r in rows]
-        wh.classification.save([d["row"] for d in done], [t for d in done for t in d["themes"]],
-                                [e for d in done for e in d["entities"]], [d["signature"] for d in done],
-                                [b for d in done for b in d["bands"]])
+        batch = ClassifiedBatch.of(done)
+        wh.classification.save(batch.rows, batch.themes, batch.entities, batch.signatures, batch.bands)
         counts["articles_classified"] += len(rows)
-        counts["articles_relevant"] += sum(1 for d in done if d["row"]["is_relevant"])
+        counts["articles_relevant"] += sum(1 for r in batch.rows if r.is_relevant)
         if on_classified is not None:
-            on_classified({d["row"]["article_id"]: bool(d["row"]["is_relevant"]) for d in done})
+            on_classified({r.article_id: bool(r.is_relevant) for r in batch.rows})
         if progress:
             progress(len(rows))
     if not (stop is not None and stop.is_set()):
@@ -110,7 +124,7 @@ def _cluster_pending(wh: Warehouse, force: bool, batch_size: int, assign_cluster
     placed = 0
     while rows := wh.clusters.pending(batch_size):
         new = [(r["article_id"], tuple(r["signature"] or ()), r["story_date"]) for r in rows]
-        probe = [{"band": b, "key": k, "article_id": aid} for aid, sig, _ in new for b, k in band_keys(sig)]
+        probe = [BandRow(b, k, aid) for aid, sig, _ in new for b, k in band_keys(sig)]
         existing = wh.clusters.candidate_copies(probe)
         old_cluster = {aid: cid for aid, _, _, cid in existing}
         updates = assign_clusters(existing, new)

@@ -22,6 +22,8 @@ from extractors.errors import ExtractorError
 from extractors.sitelearn import line_rows
 from extractors.urls import site_of
 from warehouse import codec
+from warehouse.records import (ArticleRow, BandRow, Classified, ClassRow, EntityRow, Extracted, Extraction,
+                               Failure, SignatureRow, ThemeRow, WaitingPage)
 
 PRELOAD = ["flows.work", "extractors.classify", "extractors.dedup"]  # warehouse.codec: no DuckDB
 
@@ -100,7 +102,7 @@ class ExtractJob:
     model_path: str | None = None  # the classifier's model file (None: the shipped one)
 
 
-def extract_one(job: ExtractJob, taxonomy=None) -> tuple[str, dict]:
+def extract_one(job: ExtractJob, taxonomy=None) -> Extraction:
     """Top-level (picklable) so a process pool can run it. ``taxonomy``: the one to classify
     with (in the flow's process); a pool worker uses the one `warm` loaded."""
     try:
@@ -111,23 +113,29 @@ def extract_one(job: ExtractJob, taxonomy=None) -> tuple[str, dict]:
             art = extract_article(body, url=job.link, final_url=job.final_url,
                                   content_type=job.content_type, hints=job.hints)
     except ExtractorError as err:
-        return "fail", {"url": job.frontier_url, "stage": "extract", "reason": str(err), "transient": False,
-                        "feed_url": job.feed_url, "give_up": True}
+        return Failure(url=job.frontier_url, stage="extract", reason=str(err), transient=False,
+                       feed_url=job.feed_url, give_up=True)
     except Exception as err:  # a bug or a pathological page must not end the batch
-        return "fail", {"url": job.frontier_url, "stage": "extract", "reason": f"{type(err).__name__}: {err}"[:300],
-                        "transient": False, "feed_url": job.feed_url, "give_up": True}
-    row = {k: getattr(art, k) for k in art.__dataclass_fields__}
-    row.update(frontier_url=job.frontier_url, fetched_at=job.fetched_at, feed_url=job.feed_url,
-               cleaner_version=CLEANER_VERSION,
-               site_lines=line_rows(art.extracted_text, art.outlet_names) if art.site else ())
+        return Failure(url=job.frontier_url, stage="extract", reason=f"{type(err).__name__}: {err}"[:300],
+                       transient=False, feed_url=job.feed_url, give_up=True)
+    row = ArticleRow(
+        article_id=art.article_id, url=art.url, frontier_url=job.frontier_url, canonical_url=art.canonical_url,
+        final_url=art.final_url, syndicated_from=art.syndicated_from, source=art.source, feed_url=job.feed_url,
+        title=art.title, author=art.author, published_at=art.published_at, fetched_at=job.fetched_at,
+        language=art.language, text=art.text, description=art.description, word_count=art.word_count,
+        extractor_version=art.extractor_version, extracted_text=art.extracted_text, site=art.site,
+        cleaner_version=CLEANER_VERSION, published_at_source=art.published_at_source,
+        site_name=art.site_name, body_source=art.body_source,
+        site_lines=tuple(line_rows(art.extracted_text, art.outlet_names)) if art.site else ())
+    classified = None
     if job.taxonomy_path:
         try:
-            row["classification"] = classify_row(art.article_id, art.title, art.text, art.language,
-                                                 art.published_at or job.fetched_at, taxonomy or _taxonomy(job.taxonomy_path),
-                                                 model=classifier_model(job.model_path))
+            classified = classify_row(art.article_id, art.title, art.text, art.language,
+                                      art.published_at or job.fetched_at, taxonomy or _taxonomy(job.taxonomy_path),
+                                      model=classifier_model(job.model_path))
         except Exception:  # classification is redone by the classify stage when missing
             pass
-    return "ok", row
+    return Extracted(row, classified)
 
 
 def _taxonomy(path: str):
@@ -154,7 +162,7 @@ def classifier_model(path: str | os.PathLike | None):
     return "default" if path is None else _load_model(str(path))
 
 
-def classify_row(article_id: str, title, text, language, story_date, taxonomy, model="default") -> dict:
+def classify_row(article_id: str, title, text, language, story_date, taxonomy, model="default") -> Classified:
     """One article's classification as warehouse rows (themes, entities, signature and the LSH
     band keys its copies are found by). ``model``: as ``classify`` takes it (classifier_model)."""
     from extractors.classify import classifier_version, classify, version_of
@@ -163,45 +171,42 @@ def classify_row(article_id: str, title, text, language, story_date, taxonomy, m
     c = classify(title, text or "", language, taxonomy, model=model)
     sig = list(signature(text or ""))
     version = version_of(c, classifier_version(taxonomy, model=model))  # "+terms": a language the model does not cover
-    return {
-        "row": {"article_id": article_id, "relevance": c.relevance, "is_relevant": c.is_relevant,
-                "primary_theme": c.primary_theme, "classifier_version": version, "uncertainty": c.uncertainty},
-        "themes": [{"article_id": article_id, "theme": t.theme, "score": t.score, "evidence": t.evidence,
-                    "classifier_version": version, "probability": t.probability} for t in c.themes],
-        "entities": [{"article_id": article_id, "entity": e.entity, "kind": e.kind, "mentions": e.mentions}
-                     for e in c.entities],
-        "signature": {"article_id": article_id, "scheme": SIGNATURE_SCHEME, "signature": sig,
-                      "story_date": story_date},
-        "bands": [{"band": b, "key": k, "article_id": article_id} for b, k in band_keys(sig)],
-    }
+    return Classified(
+        row=ClassRow(article_id, c.relevance, c.is_relevant, c.primary_theme, version, c.uncertainty),
+        themes=tuple(ThemeRow(article_id, t.theme, t.score, t.evidence, version, t.probability) for t in c.themes),
+        entities=tuple(EntityRow(article_id, e.entity, e.kind, e.mentions) for e in c.entities),
+        signature=SignatureRow(article_id, SIGNATURE_SCHEME, sig, story_date),
+        bands=tuple(BandRow(b, k, article_id) for b, k in band_keys(sig)),
+    )
 
 
 # -- the pool ---------------------------------------------------------------------------------------
-def _source_hint(row: dict) -> str | None:
+def _source_hint(page: WaitingPage) -> str | None:
     """A feed's name names the outlet only for links on the feed's own site (not for an
     aggregator's search feed)."""
-    feed, page = row.get("feed_url"), row.get("final_url") or row.get("url")
-    if feed and page and row.get("feed_name") and site_of(feed) == site_of(page):
-        return row["feed_name"]
+    feed, url = page.feed_url, page.final_url or page.url
+    if feed and url and page.feed_name and site_of(feed) == site_of(url):
+        return page.feed_name
     return None
 
 
-def jobs_from_rows(rows: list[dict], taxonomy_path: str | None = None, model_path: str | None = None) -> list[ExtractJob]:
+def jobs_from_rows(rows: list[WaitingPage], taxonomy_path: str | None = None,
+                   model_path: str | None = None) -> list[ExtractJob]:
     return [
         ExtractJob(
-            frontier_url=r["url"], link=r["link"] or r["url"], final_url=r["final_url"] or r["url"],
-            content_type=r["content_type"], body=r["body"], fetched_at=r["fetched_at"], feed_url=r["feed_url"],
-            hints=EntryHints(title=r.get("entry_title"), author=r.get("entry_author"),
-                             published_at=r.get("entry_published_at"), language=r.get("entry_language"),
-                             source_name=_source_hint(r), declared_source=r.get("source_name"),
-                             published_source="file" if r.get("origin") == "file" else "feed"),
+            frontier_url=r.url, link=r.link or r.url, final_url=r.final_url or r.url,
+            content_type=r.content_type, body=r.body, fetched_at=r.fetched_at, feed_url=r.feed_url,
+            hints=EntryHints(title=r.entry_title, author=r.entry_author,
+                             published_at=r.entry_published_at, language=r.entry_language,
+                             source_name=_source_hint(r), declared_source=r.source_name,
+                             published_source="file" if r.origin == "file" else "feed"),
             taxonomy_path=taxonomy_path, model_path=model_path,
         )
         for r in rows
     ]
 
 
-def extract_many(jobs: list[ExtractJob]) -> list[tuple[str, dict]]:
+def extract_many(jobs: list[ExtractJob]) -> list[Extraction]:
     """A batch in one process (a Dask task): the taxonomy read once for the batch."""
     path = jobs[0].taxonomy_path if jobs else None
     taxonomy = _taxonomy(path) if path else None
@@ -262,7 +267,7 @@ class PendingBatch:
     def __init__(self, done: list | None = None, results: Iterator | None = None):
         self._done, self._results = done, results
 
-    def result(self) -> list[tuple[str, dict]]:
+    def result(self) -> list[Extraction]:
         if self._done is None:
             self._done = list(self._results)
         return self._done

@@ -13,6 +13,7 @@ from flows.demo.server import LoopbackSites, bundled_sites, bundled_sites_dir
 from flows.settings import default_taxonomy_path
 from tests.pages import ingest_with_stages
 from warehouse.db import Warehouse
+from warehouse.records import ArticleRow, BandRow, ClassRow, SignatureRow
 
 
 @pytest.fixture(scope="module")
@@ -118,17 +119,16 @@ def test_clusters_persist_across_runs_and_follow_the_earliest_copy(tmp_path):
     def add(aid, text, when):
         sig = signature(text)
         wh.classification.save(
-            [{"article_id": aid, "relevance": 1.0, "is_relevant": True, "primary_theme": None,
-              "classifier_version": "t"}], [], [],
-            [{"article_id": aid, "scheme": "s", "signature": list(sig), "story_date": when}],
-            [{"band": b, "key": k, "article_id": aid} for b, k in band_keys(sig)])
+            [ClassRow(article_id=aid, relevance=1.0, is_relevant=True, primary_theme=None, classifier_version="t")],
+            [], [], [SignatureRow(article_id=aid, scheme="s", signature=list(sig), story_date=when)],
+            [BandRow(band=b, key=k, article_id=aid) for b, k in band_keys(sig)])
 
     for aid, text, when in (("a", story, day), ("c", story.replace("Tuesday", "Wednesday"), day + timedelta(days=1)),
                             ("x", other, day)):
         wh.frontier.add([{"url": f"http://s/{aid}", "link": f"http://s/{aid}", "origin": "page"}])
-        wh.articles.save([{"article_id": aid, "url": f"http://s/{aid}", "canonical_url": f"http://s/{aid}",
+        wh.articles.save([ArticleRow(**{"article_id": aid, "url": f"http://s/{aid}", "canonical_url": f"http://s/{aid}",
                            "final_url": f"http://s/{aid}", "frontier_url": f"http://s/{aid}", "text": text,
-                           "title": aid, "published_at": when, "fetched_at": when}], [])
+                           "title": aid, "published_at": when, "fetched_at": when})], [])
         add(aid, text, when)
     refine.cluster_pending(wh)
     clusters = dict(wh.operations.query("select article_id, cluster_id from articles")[1])
@@ -136,9 +136,9 @@ def test_clusters_persist_across_runs_and_follow_the_earliest_copy(tmp_path):
     # next week: an earlier-published copy (a wire original) arrives
     wh.frontier.add([{"url": "http://s/b", "link": "http://s/b", "origin": "page"}])
     wire = story.replace("on Tuesday", "on Tuesday, according to a statement,")
-    wh.articles.save([{"article_id": "b", "url": "http://s/b", "canonical_url": "http://s/b", "final_url": "http://s/b",
+    wh.articles.save([ArticleRow(**{"article_id": "b", "url": "http://s/b", "canonical_url": "http://s/b", "final_url": "http://s/b",
                        "frontier_url": "http://s/b", "text": wire, "title": "b", "published_at": day - timedelta(hours=3),
-                       "fetched_at": day + timedelta(days=7)}], [])
+                       "fetched_at": day + timedelta(days=7)})], [])
     add("b", wire, day - timedelta(hours=3))
     refine.cluster_pending(wh)
     clusters = dict(wh.operations.query("select article_id, cluster_id from articles")[1])
@@ -157,10 +157,43 @@ def test_an_article_scored_by_terms_is_not_classified_again_every_run(tmp_path):
     when = datetime(2025, 9, 1, tzinfo=timezone.utc)
     text = ("Нидерланды ограничили экспорт литографических машин ASML в Китай. " * 6).strip()
     wh.frontier.add([{"url": "http://s/ru", "link": "http://s/ru", "origin": "page"}])
-    wh.articles.save([{"article_id": "ru", "url": "http://s/ru", "canonical_url": "http://s/ru", "final_url": "http://s/ru",
+    wh.articles.save([ArticleRow(**{"article_id": "ru", "url": "http://s/ru", "canonical_url": "http://s/ru", "final_url": "http://s/ru",
                        "frontier_url": "http://s/ru", "text": text, "title": "ASML", "language": "ru",
-                       "published_at": when, "fetched_at": when}], [])
+                       "published_at": when, "fetched_at": when})], [])
     taxonomy = load_taxonomy(default_taxonomy_path())
     assert refine.classify_pending(wh, taxonomy)["articles_classified"] == 1
     assert wh.operations.query("select classifier_version from articles")[1] == [(classifier_version(taxonomy) + "+terms",)]
     assert refine.classify_pending(wh, taxonomy)["articles_classified"] == 0
+
+
+def test_an_article_site_cleaning_changes_is_classified_once(tmp_path, monkeypatch):
+    """Site cleaning classifies the articles it changes, in hand, and stores that with their new
+    text: the classify stage does not find them again, and the run counts each article once."""
+    from collections import Counter
+    from dataclasses import replace
+
+    from flows import pipeline
+    from tests.pages import pipeline_run
+
+    sites = bundled_sites()
+    with LoopbackSites(sites):
+        wh = Warehouse(tmp_path / "w.duckdb")
+        wh.migrate()
+        ingest_with_stages(wh, sites, tmp_path / "sources.toml")
+    taxonomy = load_taxonomy(default_taxonomy_path())
+    refine.classify_pending(wh, taxonomy)  # every article classified, as a run leaves them
+    with wh.transaction() as con:  # the texts as they were before site cleaning
+        con.execute("UPDATE articles SET text = extracted_text")
+    calls: Counter = Counter()
+    real = refine.classify_row
+    monkeypatch.setattr(refine, "classify_row", lambda aid, *rest: calls.update([aid]) or real(aid, *rest))
+    run = pipeline_run(wh)
+    run.settings = replace(run.settings, taxonomy_path=default_taxonomy_path())
+    pipeline.clean_stage(run, set(wh.articles.all_sites()), lambda n: None)
+    recleaned = run.counts["articles_recleaned"]
+    assert recleaned > 0 and len(calls) == recleaned and set(calls.values()) == {1}
+    assert refine.classify_pending(wh, taxonomy)["articles_classified"] == 0  # not found again
+    assert set(calls.values()) == {1}
+    assert run.counts["articles_classified"] == recleaned == len(run.classified)
+    stale = wh.operations.query("select count(*) from articles where classified_at < updated_at")[1]
+    assert stale == [(0,)]

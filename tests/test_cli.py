@@ -131,7 +131,7 @@ def test_export_into_a_folder_with_an_apostrophe(warehouse, tmp_path):
 
 
 def test_run_markdown_lists_stages_feeds_and_failures():
-    from flows.ingest import run_markdown
+    from flows.summary import run_markdown
 
     md = run_markdown("ingest", {"run_id": "r1", "feeds_polled": 2, "articles_new": 5},
                       {"feeds": [("Alpha", 200, "ok", 12, 0)], "failures": [("fetch", "HTTP 404", 3)]})

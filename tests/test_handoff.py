@@ -4,6 +4,7 @@ warehouse."""
 
 from __future__ import annotations
 
+import hashlib
 import threading
 import time
 import zlib
@@ -13,12 +14,17 @@ import pytest
 
 from flows import pipeline
 from warehouse.db import Warehouse
+from warehouse.records import PackedBody, StoredPage, WaitingPage
 
 NOW = datetime(2025, 7, 1, tzinfo=timezone.utc)
 
 
-def row(i: int) -> dict:
-    return {"url": f"http://a/{i}", "body": zlib.compress(f"<html>{i}</html>".encode())}
+def row(i: int) -> WaitingPage:
+    return waiting(f"http://a/{i}", zlib.compress(f"<html>{i}</html>".encode()))
+
+
+def waiting(url: str, body: bytes | None) -> WaitingPage:
+    return WaitingPage(url=url, final_url=url, content_type="text/html", fetched_at=NOW, body=body)
 
 
 def test_fetching_waits_while_too_many_bodies_wait_and_goes_on_once_some_are_taken():
@@ -30,12 +36,12 @@ def test_fetching_waits_while_too_many_bodies_wait_and_goes_on_once_some_are_tak
     blocked.join(0.3)
     assert blocked.is_alive()  # 4 bodies wait: the fetching thread waits for room
     first = arrivals.take(2)
-    assert [r["url"] for r in first] == ["http://a/0", "http://a/1"]
+    assert [r.url for r in first] == ["http://a/0", "http://a/1"]
     blocked.join(5)
     assert not blocked.is_alive()  # room again: the hand-over went through
     rest = arrivals.take(10)
-    assert [r["url"] for r in rest] == ["http://a/2", "http://a/3", "http://a/4"]
-    assert all(r["body"] is not None for r in first + rest)
+    assert [r.url for r in rest] == ["http://a/2", "http://a/3", "http://a/4"]
+    assert all(r.body is not None for r in first + rest)
 
 
 def test_once_closed_nothing_waits_and_bodies_stay_in_the_warehouse():
@@ -46,7 +52,7 @@ def test_once_closed_nothing_waits_and_bodies_stay_in_the_warehouse():
     done.start()
     done.join(5)
     assert not done.is_alive()
-    assert [r["body"] is None for r in arrivals.take(10)] == [False, True]
+    assert [r.body is None for r in arrivals.take(10)] == [False, True]
 
 
 def test_a_batch_waits_for_at_least_pages_and_for_a_late_hand_over():
@@ -57,7 +63,7 @@ def test_a_batch_waits_for_at_least_pages_and_for_a_late_hand_over():
     late.start()
     t = time.monotonic()
     got = arrivals.take(10, at_least=2, timeout=5)
-    assert [r["url"] for r in got] == ["http://a/0", "http://a/1"]
+    assert [r.url for r in got] == ["http://a/0", "http://a/1"]
     assert time.monotonic() - t < 4
     assert arrivals.take(10, timeout=0.05) == []
 
@@ -73,11 +79,12 @@ def test_bodies_not_held_are_read_back_and_pages_without_one_stay_without(wh):
     wh.frontier.add([{"url": u, "link": u, "origin": "page", "trusted_origin": None}
                         for u in ("http://a/1", "http://a/2")])
     body = zlib.compress(b"<html>stored</html>")
-    wh.pages.save_fetches([{"url": "http://a/1", "final_url": "http://a/1", "status": 200, "content_type": "text/html",
-                      "fetched_at": NOW, "body_size": 19, "body": body}], [])
+    wh.pages.save_fetches([StoredPage(url="http://a/1", final_url="http://a/1", status=200, content_type="text/html",
+                                      fetched_at=NOW, body=PackedBody(19, hashlib.sha256(b"<html>stored</html>").hexdigest(),
+                                                                      body))], [])
     held = row(0)
-    rows = [held, {"url": "http://a/1", "body": None}, {"url": "http://a/2", "body": None}]
+    rows = [held, waiting("http://a/1", None), waiting("http://a/2", None)]
     out = pipeline.with_bodies(wh, rows)
-    assert [r["url"] for r in out] == ["http://a/0", "http://a/1", "http://a/2"]
-    assert out[0] is held and out[1]["body"] == body
-    assert out[2]["body"] is None  # no stored body: the extraction stage records it (forget_missing_bodies)
+    assert [r.url for r in out] == ["http://a/0", "http://a/1", "http://a/2"]
+    assert out[0] is held and out[1].body == body
+    assert out[2].body is None  # no stored body: the extraction stage records it (forget_missing_bodies)

@@ -20,6 +20,7 @@ from flows import refine
 from flows.cli import main
 from flows.settings import build_settings
 from warehouse.db import Warehouse
+from warehouse.records import ArticleRow
 
 REPO = Path(__file__).resolve().parents[1]
 NOW = datetime(2025, 6, 1, tzinfo=timezone.utc)
@@ -36,8 +37,8 @@ def store(db: Path) -> Warehouse:
     for d in (docs[name] for name in ARTICLES):
         url = f"http://news.example/{d.id}"
         wh.frontier.add([{"url": url, "link": url, "origin": "feed", "feed_url": "http://f/feed", "trusted_origin": None}])
-        arts.append({"article_id": f"art-{d.id}", "url": url, "canonical_url": url, "final_url": url, "frontier_url": url,
-                     "title": d.title, "text": d.text, "fetched_at": NOW, "source": "example", "language": d.lang})
+        arts.append(ArticleRow(article_id=f"art-{d.id}", url=url, canonical_url=url, final_url=url, frontier_url=url,
+                               title=d.title, text=d.text, fetched_at=NOW, source="example", language=d.lang))
     wh.articles.save(arts, [])
     refine.classify_pending(wh, load_taxonomy())
     return wh

@@ -19,6 +19,7 @@ from flows.fetch import origin_key
 from tests import fakedns
 from tests.pages import article_html, rss20
 from warehouse.db import Warehouse
+from warehouse.records import WaitingPage
 
 T0 = datetime(2025, 7, 1, 8, 0, tzinfo=timezone.utc)
 HTML = {"Content-Type": "text/html; charset=utf-8"}
@@ -102,8 +103,8 @@ def test_the_good_hosts_pages_are_stored_while_a_slow_host_holds_its_own_slots(d
     good_stored = threading.Event()
     handed: list[str] = []
 
-    def handoff(rows: list[dict]) -> None:
-        handed.extend(r["url"] for r in rows)
+    def handoff(rows: list[WaitingPage]) -> None:
+        handed.extend(r.url for r in rows)
         if set(good_urls) <= set(handed):
             good_stored.set()
 

@@ -23,6 +23,7 @@ from warehouse import codec
 from warehouse.db import Warehouse
 from warehouse.errors import QueryError, ReadOnlyViolation, WarehouseError
 from warehouse.query import run_sql
+from warehouse.records import ArticleRow, Failure, PackedBody, StoredPage
 
 REPO = Path(__file__).resolve().parents[1]
 NOW = datetime(2025, 7, 1, 12, tzinfo=timezone.utc)
@@ -34,10 +35,10 @@ def chipwire(*args: str, stdin: str | None = None, cwd: Path | None = None, env:
                           cwd=cwd, timeout=60, env={**os.environ, "PYTHONPATH": str(REPO), **(env or {})})
 
 
-def _article(aid: str, url: str, source: str, hours: int, **kw) -> dict:
-    return {"article_id": aid, "url": url, "canonical_url": url, "final_url": url, "frontier_url": url,
-            "title": f"Title of {aid}", "text": "Nvidia H20 export licence. " * 20, "source": source,
-            "language": "en", "fetched_at": NOW, "published_at": NOW + timedelta(hours=hours), **kw}
+def _article(aid: str, url: str, source: str, hours: int, **kw) -> ArticleRow:
+    return ArticleRow(**{"article_id": aid, "url": url, "canonical_url": url, "final_url": url, "frontier_url": url,
+                         "title": f"Title of {aid}", "text": "Nvidia H20 export licence. " * 20, "source": source,
+                         "language": "en", "fetched_at": NOW, "published_at": NOW + timedelta(hours=hours), **kw})
 
 
 @pytest.fixture
@@ -52,9 +53,9 @@ def loaded(tmp_path) -> Path:
     urls = [f"http://site{i}.example/story" for i in range(4)]
     wh.frontier.add([{"url": u, "link": u, "origin": "feed", "feed_url": None, "trusted_origin": None}
                         for u in urls])
-    wh.pages.save_fetches([{"url": urls[0], "final_url": urls[0], "status": 200, "content_type": "text/html",
-                      "fetched_at": NOW, "body_size": len(BODY), "sha256": hashlib.sha256(BODY).hexdigest(),
-                      "body": codec.pack(BODY)}], [])
+    wh.pages.save_fetches([StoredPage(url=urls[0], final_url=urls[0], status=200, content_type="text/html",
+                                      fetched_at=NOW, body=PackedBody(len(BODY), hashlib.sha256(BODY).hexdigest(),
+                                                                      codec.pack(BODY)))], [])
     wh.articles.save([_article("a0", urls[0], "Alpha", 0), _article("a1", urls[1], "Beta", 5),
                       _article("a2", urls[2], "Gamma", 9, syndicated_from=urls[0]), _article("b0", urls[3], "Beta", 2)],
                      [])
@@ -225,9 +226,9 @@ def test_query_works_while_this_process_keeps_the_file_open(loaded):
     in-process query closes the kept instance first (the run reopens it at its next write)."""
     wh = Warehouse(loaded)
     with wh.kept_open():
-        wh.pages.save_fetches([], [{"url": "http://x/1", "stage": "fetch", "reason": "HTTP 500", "transient": True}])
+        wh.pages.save_fetches([], [Failure(url="http://x/1", stage="fetch", reason="HTTP 500", transient=True)])
         assert wh.operations.query("select count(*) from failures") == (["count_star()"], [(1,)])
-        wh.pages.save_fetches([], [{"url": "http://x/2", "stage": "fetch", "reason": "HTTP 500", "transient": True}])
+        wh.pages.save_fetches([], [Failure(url="http://x/2", stage="fetch", reason="HTTP 500", transient=True)])
         assert wh.operations.query("select count(*) from failures")[1] == [(2,)]
         wh.release()
 

@@ -18,6 +18,7 @@ from flows.report import Runtime, render_html, write_report
 from flows.report_charts import build_specs
 from warehouse.db import Warehouse
 from warehouse.query import run_sql
+from warehouse.records import ArticleRow, ClassRow, EntityRow, Failure, ThemeRow
 from warehouse.report import Window, inline, literal, read_snapshot
 
 REPO = Path(__file__).resolve().parents[1]
@@ -29,29 +30,30 @@ def _entry(url: str) -> dict:
     return {"url": url, "link": url, "origin": "feed", "feed_url": "http://feeds.example/a.xml", "trusted_origin": None}
 
 
-def _article(aid: str, source: str, published: datetime | None, title: str = "T", url: str | None = None) -> dict:
+def _article(aid: str, source: str, published: datetime | None, title: str = "T",
+             url: str | None = None) -> ArticleRow:
     url = url or f"http://{source.lower()}.example/{aid}"
-    return {"article_id": aid, "url": url, "canonical_url": url, "final_url": url, "frontier_url": url,
-            "title": title, "text": "body " * 50, "fetched_at": NOW, "source": source, "language": "en",
-            "published_at": published, "feed_url": "http://feeds.example/a.xml"}
+    return ArticleRow(article_id=aid, url=url, canonical_url=url, final_url=url, frontier_url=url,
+                      title=title, text="body " * 50, fetched_at=NOW, source=source, language="en",
+                      published_at=published, feed_url="http://feeds.example/a.xml")
 
 
 def _classify(wh: Warehouse, rows: dict[str, tuple[bool, list[str], list[tuple[str, str, int]]]]) -> None:
     cls, themes, entities = [], [], []
     for aid, (relevant, ts, es) in rows.items():
-        cls.append({"article_id": aid, "relevance": 0.9 if relevant else 0.1, "is_relevant": relevant,
-                    "primary_theme": ts[0] if ts else None, "classifier_version": "test"})
-        themes += [{"article_id": aid, "theme": t, "score": 1.0 - i / 10, "evidence": "e", "classifier_version": "test"}
+        cls.append(ClassRow(article_id=aid, relevance=0.9 if relevant else 0.1, is_relevant=relevant,
+                            primary_theme=ts[0] if ts else None, classifier_version="test"))
+        themes += [ThemeRow(article_id=aid, theme=t, score=1.0 - i / 10, evidence="e", classifier_version="test")
                    for i, t in enumerate(ts)]
-        entities += [{"article_id": aid, "entity": e, "kind": k, "mentions": m} for e, k, m in es]
+        entities += [EntityRow(article_id=aid, entity=e, kind=k, mentions=m) for e, k, m in es]
     wh.classification.save(cls, themes, entities, [])
 
 
-def store(wh: Warehouse, articles: list[dict], classes: dict, clusters: dict[str, str] | None = None) -> None:
-    wh.frontier.add([_entry(a["url"]) for a in articles])
+def store(wh: Warehouse, articles: list[ArticleRow], classes: dict, clusters: dict[str, str] | None = None) -> None:
+    wh.frontier.add([_entry(a.url) for a in articles])
     wh.articles.save(articles, [])
     _classify(wh, classes)
-    wh.clusters.assign(clusters or {a["article_id"]: a["article_id"] for a in articles})
+    wh.clusters.assign(clusters or {a.article_id: a.article_id for a in articles})
 
 
 @pytest.fixture
@@ -77,11 +79,11 @@ def wh(tmp_path) -> Warehouse:
                        {"feed_url": "http://feeds.example/b.xml", "title": "Feed B", "ok": False, "status": 503,
                         "error": "HTTP 503", "entries": 0}], [])
     w.pages.save_fetches([], [
-        {"url": "http://x.example/1", "stage": "fetch", "reason": "HTTP 404", "transient": False},
-        {"url": "http://x.example/2", "stage": "fetch", "reason": "HTTP 404", "transient": False},
-        {"url": "http://x.example/3", "stage": "fetch", "reason": "timeout (ServerTimeoutError)", "transient": True},
-        {"url": "http://x.example/4", "stage": "fetch",
-         "reason": "connection failed: ClientConnectorError: Cannot connect to host x.example:80", "transient": True},
+        Failure(url="http://x.example/1", stage="fetch", reason="HTTP 404", transient=False),
+        Failure(url="http://x.example/2", stage="fetch", reason="HTTP 404", transient=False),
+        Failure(url="http://x.example/3", stage="fetch", reason="timeout (ServerTimeoutError)", transient=True),
+        Failure(url="http://x.example/4", stage="fetch",
+         reason="connection failed: ClientConnectorError: Cannot connect to host x.example:80", transient=True),
     ])
     return w
 

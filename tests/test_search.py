@@ -9,6 +9,7 @@ import os
 import subprocess
 import sys
 import threading
+from dataclasses import fields, replace
 from pathlib import Path
 
 import duckdb
@@ -18,6 +19,7 @@ from flows import cli
 from flows.demo.server import LoopbackSites, bundled_sites
 from tests.pages import ingest_with_stages, pipeline_run
 from warehouse.db import Warehouse
+from warehouse.records import ArticleRow, ClassRow, ThemeRow
 from warehouse.search import SearchIndex
 
 REPO = Path(__file__).resolve().parents[1]
@@ -47,8 +49,8 @@ def _store_and_extract(wh: Warehouse, paths: list[Path]) -> None:
     from flows.files import file_records
 
     records, _copies = file_records(paths)
-    wh.frontier.add(records)
-    wh.pages.save_fetches(records, [])
+    wh.frontier.add([r.entry for r in records])
+    wh.pages.save_fetches([r.page for r in records], [])
     pipeline.extract_stored(pipeline_run(wh))
 
 
@@ -244,25 +246,25 @@ def test_index_follows_new_updated_reclassified_and_removed_articles(demo, tmp_p
     wh, index = Warehouse(db), SearchIndex(db)
     index.sync(wh)
     target = article(db, "singapore-server-fraud-case")
-    base = {k: v for k, v in _full_row(db, target["article_id"]).items()}
+    base = _full_row(db, target["article_id"])
     # updated: new text (as re-extraction or site cleaning leaves it)
-    wh.articles.save([dict(base, text=base["text"] + "\nThe quokkafruit affair continues.")], [])
+    wh.articles.save([replace(base, text=base.text + "\nThe quokkafruit affair continues.")], [])
     assert search_json(capsys, db, "quokkafruit", "--no-refresh") == []
     report = index.sync(wh)
     assert report.indexed == 1 and not report.rebuilt
     assert [h["article_id"] for h in search_json(capsys, db, "quokkafruit", "--no-refresh")] == [target["article_id"]]
     # new
-    new = dict(base, article_id="new-article-1", url="https://example.org/new-1", canonical_url="https://example.org/new-1",
+    new = replace(base, article_id="new-article-1", url="https://example.org/new-1", canonical_url="https://example.org/new-1",
                final_url="https://example.org/new-1", frontier_url="https://example.org/new-1",
                title="Zebrafinch accelerator smuggling ring", text="A zebrafinch story.")
     wh.articles.save([new], [])
     assert index.sync(wh, since=None).indexed == 1
     assert search_json(capsys, db, "zebrafinch", "--no-refresh")[0]["article_id"] == "new-article-1"
     # reclassified: the themes of the hit change, and so does what --theme finds
-    rows = [{"article_id": "new-article-1", "relevance": 0.9, "is_relevant": True, "primary_theme": "geopolitics",
-             "classifier_version": "test"}]
-    wh.classification.save(rows, [{"article_id": "new-article-1", "theme": "geopolitics", "score": 0.9,
-                                    "evidence": None, "classifier_version": "test"}], [], [])
+    rows = [ClassRow(article_id="new-article-1", relevance=0.9, is_relevant=True, primary_theme="geopolitics",
+                     classifier_version="test")]
+    wh.classification.save(rows, [ThemeRow(article_id="new-article-1", theme="geopolitics", score=0.9,
+                                           evidence=None, classifier_version="test")], [], [])
     assert search_json(capsys, db, "zebrafinch", "--theme", "geopolitics", "--no-refresh") == []
     index.sync(wh)
     hit = search_json(capsys, db, "zebrafinch", "--theme", "geopolitics", "--no-refresh")[0]
@@ -274,12 +276,13 @@ def test_index_follows_new_updated_reclassified_and_removed_articles(demo, tmp_p
     assert search_json(capsys, db, "zebrafinch", "--no-refresh") == []
 
 
-def _full_row(db: Path, article_id: str) -> dict:
+def _full_row(db: Path, article_id: str) -> ArticleRow:
     with duckdb.connect(str(db), read_only=True) as con:
         cur = con.execute("SELECT * FROM articles WHERE article_id = ?", [article_id])
         cols = [d[0] for d in cur.description]
         row = dict(zip(cols, cur.fetchone()))
-    return dict(row, frontier_url=row["url"])
+    known = {f.name for f in fields(ArticleRow)}
+    return ArticleRow(**{k: v for k, v in row.items() if k in known}, frontier_url=row["url"])
 
 
 def test_search_catches_up_by_itself_when_no_run_holds_the_warehouse(demo, tmp_path, capsys):
@@ -287,9 +290,9 @@ def test_search_catches_up_by_itself_when_no_run_holds_the_warehouse(demo, tmp_p
     wh, index = Warehouse(db), SearchIndex(db)
     index.sync(wh)
     base = _full_row(db, article(db, "h20-licence")["article_id"])
-    wh.articles.save([dict(base, text=base["text"] + "\nMarmosetwise remarks.")], [])
+    wh.articles.save([replace(base, text=base.text + "\nMarmosetwise remarks.")], [])
     assert search_json(capsys, db, "marmosetwise", "--no-refresh") == []
-    assert [h["article_id"] for h in search_json(capsys, db, "marmosetwise")] == [base["article_id"]]
+    assert [h["article_id"] for h in search_json(capsys, db, "marmosetwise")] == [base.article_id]
 
 
 def test_search_answers_while_a_run_holds_the_warehouse_and_the_index_writer(demo, tmp_path):

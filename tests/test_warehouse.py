@@ -18,6 +18,7 @@ import pytest
 
 from warehouse.db import Warehouse, migrations
 from warehouse.errors import NotAWarehouse, ReadOnlyViolation
+from warehouse.records import ArticleRow, Failure, PackedBody, StoredPage
 
 REPO = Path(__file__).resolve().parents[1]
 NOW = datetime(2025, 7, 1, tzinfo=timezone.utc)
@@ -35,8 +36,8 @@ def entry(url, **kw):
 
 
 def article(aid, url, **kw):
-    return {"article_id": aid, "url": url, "canonical_url": url, "final_url": url, "frontier_url": url,
-            "title": "T", "text": "body " * 50, "fetched_at": NOW, "source": "s", "language": "en", **kw}
+    return ArticleRow(**{"article_id": aid, "url": url, "canonical_url": url, "final_url": url, "frontier_url": url,
+                         "title": "T", "text": "body " * 50, "fetched_at": NOW, "source": "s", "language": "en", **kw})
 
 
 def test_migrations_are_recorded_once_and_in_order(tmp_path):
@@ -103,8 +104,8 @@ def test_article_upsert_is_idempotent(wh):
 
 def test_failures_are_counted_and_cleared_on_success(wh):
     wh.frontier.add([entry("http://a/1")])
-    fail = {"url": "http://a/1", "stage": "fetch", "reason": "HTTP 503", "transient": True, "give_up": False,
-            "next_attempt_at": None}
+    fail = Failure(**{"url": "http://a/1", "stage": "fetch", "reason": "HTTP 503", "transient": True, "give_up": False,
+                      "next_attempt_at": None})
     wh.pages.save_fetches([], [fail])
     wh.pages.save_fetches([], [fail])
     assert wh.operations.query("select stage, reason, attempts from failures")[1] == [("fetch", "HTTP 503", 2)]
@@ -297,8 +298,9 @@ def test_maintenance_prunes_old_raw_bodies_and_snapshots_feeds(wh):
     shared, own = b"<html>same page</html>", b"<html>only the old one</html>"
 
     def page(url, body, when):
-        return {"url": url, "final_url": url, "status": 200, "content_type": "text/html", "fetched_at": when,
-                "body": zlib.compress(body), "body_size": len(body), "sha256": hashlib.sha256(body).hexdigest()}
+        return StoredPage(url=url, final_url=url, status=200, content_type="text/html", fetched_at=when,
+                          body=PackedBody(data=zlib.compress(body), body_size=len(body),
+                                          sha256=hashlib.sha256(body).hexdigest()))
 
     wh.pages.save_fetches([page("http://a/old", own, old), page("http://a/new", shared, datetime.now(timezone.utc)),
                      page("http://a/old-copy", shared, old)], [])
@@ -316,13 +318,20 @@ def test_maintenance_prunes_old_raw_bodies_and_snapshots_feeds(wh):
     assert wh.operations.query("select feed_url, health from feed_health_history")[1] == [("http://f/feed", "ok")]
 
 
+def codec_sha256(packed: bytes) -> str:
+    """The sha256 of a packed body as fetched: what the packer computes once, where it packs."""
+    from warehouse import codec
+
+    return hashlib.sha256(codec.unpack(packed)).hexdigest()
+
+
 def test_raw_bodies_live_beside_the_warehouse_and_older_inline_bodies_still_read(wh):
     import zlib
 
     wh.frontier.add([entry("http://a/1"), entry("http://a/legacy")])
     body = zlib.compress(b"<html>page one</html>")
-    wh.pages.save_fetches([{"url": "http://a/1", "final_url": "http://a/1", "status": 200, "content_type": "text/html",
-                      "fetched_at": NOW, "body": body, "body_size": 21}], [])
+    wh.pages.save_fetches([StoredPage(url="http://a/1", final_url="http://a/1", status=200, content_type="text/html",
+                                      fetched_at=NOW, body=PackedBody(21, codec_sha256(body), body))], [])
     assert wh.operations.query("select body is null, body_file, sha256 from raw_pages")[1] == [
         (True, True, hashlib.sha256(b"<html>page one</html>").hexdigest())]
     assert list(wh.pages.bodies.root.rglob("*.zz"))  # in the store, not in DuckDB
@@ -332,7 +341,7 @@ def test_raw_bodies_live_beside_the_warehouse_and_older_inline_bodies_still_read
                 "values ('http://a/legacy', 'http://a/legacy', 200, now(), ?, false)", [zlib.compress(b"<p>old</p>")])
     con.execute("update frontier set state = 'fetched' where url = 'http://a/legacy'")
     con.close()
-    assert {r["url"]: zlib.decompress(r["body"]) for r in wh.pages.fetched(10)} == {
+    assert {r.url: zlib.decompress(r.body) for r in wh.pages.fetched(10)} == {
         "http://a/1": b"<html>page one</html>", "http://a/legacy": b"<p>old</p>"}
 
 def test_bodies_are_stored_with_zstd_and_older_zlib_bodies_still_read():

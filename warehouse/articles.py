@@ -10,26 +10,15 @@ import pyarrow as pa
 
 from .classification import write_classifications
 from .frontier import record_failures
-from .staging import TS, dicts, staged, table, utcnow
+from .records import ArticleRow, CleanedText, ClassifiedBatch, Failure, SiteLine, StageReport
+from .staging import dicts, records_table, schema_of, staged, utcnow
 
 if TYPE_CHECKING:
     from .staging import Facade
 
-ARTICLE_SCHEMA = pa.schema([
-    ("article_id", pa.string()), ("url", pa.string()), ("canonical_url", pa.string()), ("final_url", pa.string()),
-    ("syndicated_from", pa.string()), ("source", pa.string()), ("feed_url", pa.string()), ("title", pa.string()),
-    ("author", pa.string()), ("published_at", TS), ("fetched_at", TS), ("language", pa.string()),
-    ("text", pa.string()), ("description", pa.string()), ("word_count", pa.int32()),
-    ("extractor_version", pa.string()), ("extracted_text", pa.string()), ("site", pa.string()),
-    ("cleaner_version", pa.string()), ("published_at_source", pa.string()), ("site_name", pa.string()),
-    ("body_source", pa.string()),
-])
-LINES_SCHEMA = pa.schema([
-    ("site", pa.string()), ("article_id", pa.string()), ("fingerprint", pa.string()), ("prose", pa.bool_()),
-])
-CLEAN_SCHEMA = pa.schema([
-    ("article_id", pa.string()), ("text", pa.string()), ("word_count", pa.int32()), ("cleaner_version", pa.string()),
-])
+ARTICLE_SCHEMA = schema_of(ArticleRow)
+LINES_SCHEMA = schema_of(SiteLine)
+CLEAN_SCHEMA = schema_of(CleanedText)
 
 _UPSERT = """
     INSERT INTO articles AS a (article_id, url, canonical_url, final_url, syndicated_from, source,
@@ -65,46 +54,45 @@ _COUNT_GONE_SITES = "SELECT count(DISTINCT site) " + _GONE_SITES
 _DROP_GONE_SITES = "DELETE " + _GONE_SITES
 
 
-def _one_per_id(articles: list[dict], now: datetime) -> list[dict]:
+def _one_per_id(articles: list[ArticleRow], now: datetime) -> list[ArticleRow]:
     """One article per article_id: the first fetched wins the `url` column."""
-    by_id: dict[str, dict] = {}
+    by_id: dict[str, ArticleRow] = {}
     for a in articles:
-        prev = by_id.get(a["article_id"])
-        if prev is None or (a.get("fetched_at") or now) <= (prev.get("fetched_at") or now):
-            by_id[a["article_id"]] = a
+        prev = by_id.get(a.article_id)
+        if prev is None or (a.fetched_at or now) <= (prev.fetched_at or now):
+            by_id[a.article_id] = a
     return list(by_id.values())
 
 
-def _upsert_articles(con, articles: list[dict], now: datetime) -> dict[str, int]:
+def _upsert_articles(con, articles: list[ArticleRow], now: datetime) -> dict[str, int]:
     """The articles and their site line fingerprints; returns articles_new, articles_updated."""
     kept = _one_per_id(articles, now)
-    lines = [{"site": a["site"], "article_id": a["article_id"], "fingerprint": fp, "prose": prose}
-             for a in kept if a.get("site") for fp, prose in a.get("site_lines") or ()]
-    with staged(con, "art_batch", table(kept, ARTICLE_SCHEMA)):
+    lines = [SiteLine(a.site, a.article_id, fp, prose) for a in kept if a.site for fp, prose in a.site_lines]
+    with staged(con, "art_batch", records_table(kept, ARTICLE_SCHEMA)):
         new = int(con.execute("SELECT count(*) FROM art_batch b ANTI JOIN articles a USING (article_id)").fetchone()[0])
         con.execute(_UPSERT, {"now": now})
         con.execute("DELETE FROM site_lines WHERE article_id IN (SELECT article_id FROM art_batch)")
         if lines:
-            with staged(con, "lines_batch", pa.Table.from_pylist(lines, schema=LINES_SCHEMA)):
+            with staged(con, "lines_batch", records_table(lines, LINES_SCHEMA)):
                 con.execute("INSERT INTO site_lines SELECT DISTINCT site, article_id, fingerprint, prose "
                             "FROM lines_batch ON CONFLICT DO NOTHING")
     return {"articles_new": new, "articles_updated": len(kept) - new}
 
 
-def _link_urls(con, articles: list[dict], now: datetime) -> None:
+def _link_urls(con, articles: list[ArticleRow], now: datetime) -> None:
     """Every URL that leads to an article points at it; its frontier rows are done."""
-    urls = {u: {"url": u, "article_id": a["article_id"]}
-            for a in articles for u in (a["frontier_url"], a["url"], a["final_url"], a["canonical_url"])}
-    with staged(con, "url_batch", pa.Table.from_pylist(list(urls.values()))):
+    urls = {u: a.article_id for a in articles for u in (a.frontier_url, a.url, a.final_url, a.canonical_url)}
+    with staged(con, "url_batch", pa.table({"url": list(urls), "article_id": list(urls.values())})):
         con.execute("INSERT INTO article_urls SELECT url, article_id FROM url_batch ON CONFLICT (url) DO NOTHING")
-    done = [{"url": a["frontier_url"], "article_id": a["article_id"]} for a in articles]
-    with staged(con, "done_batch", pa.Table.from_pylist(done)):
+    done = pa.table({"url": [a.frontier_url for a in articles], "article_id": [a.article_id for a in articles]})
+    with staged(con, "done_batch", done):
         con.execute(_DONE, {"now": now})
         con.execute("DELETE FROM failures WHERE url IN (SELECT url FROM done_batch)")
 
 
-def _not_done_elsewhere(con, articles: list[dict], failures: list[dict], classified):
-    urls = [a["frontier_url"] for a in articles] + [f["url"] for f in failures]
+def _not_done_elsewhere(con, articles: list[ArticleRow], failures: list[Failure], classified: ClassifiedBatch):
+    """The batch without the pages another run has meanwhile marked done or failed."""
+    urls = [a.frontier_url for a in articles] + [f.url for f in failures]
     if not urls:
         return articles, failures, classified
     with staged(con, "taken_urls", pa.table({"url": urls})):
@@ -112,42 +100,52 @@ def _not_done_elsewhere(con, articles: list[dict], failures: list[dict], classif
                                           "WHERE state IN ('done', 'failed')").fetchall()}
     if not done:
         return articles, failures, classified
-    articles = [a for a in articles if a["frontier_url"] not in done]
-    failures = [f for f in failures if f["url"] not in done]
+    articles = [a for a in articles if a.frontier_url not in done]
+    failures = [f for f in failures if f.url not in done]
+    return articles, failures, classified.only({a.article_id for a in articles})
+
+
+def _write(con, articles: list[ArticleRow], failures: list[Failure], classified: ClassifiedBatch | None,
+           now: datetime) -> dict[str, int]:
+    counts = {"articles_new": 0, "articles_updated": 0}
+    if articles:
+        counts.update(_upsert_articles(con, articles, now))
+        _link_urls(con, articles, now)
+    if failures:
+        record_failures(con, failures, now)
     if classified:
-        ids = {a["article_id"] for a in articles}
-        classified = tuple([r for r in part if r["article_id"] in ids] for part in classified)
-    return articles, failures, classified
+        write_classifications(con, classified.rows, classified.themes, classified.entities,
+                              classified.signatures, classified.bands, now=now)
+    return counts
 
 
 class Articles:
     def __init__(self, wh: Facade):
         self.wh = wh
 
-    def save(self, articles: list[dict], failures: list[dict], classified: tuple | None = None,
-             skip_done: bool = False) -> dict:
-        """Upsert extracted articles (one per article_id) and mark their frontier rows done;
-        ``classified``: the classifications of these articles (rows, themes, entities,
-        signatures, bands as ``Classification.save`` takes them), stored in the same transaction.
-        ``skip_done``: leave out pages whose frontier row another run has meanwhile marked done
-        or failed (it extracted them too): work two runs did is stored and counted once, by the
-        first; the ids of the articles written are then returned under ``kept``, and the number
-        of failures recorded under ``failures_kept``."""
+    def save(self, articles: list[ArticleRow], failures: list[Failure],
+             classified: ClassifiedBatch | None = None) -> dict[str, int]:
+        """Upsert extracted articles (one per article_id) and mark their frontier rows done,
+        record ``failures``, and store ``classified`` (the classifications of these articles),
+        in one transaction. Returns articles_new, articles_updated."""
         now = utcnow()
-        counts: dict = {"articles_new": 0, "articles_updated": 0}
         with self.wh.transaction() as con:
-            if skip_done:
-                articles, failures, classified = _not_done_elsewhere(con, articles, failures, classified)
-                counts["kept"] = {a["article_id"] for a in articles}
-                counts["failures_kept"] = len(failures)
-            if articles:
-                counts.update(_upsert_articles(con, articles, now))
-                _link_urls(con, articles, now)
-            if failures:
-                record_failures(con, failures, now)
-            if classified and classified[0]:
-                write_classifications(con, *classified, now=now)
-        return counts
+            return _write(con, articles, failures, classified, now)
+
+    def save_extracted(self, articles: list[ArticleRow], failures: list[Failure],
+                       classified: ClassifiedBatch) -> StageReport:
+        """``save`` for a batch of extraction results, leaving out pages whose frontier row
+        another run has meanwhile marked done or failed (it extracted them too): work two runs
+        did is stored and counted once, by the first. The report counts what was written
+        (articles_new, articles_updated, extract_failed) and names the sites of the articles
+        written and the verdicts of those classified."""
+        now = utcnow()
+        with self.wh.transaction() as con:
+            articles, failures, classified = _not_done_elsewhere(con, articles, failures, classified)
+            counts = _write(con, articles, failures, classified, now)
+        counts["extract_failed"] = len(failures)
+        return StageReport(counts=counts, sites=frozenset(a.site for a in articles if a.site),
+                           verdicts={r.article_id: bool(r.is_relevant) for r in classified.rows})
 
     def count(self) -> int:
         with self.wh.connect() as con:
@@ -166,7 +164,8 @@ class Articles:
     def site_articles(self, site: str) -> list[dict]:
         with self.wh.connect() as con:
             return dicts(con.execute(
-                "SELECT article_id, url, final_url, title, text, extracted_text FROM articles "
+                "SELECT article_id, url, final_url, title, text, extracted_text, language, "
+                "coalesce(published_at, fetched_at) AS story_date FROM articles "
                 "WHERE site = ? AND extracted_text IS NOT NULL ORDER BY article_id", [site]))
 
     def forget_stale_sites(self) -> int:
@@ -183,15 +182,20 @@ class Articles:
             return [r[0] for r in con.execute(
                 "SELECT DISTINCT site FROM articles WHERE site IS NOT NULL ORDER BY 1").fetchall()]
 
-    def save_site_cleaning(self, site: str, texts: list[dict], furniture: list[dict]) -> None:
-        """Replace the clean text of a site's pages and what was learnt of its furniture, together."""
+    def save_site_cleaning(self, site: str, texts: list[CleanedText], furniture: list[dict],
+                           classified: ClassifiedBatch | None = None) -> None:
+        """Replace the clean text of a site's pages and what was learnt of its furniture, and
+        (``classified``) the classification of the pages whose text changed, together."""
         now = utcnow()
         with self.wh.transaction() as con:
             if texts:
-                with staged(con, "clean_batch", pa.Table.from_pylist(texts, schema=CLEAN_SCHEMA)):
+                with staged(con, "clean_batch", records_table(texts, CLEAN_SCHEMA)):
                     con.execute(
                         "UPDATE articles SET text = c.text, word_count = c.word_count, cleaner_version = c.cleaner_version, "
                         "updated_at = $now FROM clean_batch c WHERE articles.article_id = c.article_id", {"now": now})
+            if classified:
+                write_classifications(con, classified.rows, classified.themes, classified.entities,
+                                      classified.signatures, classified.bands, now=now)
             con.execute("DELETE FROM site_furniture WHERE site = ?", [site])
             if furniture:
                 rows = {f["line"]: {"site": site, "line": f["line"], "pages": f["pages"]} for f in furniture}

@@ -6,29 +6,18 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-import pyarrow as pa
-
+from .records import BandRow, ClassRow, EntityRow, SignatureRow, ThemeRow
+from .staging import dicts, records_table, schema_of, staged, utcnow
 from .labels import apply_labels
-from .staging import TS, dicts, staged, utcnow
 
 if TYPE_CHECKING:
     from .staging import Facade
 
-CLASS_SCHEMA = pa.schema([
-    ("article_id", pa.string()), ("relevance", pa.float64()), ("is_relevant", pa.bool_()),
-    ("primary_theme", pa.string()), ("classifier_version", pa.string()), ("uncertainty", pa.float64()),
-])
-THEME_SCHEMA = pa.schema([
-    ("article_id", pa.string()), ("theme", pa.string()), ("score", pa.float64()), ("evidence", pa.string()),
-    ("classifier_version", pa.string()), ("probability", pa.float64()),
-])
-ENTITY_SCHEMA = pa.schema([
-    ("article_id", pa.string()), ("entity", pa.string()), ("kind", pa.string()), ("mentions", pa.int32()),
-])
-SIG_SCHEMA = pa.schema([
-    ("article_id", pa.string()), ("scheme", pa.string()), ("signature", pa.list_(pa.uint32())), ("story_date", TS),
-])
-BAND_SCHEMA = pa.schema([("band", pa.int16()), ("key", pa.uint64()), ("article_id", pa.string())])
+CLASS_SCHEMA = schema_of(ClassRow)
+THEME_SCHEMA = schema_of(ThemeRow)
+ENTITY_SCHEMA = schema_of(EntityRow)
+SIG_SCHEMA = schema_of(SignatureRow)
+BAND_SCHEMA = schema_of(BandRow)
 
 _RELEVANCE = (
     "UPDATE articles SET relevance = c.relevance, is_relevant = c.is_relevant, "
@@ -45,27 +34,27 @@ _STALE = ("(classified_at IS NULL OR classified_at < updated_at OR "
           " (classifier_version IS DISTINCT FROM $version AND classifier_version IS DISTINCT FROM $version || '+terms'))")
 
 
-def _write_signatures(con, signatures: list[dict], bands: list[dict]) -> None:
-    with staged(con, "sig_batch", pa.Table.from_pylist(signatures, schema=SIG_SCHEMA)):
+def _write_signatures(con, signatures: list[SignatureRow], bands: list[BandRow]) -> None:
+    with staged(con, "sig_batch", records_table(signatures, SIG_SCHEMA)):
         con.execute("INSERT OR REPLACE INTO article_signatures SELECT article_id, scheme, signature, story_date "
                     "FROM sig_batch")
         con.execute("DELETE FROM article_bands WHERE article_id IN (SELECT article_id FROM sig_batch)")
     if bands:
-        with staged(con, "band_batch", pa.Table.from_pylist(bands, schema=BAND_SCHEMA)):
+        with staged(con, "band_batch", records_table(bands, BAND_SCHEMA)):
             con.execute("INSERT INTO article_bands SELECT band, key, article_id FROM band_batch")
 
 
-def write_classifications(con, rows: list[dict], themes: list[dict], entities: list[dict],
-                          signatures: list[dict], bands: list[dict] = (), *, now: datetime) -> None:
+def write_classifications(con, rows: list[ClassRow], themes: list[ThemeRow], entities: list[EntityRow],
+                          signatures: list[SignatureRow], bands: list[BandRow] = (), *, now: datetime) -> None:
     """``Classification.save`` in ``con``'s transaction (also used by ``Articles.save``)."""
-    with staged(con, "cls_batch", pa.Table.from_pylist(rows, schema=CLASS_SCHEMA)):
+    with staged(con, "cls_batch", records_table(rows, CLASS_SCHEMA)):
         con.execute("DELETE FROM article_themes WHERE article_id IN (SELECT article_id FROM cls_batch)")
         con.execute("DELETE FROM article_entities WHERE article_id IN (SELECT article_id FROM cls_batch)")
         if themes:
-            with staged(con, "theme_batch", pa.Table.from_pylist(themes, schema=THEME_SCHEMA)):
+            with staged(con, "theme_batch", records_table(themes, THEME_SCHEMA)):
                 con.execute(_THEMES)
         if entities:
-            with staged(con, "entity_batch", pa.Table.from_pylist(entities, schema=ENTITY_SCHEMA)):
+            with staged(con, "entity_batch", records_table(entities, ENTITY_SCHEMA)):
                 con.execute("INSERT INTO article_entities SELECT article_id, entity, kind, sum(mentions)::INTEGER "
                             "FROM entity_batch GROUP BY ALL")
         if signatures:
@@ -88,8 +77,8 @@ class Classification:
                 f"syndicated_from FROM articles WHERE {where} AND article_id > $after "
                 f"ORDER BY article_id LIMIT {int(limit)}", {"version": version, "after": after}))
 
-    def save(self, rows: list[dict], themes: list[dict], entities: list[dict], signatures: list[dict],
-             bands: list[dict] = ()) -> None:
+    def save(self, rows: list[ClassRow], themes: list[ThemeRow], entities: list[EntityRow],
+             signatures: list[SignatureRow], bands: list[BandRow] = ()) -> None:
         """Replace the themes, entities, signatures and LSH band keys (band, key, article_id) of
         the classified articles (one row per article and theme, never duplicated) and set their
         relevance, in one transaction. Clusters are placed afterwards (``Clusters.assign``)."""

@@ -7,7 +7,8 @@ from typing import TYPE_CHECKING
 import pyarrow as pa
 
 from .classification import BAND_SCHEMA
-from .staging import dicts, staged
+from .records import BandRow
+from .staging import dicts, records_table, staged
 
 if TYPE_CHECKING:
     from .staging import Facade
@@ -45,13 +46,13 @@ class Clusters:
                 con.execute("UPDATE articles SET cluster_id = c.cluster_id FROM cluster_batch c "
                             "WHERE articles.article_id = c.article_id")
 
-    def candidate_copies(self, bands: list[dict]) -> list[tuple]:
+    def candidate_copies(self, bands: list[BandRow]) -> list[tuple]:
         """(article_id, signature, story_date, cluster_id) of clustered articles sharing an LSH
         bucket with any of ``bands`` (band, key, article_id of the new articles)."""
         if not bands:
             return []
         with self.wh.connect() as con:
-            with staged(con, "probe", pa.Table.from_pylist(bands, schema=BAND_SCHEMA)):
+            with staged(con, "probe", records_table(bands, BAND_SCHEMA)):
                 return con.execute(_CANDIDATES).fetchall()
 
     def rename(self, renames: dict[str, str]) -> None:

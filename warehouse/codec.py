@@ -10,6 +10,8 @@ import zlib
 
 import zstandard
 
+from .records import PackedBody
+
 _ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"
 _LEVEL = 1
 
@@ -24,7 +26,7 @@ def unpack(data: bytes) -> bytes:
     return zlib.decompress(data)
 
 
-def raw_body(body: bytes) -> dict:
+def raw_body(body: bytes) -> PackedBody:
     """A fetched body as ``raw_pages`` stores it: size, sha256 of the body as fetched, and the
-    compressed bytes that go to the body store."""
-    return {"body_size": len(body), "sha256": hashlib.sha256(body).hexdigest(), "body": pack(body)}
+    compressed bytes that go to the body store (hashed here, once: nobody unpacks it to hash it)."""
+    return PackedBody(body_size=len(body), sha256=hashlib.sha256(body).hexdigest(), data=pack(body))

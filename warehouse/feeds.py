@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 import pyarrow as pa
 
 from .frontier import record_failures, upsert
+from .records import Failure
 from .staging import TS, dicts, staged, table, utcnow
 
 if TYPE_CHECKING:
@@ -59,7 +60,7 @@ class Feeds:
                 "SELECT feed_url, etag, last_modified, next_poll_at, consecutive_errors FROM feeds"))
         return {row["feed_url"]: row for row in rows}
 
-    def save_polls(self, polls: list[dict], entries: list[dict], failures: list[dict] = ()) -> dict[str, int]:
+    def save_polls(self, polls: list[dict], entries: list[dict], failures: list[Failure] = ()) -> dict[str, int]:
         """Commit feed cursors together with the entries their polls produced.
 
         ``polls``: one dict per feed polled (feed_url, name, ok, status, etag, last_modified,

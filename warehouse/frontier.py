@@ -9,7 +9,8 @@ from typing import TYPE_CHECKING
 import pyarrow as pa
 
 from .opening import alive
-from .staging import TS, dicts, staged, table, utcnow
+from .records import Failure
+from .staging import TS, dicts, records_table, schema_of, staged, table, utcnow
 
 if TYPE_CHECKING:
     from .staging import Facade
@@ -22,10 +23,7 @@ FRONTIER_SCHEMA = pa.schema([
     ("entry_author", pa.string()), ("entry_published_at", TS), ("entry_updated_at", TS),
     ("entry_language", pa.string()), ("source_name", pa.string()),
 ])
-FAIL_SCHEMA = pa.schema([
-    ("url", pa.string()), ("stage", pa.string()), ("reason", pa.string()), ("transient", pa.bool_()),
-    ("feed_url", pa.string()), ("next_attempt_at", TS), ("give_up", pa.bool_()),
-])
+FAIL_SCHEMA = schema_of(Failure)
 
 _COUNT_NEW = (
     "SELECT count(*) FILTER (WHERE f.url IS NULL), "
@@ -91,12 +89,11 @@ _COUNT_REEXTRACTABLE = "SELECT count(*) FROM frontier WHERE " + _REEXTRACTABLE
 _REQUEUE = "UPDATE frontier SET state = 'fetched', updated_at = $now WHERE " + _REEXTRACTABLE
 
 
-def record_failures(con, failures: list[dict], now: datetime) -> None:
-    """Record ``failures`` (url, stage, reason, transient, next_attempt_at, give_up) in
-    `failures` and move their frontier rows on (due again later, or failed), in ``con``'s
-    transaction."""
-    rows = {f["url"]: f for f in failures}
-    with staged(con, "fail_batch", table(list(rows.values()), FAIL_SCHEMA)):
+def record_failures(con, failures: list[Failure], now: datetime) -> None:
+    """Record ``failures`` in `failures` and move their frontier rows on (due again later, or
+    failed), in ``con``'s transaction."""
+    rows = {f.url: f for f in failures}
+    with staged(con, "fail_batch", records_table(list(rows.values()), FAIL_SCHEMA)):
         con.execute(_RECORD_FAILURES, {"now": now})
         con.execute(_FAILED_FRONTIER, {"now": now})
 

@@ -2,25 +2,21 @@
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Collection
 from typing import TYPE_CHECKING
 
 import pyarrow as pa
 
-from . import codec
 from .bodies import BodyStore
 from .frontier import EXTRACT_LEASE, live_claimers, record_failures
-from .staging import TS, dicts, staged, table, utcnow
+from .records import Failure, PackedBody, StoredPage, WaitingPage
+from .staging import dicts, records_table, schema_of, staged, utcnow
 
 if TYPE_CHECKING:
     from .staging import Facade
 
-RAW_SCHEMA = pa.schema([
-    ("url", pa.string()), ("final_url", pa.string()), ("status", pa.int32()), ("content_type", pa.string()),
-    ("etag", pa.string()), ("last_modified", pa.string()), ("fetched_at", TS), ("body_size", pa.int64()),
-    ("sha256", pa.string()),
-])
+_FACTS, _BODY = schema_of(StoredPage), schema_of(PackedBody)
+RAW_SCHEMA = pa.schema(list(_FACTS) + list(_BODY))  # a raw page's facts, then its body's
 
 _STORE = (
     "INSERT OR REPLACE INTO raw_pages (url, final_url, status, content_type, etag, last_modified, "
@@ -50,24 +46,32 @@ _WAITING = """
 """
 
 
+def _raw_table(pages: list[StoredPage]) -> pa.Table:
+    """The pages' facts and their bodies' (size, sha256) as one staged table."""
+    facts = records_table(pages, _FACTS)
+    none = PackedBody(None, None)
+    bodies = records_table([p.body or none for p in pages], _BODY)
+    return pa.Table.from_arrays(facts.columns + bodies.columns, schema=RAW_SCHEMA)
+
+
 class Pages:
     def __init__(self, wh: Facade):
         self.wh = wh
         self.bodies = BodyStore.beside(wh.path)  # raw bodies: files beside the DuckDB file
 
-    def save_fetches(self, pages: list[dict], failures: list[dict]) -> None:
-        """Store fetched raw pages (frontier -> fetched) and fetch failures, in one transaction.
-
-        ``pages``: url, final_url, status, content_type, etag, last_modified, fetched_at,
-        body_size, sha256, body (compressed) — or not_modified=True for a 304.
-        ``failures``: url, stage, reason, transient, next_attempt_at, give_up.
-        """
+    def save_fetches(self, pages: list[StoredPage], failures: list[Failure]) -> None:
+        """Store fetched raw pages (frontier -> fetched) and fetch failures, in one transaction;
+        a page that is ``not_modified`` (a 304) marks its URL done. Each body goes to the body
+        store first (a committed row finds its file), under the sha256 it was packed with."""
         now = utcnow()
-        stored = [self._put_body(p) for p in pages if not p.get("not_modified")]
-        unchanged = [p["url"] for p in pages if p.get("not_modified")]
+        stored = [p for p in pages if not p.not_modified]
+        unchanged = [p.url for p in pages if p.not_modified]
+        for page in stored:
+            if page.body is not None:
+                self.bodies.put(page.body.sha256, page.body.data)
         with self.wh.transaction() as con:
             if stored:
-                with staged(con, "pages_batch", table(stored, RAW_SCHEMA)):
+                with staged(con, "pages_batch", _raw_table(stored)):
                     con.execute(_STORE)
                     con.execute(_FETCHED, {"now": now, "until": now + EXTRACT_LEASE})
             if unchanged:
@@ -77,17 +81,8 @@ class Pages:
             if failures:
                 record_failures(con, failures, now)
 
-    def _put_body(self, page: dict) -> dict:
-        """The page's row, its body put in the body store first (a committed row finds its file),
-        under the sha256 of the body as fetched: the store's address for it."""
-        row = {k: page.get(k) for k in RAW_SCHEMA.names}
-        if page.get("body") is not None:
-            row["sha256"] = row["sha256"] or hashlib.sha256(codec.unpack(page["body"])).hexdigest()
-            self.bodies.put(row["sha256"], page["body"])
-        return row
-
     def fetched(self, limit: int, states: tuple[str, ...] = ("fetched",), after: str = "",
-                exclude: Collection[str] = (), at_least: int = 0, run_id: str | None = None) -> list[dict]:
+                exclude: Collection[str] = (), at_least: int = 0, run_id: str | None = None) -> list[WaitingPage]:
         """Up to ``limit`` raw pages waiting for extraction (or, for reextract, all stored ones),
         ordered by URL, after ``after``, leaving out ``exclude`` (pages already in extraction)
         and pages another live run fetched and is extracting (``run_id``: the caller's run);
@@ -106,7 +101,7 @@ class Pages:
             bodies = self._bodies(con, [r["url"] for r in rows])
         # a page whose body has gone from the body store comes with body None: the caller
         # records it (forget_missing_bodies), so it never blocks the pages after it
-        return [dict(r, body=bodies.get(r["url"])) for r in rows]
+        return [WaitingPage(**r, body=bodies.get(r["url"])) for r in rows]
 
     def raw_bodies(self, urls: list[str]) -> dict[str, bytes]:
         """url -> stored (compressed) body, for those of ``urls`` that have one."""
@@ -136,9 +131,8 @@ class Pages:
         if not urls:
             return 0
         now = utcnow()
-        failures = [{"url": u, "stage": "extract", "transient": True, "give_up": False, "next_attempt_at": now,
-                     "reason": f"raw body missing from the body store ({self.bodies.root}); queued to be "
-                               "fetched again"} for u in urls]
+        reason = f"raw body missing from the body store ({self.bodies.root}); queued to be fetched again"
+        failures = [Failure(u, "extract", reason, transient=True, give_up=False, next_attempt_at=now) for u in urls]
         with self.wh.transaction() as con:
             with staged(con, "missing_batch", pa.table({"url": urls})):
                 # no body and no validators: the next fetch is unconditional (a 304 would bring nothing)

@@ -5,7 +5,8 @@ thousands). Shared by the rooms (frontier, feeds, pages, articles, ...)."""
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
+import dataclasses
+from collections.abc import Iterator, Sequence
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Protocol
@@ -14,6 +15,22 @@ import duckdb
 import pyarrow as pa
 
 TS = pa.timestamp("us", tz="UTC")
+# the Arrow type of each column type a record's field names (`warehouse.records.col`)
+ARROW_TYPES = {"string": pa.string(), "bool": pa.bool_(), "int16": pa.int16(), "int32": pa.int32(),
+               "int64": pa.int64(), "uint64": pa.uint64(), "float64": pa.float64(), "ts": TS,
+               "uint32[]": pa.list_(pa.uint32())}
+
+
+def schema_of(record_type: type) -> pa.Schema:
+    """The Arrow schema a record type stages with: its fields that name a column type, in order."""
+    return pa.schema([(f.name, ARROW_TYPES[f.metadata["arrow"]])
+                      for f in dataclasses.fields(record_type) if "arrow" in f.metadata])
+
+
+def records_table(records: Sequence, schema: pa.Schema) -> pa.Table:
+    """``records`` (of the type ``schema`` was derived from) as an Arrow table, column by column."""
+    return pa.Table.from_arrays([pa.array([getattr(r, name) for r in records], type=typ)
+                                 for name, typ in zip(schema.names, schema.types)], schema=schema)
 
 
 @contextlib.contextmanager
