@@ -57,15 +57,13 @@ def interrupted_line(settings: Settings, err: BaseException) -> str:
     from warehouse.errors import WarehouseError
 
     try:
-        _, rows = Warehouse(settings.db_path, lock_wait=5).operations.query(
-            "SELECT pages_fetched, articles_new + articles_updated, articles_classified FROM runs "
-            f"WHERE pid = {os.getpid()} AND status = 'interrupted' ORDER BY started_at DESC LIMIT 1")
+        kept = Warehouse(settings.db_path, lock_wait=5).runs.kept_by_interrupted(os.getpid())
     except WarehouseError:
-        rows = []
+        kept = None
     how = "SIGTERM" if interrupt.exit_code(err) == 143 else "Ctrl-C"
-    if not rows:
+    if kept is None:
         return f"stopped ({how}); nothing was lost: run the same command again to carry on"
-    fetched, stored, classified = (int(v or 0) for v in rows[0])
+    fetched, stored, classified = kept
     return (f"stopped ({how}): kept {fetched} pages fetched, {stored} articles stored and {classified} "
             "classified in this run; the same command carries on from there")
 

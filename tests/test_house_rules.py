@@ -4,6 +4,7 @@ function length and no `global` for warehouse/ (issue 13)."""
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 import pytest
@@ -118,3 +119,21 @@ def test_warehouse_modules_are_short_with_short_functions_and_no_globals(module)
             if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)) and n.end_lineno - n.lineno + 1 > 50]
     assert long == []
     assert [n.lineno for n in ast.walk(tree) if isinstance(n, ast.Global)] == []
+
+
+SQL_START = re.compile(r"^\s*(select\s.*\bfrom\b|insert\s+into\s|update\s+\w+\s+set\s|delete\s+from\s|"
+                       r"create\s+(or\s+replace\s+)?(table|view|index)\s|comment\s+on\s|attach\s)", re.I | re.S)
+
+
+def test_no_sql_outside_the_warehouse():
+    """The warehouse package owns every statement: no string in flows/ or deploy/ that starts as
+    SQL, and no ``.execute(`` call there."""
+    found = []
+    for path in _house_modules():
+        name = path.relative_to(ROOT).as_posix()
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Constant) and isinstance(node.value, str) and SQL_START.match(node.value):
+                found.append(f"{name}:{node.lineno}: {node.value[:40]!r}")
+            elif isinstance(node, ast.Attribute) and node.attr in ("execute", "executemany"):
+                found.append(f"{name}:{node.lineno}: .{node.attr}(")
+    assert found == []

@@ -46,3 +46,12 @@ class Runs:
             )
         self.wh.checkpoint()
         self.wh.release()
+
+    def kept_by_interrupted(self, pid: int) -> tuple[int, int, int] | None:
+        """(pages fetched, articles stored, articles classified) of the latest run process
+        ``pid`` recorded as interrupted, or None."""
+        with self.wh.connect() as con:
+            row = con.execute(
+                "SELECT pages_fetched, articles_new + articles_updated, articles_classified FROM runs "
+                "WHERE pid = ? AND status = 'interrupted' ORDER BY started_at DESC LIMIT 1", [pid]).fetchone()
+        return None if row is None else tuple(int(v or 0) for v in row)

@@ -19,26 +19,6 @@ from pathlib import Path
 
 FEED_FILES = ("feed.xml", "atom.xml", "index.rdf", "rss.xml", "feed.rss", "feed.atom")
 
-EXAMPLES = [
-    ("Articles per outlet", "select source, count(*) as articles, min(published_at)::date as first, "
-     "max(published_at)::date as last from articles group by source order by articles desc"),
-    ("Languages", "select language, count(*) as articles from articles group by 1 order by 2 desc"),
-    ("Latest five", "select published_at::date as day, source, left(title, 70) as title "
-     "from articles order by published_at desc limit 5"),
-    ("Relevant or not (off-topic stories are kept, flagged)", "select is_relevant, count(*) as articles, "
-     "round(avg(relevance), 2) as mean_relevance from articles group by 1 order by 1 desc"),
-    ("Primary theme per relevant article", "select theme, count(*) as articles from article_primary_theme "
-     "group by 1 order by 2 desc"),
-    ("Most mentioned chips and rules", "select entity, kind, sum(mentions) as mentions from article_entities "
-     "where kind in ('chip', 'rule', 'agency') group by all order by mentions desc limit 8"),
-    ("Stories told more than once", "select cluster_id, articles, sources, left(title, 50) as title "
-     "from story_clusters where articles > 1"),
-    ("What failed, and why", "select stage, reason, count(*) as urls from failures group by all order by urls desc"),
-    ("The run", "select flow, status, feeds_polled, pages_fetched, articles_new, "
-     "round(epoch(finished_at - started_at), 1) as seconds from runs order by started_at"),
-]
-
-
 def write_demo_sources(sites, path: Path) -> Path:
     lines = [
         "# Written by `chipwire demo`: the bundled sample outlets, served on loopback.",
@@ -84,6 +64,8 @@ def claim(db_path: Path) -> Path:
     writes and ``owner.json``), after removing the warehouse a previous demo made there. Raises
     `NotTheDemos` when anything there was not made by `chipwire demo` (a user's warehouse, a
     file that happens to have that name): the demo replaces only what it created itself."""
+    from warehouse.demo import demo_token
+
     own = db_path.with_name(db_path.name + ".demo")
     owner = own / "owner.json"
     present = [p for p in _sidecars(db_path) if p.exists() or p.is_symlink()]
@@ -91,7 +73,7 @@ def claim(db_path: Path) -> Path:
         raise NotTheDemos(f"{own} exists and was not made by `chipwire demo`: choose another --db")
     if present:
         made = _read_owner(owner)
-        if made is None or str(db_path.resolve()) != made.get("db") or _token_in(db_path) != made.get("token"):
+        if made is None or str(db_path.resolve()) != made.get("db") or demo_token(db_path) != made.get("token"):
             raise NotTheDemos(f"{db_path} exists and was not made by `chipwire demo`: refusing to replace it "
                               "(choose another --db)")
         for path in present:
@@ -107,42 +89,15 @@ def _read_owner(owner: Path) -> dict | None:
         return None
 
 
-def _token_in(db_path: Path) -> str | None:
-    """The demo's token stored inside the warehouse, or None (not a DuckDB file, no token)."""
-    import duckdb
-
-    if not db_path.is_file() or db_path.is_symlink():
-        return None
-    try:
-        con = duckdb.connect(str(db_path), read_only=True, config={"autoload_known_extensions": False,
-                                                                   "autoinstall_known_extensions": False})
-    except duckdb.Error:
-        return None
-    try:
-        return con.execute("SELECT token FROM chipwire_demo").fetchone()[0]
-    except (duckdb.Error, TypeError):
-        return None
-    finally:
-        con.close()
-
-
 def _sign(db_path: Path, own: Path) -> None:
     """Mark the new warehouse as the demo's: a random token inside it and in the demo's folder,
     so a file put at that path later (even one reusing the inode) is not taken for it."""
     import secrets
 
-    import duckdb
+    from warehouse.demo import sign_demo
 
     token = secrets.token_hex(16)
-    con = duckdb.connect(str(db_path))
-    try:
-        con.execute("CREATE TABLE chipwire_demo (token VARCHAR)")
-        con.execute("COMMENT ON TABLE chipwire_demo IS 'Marks this warehouse as made by chipwire demo, "
-                    "which may replace it (and only it)'")
-        con.execute("COMMENT ON COLUMN chipwire_demo.token IS 'A random token also kept in <db>.demo/owner.json'")
-        con.execute("INSERT INTO chipwire_demo VALUES (?)", [token])
-    finally:
-        con.close()
+    sign_demo(db_path, token)
     tmp = own / ".owner.json.tmp"
     tmp.write_text(json.dumps({"made_by": "chipwire demo", "db": str(db_path.resolve()), "token": token}))
     tmp.replace(own / "owner.json")
@@ -150,6 +105,7 @@ def _sign(db_path: Path, own: Path) -> None:
 
 def run_demo(db: str | None = None, progress: bool = True) -> int:
     from warehouse.db import Warehouse
+    from warehouse.demo import EXAMPLE_QUESTIONS
 
     from ..launch import die, guarded, run_ingest
     from ..output import print_rows
@@ -174,7 +130,7 @@ def run_demo(db: str | None = None, progress: bool = True) -> int:
         return code
     wh = Warehouse(db_path)
     print(f"\nDemo finished in {time.monotonic() - started:.0f} s. Try these (and your own):\n")
-    for title, sql in EXAMPLES:
+    for title, sql in EXAMPLE_QUESTIONS:
         print(f"-- {title}\nchipwire query --db {db_path} \"{sql}\"")
         cols, rows = wh.operations.query(sql)
         print_rows(cols, rows, "table")
