@@ -6,6 +6,7 @@ and `chipwire demo` failed on a fresh install while every test passed)."""
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 import zipfile
@@ -28,10 +29,18 @@ def _checkout_files() -> set[str]:
 
 
 def test_the_wheel_holds_every_module_and_data_file(tmp_path):
+    files = _checkout_files()
+    # built from a copy of the tracked files: setuptools writes build/ beside the sources it builds
+    source = tmp_path / "src"
+    tracked = subprocess.run(["git", "ls-files"], cwd=ROOT, capture_output=True, text=True).stdout.split()
+    for name in tracked:
+        if (ROOT / name).is_file():
+            (source / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(ROOT / name, source / name)
     built = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q",
-                            "-w", str(tmp_path), str(ROOT)], capture_output=True, text=True)
+                            "-w", str(tmp_path / "dist"), str(source)], capture_output=True, text=True)
     assert built.returncode == 0, built.stderr[-2000:]
-    wheel = next(tmp_path.glob("chipwire-*.whl"))
+    wheel = next((tmp_path / "dist").glob("chipwire-*.whl"))
     in_wheel = set(zipfile.ZipFile(wheel).namelist())
-    missing = sorted(f for f in _checkout_files() if f not in in_wheel)
+    missing = sorted(f for f in files if f not in in_wheel)
     assert missing == [], f"not in the wheel: {missing[:20]}"
