@@ -30,12 +30,8 @@ from __future__ import annotations
 import argparse
 import gzip
 import json
-import random
-import re
-import statistics
 import sys
 import time
-from collections import Counter
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
@@ -43,6 +39,7 @@ REPO = Path(__file__).resolve().parents[1]
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
+from benchmarks.aeb_metric import paired_bootstrap, scores, shingle_matching  # noqa: E402  (AEB's metric, shared)
 from extractors.furniture import strip_furniture  # noqa: E402
 
 # The options chipwire should pass to trafilatura.bare_extraction (chosen with the grid below).
@@ -83,47 +80,6 @@ def _grid() -> dict[str, dict]:
 
 
 # --- the metric (article-extraction-benchmark's evaluate.py) -----------------------------------
-
-_TOKEN_RE = re.compile(r"\w+", re.UNICODE | re.MULTILINE | re.IGNORECASE | re.DOTALL)
-
-
-def _shingles(text: str | None, n: int = 4) -> Counter:
-    tokens = _TOKEN_RE.findall(text or "")
-    return Counter(tuple(tokens[i:i + n]) for i in range(max(1, len(tokens) - n + 1)) if tokens[i:i + n])
-
-
-def shingle_matching(true: str | None, pred: str | None) -> tuple[float, float, float]:
-    """(tp, fp, fn) of one page, normalised to sum to 1 (all 0 when both are empty)."""
-    t, p = _shingles(true), _shingles(pred)
-    tp = float(sum((t & p).values()))
-    fp = float(sum((p - t).values()))
-    fn = float(sum((t - p).values()))
-    s = tp + fp + fn
-    return (tp / s, fp / s, fn / s) if s > 0 else (tp, fp, fn)
-
-
-def _precision(tp: float, fp: float, fn: float) -> float:
-    if fp == fn == 0:
-        return 1.0
-    if tp == fp == 0:
-        return 0.0
-    return tp / (tp + fp)
-
-
-def _recall(tp: float, fp: float, fn: float) -> float:
-    if fp == fn == 0:
-        return 1.0
-    if tp == fn == 0:
-        return 0.0
-    return tp / (tp + fn)
-
-
-def scores(triples: list[tuple[float, float, float]]) -> dict[str, float]:
-    precision = statistics.mean([_precision(*x) for x in triples if x[0] + x[1] > 0] or [0.0])
-    recall = statistics.mean([_recall(*x) for x in triples if x[0] + x[2] > 0] or [0.0])
-    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
-    return {"f1": f1, "precision": precision, "recall": recall}
-
 
 # --- extraction (one page per task, in a process pool) -----------------------------------------
 
@@ -230,17 +186,6 @@ def evaluate_seeds(seeds: Path) -> list[dict]:
 
 
 # --- report ----------------------------------------------------------------------------------------
-
-
-def paired_bootstrap(a: list, b: list, n: int = 1000, seed: int = 0) -> tuple[float, float]:
-    """F1(a) - F1(b) over resampled page sets: (mean, 1.96 * stdev), as evaluate.py does."""
-    rng = random.Random(seed)
-    idx = range(len(a))
-    diffs = []
-    for _ in range(n):
-        pick = [rng.choice(idx) for _ in idx]
-        diffs.append(scores([a[i] for i in pick])["f1"] - scores([b[i] for i in pick])["f1"])
-    return statistics.mean(diffs), 1.96 * statistics.stdev(diffs)
 
 
 def _fmt(s: dict) -> str:

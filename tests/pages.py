@@ -136,3 +136,18 @@ def eval_classify_module():
     sys.modules.setdefault("eval_classify", mod)
     spec.loader.exec_module(mod)
     return sys.modules["eval_classify"]
+
+
+def chipwire_process(env: dict, *args: str, timeout: float = 300):
+    """`python -m flows.cli ARGS` in a process of its own, its output captured."""
+    import subprocess
+
+    return subprocess.run([sys.executable, "-m", "flows.cli", *args], env=env, capture_output=True, text=True,
+                          timeout=timeout)
+
+
+def warehouse_rows(db: Path, sql: str) -> list[tuple]:
+    """The rows of ``sql`` over the warehouse at ``db`` (through `chipwire query`'s path)."""
+    from warehouse.db import Warehouse
+
+    return Warehouse(db).operations.query(sql)[1]

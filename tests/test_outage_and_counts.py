@@ -10,26 +10,16 @@ or folder is refused before anything starts.
 
 from __future__ import annotations
 
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 
 from flows.demo.run import write_demo_sources
 from flows.demo.server import LoopbackSites, Site, bundled_sites
-from warehouse.db import Warehouse
+
+from tests.pages import chipwire_process as chipwire
+from tests.pages import warehouse_rows as q
 
 pytestmark = pytest.mark.prefect
-
-
-def chipwire(env: dict, *args: str, timeout: float = 300) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "flows.cli", *args], env=env, capture_output=True, text=True,
-                          timeout=timeout)
-
-
-def q(db: Path, sql: str) -> list[tuple]:
-    return Warehouse(db).operations.query(sql)[1]
 
 
 def test_an_offline_run_is_an_outage_not_broken_feeds(tmp_path, cli_env):

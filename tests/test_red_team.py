@@ -9,7 +9,6 @@ from __future__ import annotations
 import contextlib
 import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -18,16 +17,10 @@ from flows.demo.run import write_demo_sources
 from flows.demo.server import LoopbackSites, bundled_sites
 from warehouse.db import Warehouse
 
+from tests.pages import chipwire_process as chipwire
+from tests.pages import warehouse_rows as q
+
 pytestmark = pytest.mark.prefect
-
-
-def chipwire(env: dict, *args: str, timeout: float = 300) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "flows.cli", *args], env=env, capture_output=True, text=True,
-                          timeout=timeout)
-
-
-def q(db: Path, sql: str) -> list[tuple]:
-    return Warehouse(db).operations.query(sql)[1]
 
 
 def test_missing_body_files_are_failures_and_fetched_again(tmp_path, cli_env):
