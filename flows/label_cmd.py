@@ -1,7 +1,7 @@
 """`chipwire label`, `review` and `train`: analysts correct the classifier, and it learns.
 
     chipwire label ARTICLE_ID [--theme X]... [--not-theme Y]... [--relevant | --irrelevant]
-                   [--primary X] [--note TEXT]       one article's correction
+                   [--primary X] [--note TEXT] [--withdraw X|relevance|all]   one article's correction
     chipwire label --file labels.jsonl|labels.csv    many, all or none (one-line error naming the line)
     chipwire review [--limit N] [--theme X]          the articles the classifier is least sure of
     chipwire train [--corpus DIR]... [--out PATH]    a model from a corpus plus the labels (flows/train_cmd.py)
@@ -18,7 +18,7 @@ import getpass
 import shlex
 import sys
 
-from .labelfile import LabelSpec, read_label_file, spec_rows, spec_problem
+from .labelfile import LabelSpec, read_label_file, spec_problem, spec_rows, with_withdrawals_expanded
 from .launch import die
 from .settings import build_settings
 
@@ -27,6 +27,7 @@ examples:
   chipwire review --limit 10                      # least sure first, each with its label command
   chipwire label 3f2a9c1d0b7e4a55 --primary smuggling_enforcement --not-theme export_controls
   chipwire label 3f2a9c1d0b7e4a55 --irrelevant --note "Russia sanctions, not chips"
+  chipwire label 3f2a9c1d0b7e4a55 --withdraw export_controls   # take a label back: the classifier decides again
   chipwire label --file labels.csv               # columns: article_id, themes, not_themes, relevant, primary, note
   chipwire train && chipwire reclassify          # learn from the labels, then classify again with it
 """
@@ -50,6 +51,9 @@ def add_parser(sub) -> None:
     rel.add_argument("--irrelevant", dest="relevant", action="store_const", const=False,
                      help="it is not on the topic (removes its themes)")
     p.add_argument("--primary", metavar="ID", help="its main theme (implies --theme ID)")
+    p.add_argument("--withdraw", action="append", default=[], metavar="ID",
+                   help="take back the earlier labels of a theme, of `relevance`, or `all` of them: the classifier "
+                   "decides them again (the labels stay in the table; repeatable)")
     p.add_argument("--note", metavar="TEXT", help="why (kept with the label)")
     p.add_argument("--by", metavar="NAME", help="who labels (default: the login name)")
     p.add_argument("--file", metavar="FILE", help="labels from a .jsonl or .csv file instead (all or none are stored)")
@@ -91,14 +95,14 @@ def _specs(args, theme_ids) -> tuple[list[LabelSpec], list[str]]:
     if args.file and args.article_id:
         raise ValueError("give either ARTICLE_ID or --file, not both")
     if args.file:
-        if args.theme or args.not_theme or args.primary or args.relevant is not None or args.note:
+        if args.theme or args.not_theme or args.primary or args.relevant is not None or args.note or args.withdraw:
             raise ValueError("--file: the labels come from the file (no --theme, --not-theme, --primary, --note, "
-                             "--relevant or --irrelevant with it)")
+                             "--withdraw, --relevant or --irrelevant with it)")
         return read_label_file(args.file, theme_ids)
     if not args.article_id:
         raise ValueError("name the article: chipwire label ARTICLE_ID --theme ID ... (or --file FILE)")
-    spec = LabelSpec(args.article_id.strip(), tuple(args.theme), tuple(args.not_theme), args.relevant,
-                     args.primary, args.note)
+    spec = with_withdrawals_expanded(LabelSpec(args.article_id.strip(), tuple(args.theme), tuple(args.not_theme),
+                                               args.relevant, args.primary, args.note, tuple(args.withdraw)), theme_ids)
     problem = spec_problem(spec, theme_ids)
     if problem:
         raise ValueError(problem)
@@ -119,13 +123,28 @@ def cmd_label(args) -> int:
                              "(`chipwire review` lists stored articles with their ids)")
         by = args.by or _login()
         counts = wh.labels.add([row for s in specs for row in spec_rows(s, by)])
+        again = _classify_withdrawn(settings, taxonomy, wh, [s.article_id for s in specs if s.withdraw])
     except (ValueError, ExtractorError, WarehouseError) as err:
         return die(str(err))
     print(f"chipwire: stored {counts['labels']} label{'s' * (counts['labels'] != 1)} of {counts['articles']} "
-          f"article{'s' * (counts['articles'] != 1)} in {settings.db_path}; applied now, kept by reclassify")
+          f"article{'s' * (counts['articles'] != 1)} in {settings.db_path}; applied now, kept by reclassify"
+          + (f"; {again} classified again where labels were withdrawn" if again else ""))
     for state in wh.labels.classification_of([s.article_id for s in specs][:20]):
         print("  " + _state_line(state))
     return 0
+
+
+def _classify_withdrawn(settings, taxonomy, wh, article_ids: list[str]) -> int:
+    """Classify again the articles whose labels were taken back, so that the classifier's own
+    verdict replaces the withdrawn one at once (the labels still standing are applied again)."""
+    if not article_ids:
+        return 0
+    from .refine import classify_pending
+    from .work import classifier_model
+
+    counts = classify_pending(wh, taxonomy, force=True, ids=sorted(set(article_ids)),
+                              model=classifier_model(settings.model_path))
+    return counts["articles_classified"]
 
 
 def _login() -> str | None:

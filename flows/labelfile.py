@@ -6,7 +6,8 @@
 
 A file is JSON Lines (``.jsonl``: one object a line) or CSV (``.csv``: a header line), with
 the fields ``article_id`` (required), ``themes``, ``not_themes``, ``relevant``, ``primary``,
-``note`` (and ``theme``/``not_theme`` for one). In CSV, several themes are separated by ``;``,
+``note``, ``withdraw`` (theme ids, ``relevance`` or ``all``: labels taken back; and
+``theme``/``not_theme`` for one). In CSV, several themes are separated by ``;``,
 ``|`` or spaces, and ``relevant`` is true/false/yes/no/1/0 or empty (not said).
 """
 
@@ -15,10 +16,11 @@ from __future__ import annotations
 import csv
 import io
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
-FIELDS = ("article_id", "themes", "theme", "not_themes", "not_theme", "relevant", "primary", "note")
+FIELDS = ("article_id", "themes", "theme", "not_themes", "not_theme", "relevant", "primary", "note", "withdraw")
+RELEVANCE = "relevance"  # what --withdraw calls the relevance verdict
 _TRUE, _FALSE = {"true", "yes", "1", "relevant"}, {"false", "no", "0", "irrelevant"}
 
 
@@ -30,9 +32,11 @@ class LabelSpec:
     relevant: bool | None = None
     primary: str | None = None
     note: str | None = None
+    # labels taken back before the rest is stored: theme ids, or RELEVANCE for the relevance verdict
+    withdraw: tuple[str, ...] = ()
 
 
-def spec_problem(spec: LabelSpec, theme_ids, names=("--theme", "--not-theme", "--primary")) -> str | None:
+def spec_problem(spec: LabelSpec, theme_ids, names=("--theme", "--not-theme", "--primary", "--withdraw")) -> str | None:
     """What is wrong with one label (one line), or None; ``names``: how its fields are called."""
     known = tuple(theme_ids)
     if not spec.article_id:
@@ -42,21 +46,34 @@ def spec_problem(spec: LabelSpec, theme_ids, names=("--theme", "--not-theme", "-
         for t in values:
             if t not in known:
                 return f"{name} {t!r}: not a theme of the taxonomy (one of {', '.join(known)})"
+    for t in spec.withdraw:
+        if t not in known and t != RELEVANCE:
+            return f"{names[3]} {t!r}: not a theme of the taxonomy, {RELEVANCE!r} or 'all' (one of {', '.join(known)})"
     said = set(spec.themes) | ({spec.primary} if spec.primary else set())
+    again = sorted((said | set(spec.not_themes)) & set(spec.withdraw))
+    if again or (RELEVANCE in spec.withdraw and spec.relevant is not None):
+        return f"{names[3]} {again[0] if again else RELEVANCE!r} and a new verdict on it at once: give one of them"
     both = sorted(said & set(spec.not_themes))
     if both:
         return f"theme {both[0]!r} is both present and absent"
     if spec.relevant is False and said:
         return "--irrelevant with a theme: an off-topic article has no themes"
-    if not (said or spec.not_themes or spec.relevant is not None):
-        return "nothing to label: give --theme, --not-theme, --primary, --relevant or --irrelevant"
+    if not (said or spec.not_themes or spec.relevant is not None or spec.withdraw):
+        return "nothing to label: give --theme, --not-theme, --primary, --relevant, --irrelevant or --withdraw"
     return None
 
 
+def with_withdrawals_expanded(spec: LabelSpec, theme_ids) -> LabelSpec:
+    """``withdraw = ("all",)`` (with or without others) as every theme of the taxonomy and relevance."""
+    if "all" not in spec.withdraw:
+        return spec
+    return replace(spec, withdraw=tuple(theme_ids) + (RELEVANCE,))
+
+
 def spec_rows(spec: LabelSpec, labelled_by: str | None) -> list[dict]:
-    """The rows of the labels table for one label, in order: relevance, themes, primary."""
+    """The rows of the labels table for one label, in order: withdrawals, relevance, themes, primary."""
     base = {"article_id": spec.article_id, "labelled_by": labelled_by, "note": spec.note}
-    rows = []
+    rows = [{**base, "theme": None if t == RELEVANCE else t, "verdict": "withdrawn"} for t in dict.fromkeys(spec.withdraw)]
     if spec.relevant is not None:
         rows.append({**base, "theme": None, "verdict": "relevant" if spec.relevant else "irrelevant"})
     rows += [{**base, "theme": t, "verdict": "present"} for t in dict.fromkeys(spec.themes) if t != spec.primary]
@@ -98,7 +115,8 @@ def _spec(row: dict) -> LabelSpec:
     note = row.get("note")
     return LabelSpec(aid.strip(), _themes(row.get("themes")) + _themes(row.get("theme")),
                      _themes(row.get("not_themes")) + _themes(row.get("not_theme")), _relevant(row.get("relevant")),
-                     primary.strip() if primary else None, str(note) if note not in (None, "") else None)
+                     primary.strip() if primary else None, str(note) if note not in (None, "") else None,
+                     _themes(row.get("withdraw")))
 
 
 def _records(path: str, text: str) -> list[tuple[int, dict]]:
@@ -142,7 +160,8 @@ def read_label_file(path: str, theme_ids) -> tuple[list[LabelSpec], list[str]]:
             spec = _spec(record)
         except ValueError as err:
             raise ValueError(f"{path}: line {n}: {err}") from None
-        problem = spec_problem(spec, theme_ids, ("theme", "not_themes", "primary"))
+        spec = with_withdrawals_expanded(spec, theme_ids)
+        problem = spec_problem(spec, theme_ids, ("theme", "not_themes", "primary", "withdraw"))
         if problem:
             raise ValueError(f"{path}: line {n}: {problem}")
         specs.append(spec)

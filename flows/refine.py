@@ -77,10 +77,10 @@ def _untouched(article: dict, fingerprints, profile) -> bool:
 def classify_pending(wh: Warehouse, taxonomy, force: bool = False, batch_size: int = 500,
                      progress: Callable[[int], None] | None = None, stop=None,
                      on_classified: Callable[[dict[str, bool]], None] | None = None,
-                     model="default") -> dict[str, int]:
+                     model="default", ids: list[str] | None = None) -> dict[str, int]:
     """Relevance, themes, entities for every article that needs them (new, changed since it was
-    classified, or classified by another classifier or taxonomy; ``force``: all), then story
-    clusters for every article not yet in one. Rows are replaced, never duplicated.
+    classified, or classified by another classifier or taxonomy; ``force``: all; ``ids``: only
+    these), then story clusters for every article not yet in one. Rows are replaced, never duplicated.
     ``on_classified`` receives each batch's {article_id: is_relevant}; ``stop`` ends the stage
     after the batch in hand (what is left is classified by the next run). ``model``: the
     classifier's model (``work.classifier_model``; default the shipped one)."""
@@ -90,7 +90,7 @@ def classify_pending(wh: Warehouse, taxonomy, force: bool = False, batch_size: i
     counts = {"articles_classified": 0, "articles_relevant": 0}
     after = ""
     while not (stop is not None and stop.is_set()) and (
-            rows := wh.classification.pending(version, batch_size, force=force, after=after)):
+            rows := wh.classification.pending(version, batch_size, force=force, after=after, ids=ids)):
         after = rows[-1]["article_id"]
         done = [classify_row(r["article_id"], r["title"], r["text"], r["language"], r["story_date"], taxonomy, model)
                 for r in rows]

@@ -98,6 +98,53 @@ def test_a_label_applies_at_once_and_survives_reclassify(wh, capsys):
         ("art-h004", False, [], [], None)]
 
 
+def test_a_withdrawn_label_gives_the_verdict_back_to_the_classifier(wh, capsys):
+    aid = "art-h002"  # the model: smuggling_enforcement alone
+    model_themes = themes(wh, aid)
+    assert main(["label", aid, "--db", str(wh.path), "--primary", "export_controls",
+                 "--not-theme", "smuggling_enforcement"]) == 0
+    assert themes(wh, aid) == [("export_controls", "analyst")]
+    # one theme taken back: the classifier decides it again at once; the other label stands
+    assert main(["label", aid, "--db", str(wh.path), "--withdraw", "smuggling_enforcement"]) == 0
+    assert "1 classified again" in capsys.readouterr().out
+    got = themes(wh, aid)
+    assert got[0] == ("export_controls", "analyst") and ("smuggling_enforcement", "model") in got
+    # an irrelevant verdict, then taken back with everything else: the model's classification, as before any label
+    assert main(["label", aid, "--db", str(wh.path), "--irrelevant"]) == 0
+    assert themes(wh, aid) == [] and q(wh, f"select is_relevant from articles where article_id = '{aid}'") == [(False,)]
+    assert main(["label", aid, "--db", str(wh.path), "--withdraw", "all"]) == 0
+    assert themes(wh, aid) == model_themes
+    assert q(wh, f"select is_relevant, primary_theme from articles where article_id = '{aid}'") == [
+        (True, model_themes[0][0])]
+    assert q(wh, f"select relevant, themes, not_themes, primary_theme from label_effective where article_id = '{aid}'") == [
+        (None, [], [], None)]
+    refine.classify_pending(wh, load_taxonomy(), force=True)  # and reclassify keeps it so
+    assert themes(wh, aid) == model_themes
+    # nothing was deleted: every label is still in the table, the withdrawals after them
+    assert q(wh, f"select count(*) filter (where verdict = 'withdrawn'), count(*) from labels where article_id = '{aid}'")[0][1] >= 4
+
+
+@pytest.mark.parametrize("argv, words", [
+    (["--withdraw", "bogus"], "--withdraw 'bogus': not a theme"),
+    (["--withdraw", "export_controls", "--theme", "export_controls"], "and a new verdict on it at once"),
+    (["--withdraw", "relevance", "--relevant"], "and a new verdict on it at once"),
+])
+def test_a_bad_withdrawal_is_one_line_error_and_nothing_stored(wh, capsys, argv, words):
+    assert main(["label", "art-h002", "--db", str(wh.path), *argv]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and words in err
+    assert q(wh, "select count(*) from labels") == [(0,)]
+
+
+def test_a_label_file_can_withdraw(wh, tmp_path):
+    assert main(["label", "art-h008", "--db", str(wh.path), "--irrelevant"]) == 0
+    path = tmp_path / "undo.jsonl"
+    path.write_text('{"article_id": "art-h008", "withdraw": ["relevance"]}\n', encoding="utf-8")
+    assert main(["label", "--file", str(path), "--db", str(wh.path)]) == 0
+    assert q(wh, "select relevant from label_effective where article_id = 'art-h008'") == [(None,)]
+    assert q(wh, "select is_relevant from articles where article_id = 'art-h008'") == [(True,)]
+
+
 @pytest.mark.prefect
 def test_the_reclassify_flow_keeps_the_labels(wh, prefect_harness):
     from flows.backfill import reclassify_flow

@@ -67,15 +67,18 @@ class Classification:
     def __init__(self, wh: Facade):
         self.wh = wh
 
-    def pending(self, version: str, limit: int, force: bool = False, after: str = "") -> list[dict]:
+    def pending(self, version: str, limit: int, force: bool = False, after: str = "",
+                ids: list[str] | None = None) -> list[dict]:
         """Articles never classified, classified by another classifier version, or whose text
-        changed since (ordered by article_id, after ``after``; ``force``: all of them)."""
+        changed since (ordered by article_id, after ``after``; ``force``: all of them; ``ids``:
+        only these articles)."""
         where = "$version IS NOT NULL" if force else _STALE
         with self.wh.connect() as con:
             return dicts(con.execute(
                 f"SELECT article_id, title, text, language, coalesce(published_at, fetched_at) AS story_date, "
                 f"syndicated_from FROM articles WHERE {where} AND article_id > $after "
-                f"ORDER BY article_id LIMIT {int(limit)}", {"version": version, "after": after}))
+                f"AND ($ids::VARCHAR[] IS NULL OR list_contains($ids::VARCHAR[], article_id)) "
+                f"ORDER BY article_id LIMIT {int(limit)}", {"version": version, "after": after, "ids": ids}))
 
     def save(self, rows: list[ClassRow], themes: list[ThemeRow], entities: list[EntityRow],
              signatures: list[SignatureRow], bands: list[BandRow] = ()) -> None:

@@ -28,7 +28,7 @@ from .staging import dicts, staged, utcnow
 if TYPE_CHECKING:
     from .staging import Facade
 
-VERDICTS = ("present", "primary", "absent", "relevant", "irrelevant")
+VERDICTS = ("present", "primary", "absent", "relevant", "irrelevant", "withdrawn")
 LABEL_SCHEMA = pa.schema([
     ("article_id", pa.string()), ("theme", pa.string()), ("verdict", pa.string()), ("labelled_by", pa.string()),
     ("note", pa.string()), ("seq", pa.int64()),
