@@ -30,6 +30,7 @@ from lxml.html import HtmlElement
 
 from .furniture.dates import dateline
 from .furniture.text import nwords
+from .title_blocks import Block, PageText
 
 _SEPARATOR = re.compile(r"\s+[|–—·•»›>:]\s+|\s+-{1,2}\s+|\s+::\s+|\s*\|\s*|\s+/\s+")
 _WORDS = re.compile(r"\w+")
@@ -153,39 +154,6 @@ def _usable(title: str | None, names: frozenset[str]) -> bool:
     return not _is_site(title, names)
 
 
-class PageText:
-    """The page's visible words, lower-cased, to find where a candidate title stands; read from
-    the tree on first use only (most pages never need it: their headline is their h1)."""
-
-    def __init__(self, tree: HtmlElement):
-        self._tree = tree
-        self._joined: str | None = None
-
-    @property
-    def joined(self) -> str:
-        if self._joined is None:
-            words = self._tree.xpath("//body//text()[not(parent::script or parent::style or parent::noscript)]")
-            self._joined = " " + " ".join(_tokens(" ".join(words[:20000]))) + " "
-        return self._joined
-
-    def positions(self, text: str) -> list[int]:
-        needle = " " + " ".join(_tokens(text)) + " "
-        out, start = [], self.joined.find(needle)
-        while start >= 0 and len(out) < 50:
-            out.append(start)
-            start = self.joined.find(needle, start + 1)
-        return out
-
-    def body_start(self, lines: list[str]) -> int | None:
-        """Where the article's first paragraph (a line of ten words or more) stands."""
-        for line in lines[:12]:
-            words = _tokens(line)
-            if len(words) >= 10:
-                found = self.joined.find(" " + " ".join(words[:8]) + " ")
-                return found if found >= 0 else None
-        return None
-
-
 def _candidates(declared: list[str], names: frozenset[str]) -> list[str]:
     """Every reading of the declared titles: whole, stripped of the site, and each segment."""
     out: list[str] = []
@@ -226,10 +194,12 @@ def _related(text: str, declared: list[str]) -> bool:
 
 
 def choose_title(declared: list[str], names: frozenset[str], headings: dict[str, tuple[str, int]],
-                 page: PageText | None, body: list[str]) -> str | None:
+                 page: PageText | None, body: list[str], with_deck: bool = False) -> str | None:
     """The rules above. ``declared``: the page's declared titles, best first (og:title, JSON-LD
     headline, ``<title>``); ``headings``: ``page_headings``; ``body``: the article's lines as
-    extracted, to find the headline standing above its first paragraph."""
+    extracted, to find the headline standing above its first paragraph; ``with_deck``: the
+    page declares no publisher's headline (og:title, JSON-LD), so a deck under the headline is
+    part of it."""
     declared = [d for d in (clean_declared(t) for t in declared) if d]
     cands: dict[str, tuple[str, bool]] = {}
     for text in _candidates(declared, names):
@@ -239,13 +209,48 @@ def choose_title(declared: list[str], names: frozenset[str], headings: dict[str,
     for key, (text, _rank) in headings.items():
         if _usable(text, names) and (not readings or _related(text, readings)):
             cands.setdefault(key, (text, False))
-    for reading in readings:  # the common case: the declared title, without the site, is the h1
-        shown = headings.get(" ".join(_tokens(reading)))
-        if shown and shown[1] == 2:
-            return shown[0]
-    if page is not None:
-        # without a usable declared title, a heading of four words or more will do
-        shown = _best_shown(cands, headings, page, page.body_start(body), 3 if readings else 2)
-        if shown:
-            return shown
+    confirmed = next((shown[0] for shown in (headings.get(" ".join(_tokens(r))) for r in readings)
+                      if shown and shown[1] == 2), None)  # the common case: the declared title is the h1
+    if page is None or confirmed and not with_deck:
+        return confirmed or (readings[0] if readings else None)
+    start = page.body_start(body)
+    blocks = page.blocks_above(start) if start is not None else []
+    if confirmed:
+        return _with_deck(confirmed, blocks, with_deck)
+    found = _block_headline(blocks, readings, [t for t, is_declared in cands.values() if is_declared], names, page, start)
+    if found is not None:
+        return _with_deck(blocks[found].text, blocks, with_deck)
+    # without a usable declared title, a heading of four words or more will do
+    shown = _best_shown(cands, headings, page, start, 3 if readings else 2)
+    if shown:
+        return _with_deck(shown, blocks, with_deck)
     return readings[0] if readings else None
+
+
+def _block_headline(blocks: list[Block], declared: list[str], readings: list[str], names: frozenset[str],
+                    page: PageText, start: int | None) -> int | None:
+    """Which block above the first paragraph is the headline: the nearest that is a declared
+    title or a run of one's words (the title with a section or the site's name around the
+    headline as shown); else, when the page shows no reading of a declared title (a tagline, a
+    broken ``<title>``), the nearest headline-like block set off as a heading (any headline-like
+    block when nothing usable is declared)."""
+    likely = [i for i, b in enumerate(blocks) if b.headline_like() and _usable(b.text, names)]
+    spans = [" " + " ".join(_tokens(d)) + " " for d in declared]
+    for i in likely:
+        if any(" " + blocks[i].key + " " in span for span in spans):
+            return i
+    if start is None or any(page.positions(r) for r in readings):
+        return None
+    styled = [i for i in likely if blocks[i].styled]
+    return (styled or ([] if readings else likely) or [None])[0]  # a declared title gives way to a set-off block
+
+
+def _with_deck(title: str, blocks: list[Block], with_deck: bool) -> str:
+    """The headline and the deck set right under it, when the page has one and ``with_deck``."""
+    if not with_deck:
+        return title
+    key = " ".join(_tokens(title))
+    for i, block in enumerate(blocks):
+        if block.key == key:
+            return f"{title} {blocks[i - 1].text}" if i > 0 and blocks[i - 1].deck_shaped() else title
+    return title
