@@ -96,11 +96,12 @@ class PageText:
         return out
 
     def body_start(self, lines: list[str]) -> int | None:
-        """Where the article's first paragraph (a line of ten words or more) stands."""
-        for line in lines[:12]:
-            words = tokens(line)
-            if len(words) >= 10:
-                found = self.joined.find(" " + " ".join(words[:8]) + " ")
+        """Where the article's first paragraph stands: the first line of prose (ten words or
+        more, a third of them in lower case; not a table row of links an extraction kept)."""
+        for line in lines[:40]:
+            words = _WORDS.findall(line)
+            if len(words) >= 10 and "|" not in line and 3 * sum(w.islower() for w in words) >= len(words):
+                found = self.joined.find(" " + " ".join(w.lower() for w in words[:8]) + " ")
                 return found if found >= 0 else None
         return None
 
