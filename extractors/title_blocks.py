@@ -130,7 +130,7 @@ class PageText:
             block, chain = _block_of(node)
             if block is not current:
                 if parts and current is not None and not _is_first_paragraph(out, current, self._nodes[index]):
-                    out.append(_make_block(parts, current))
+                    out.append(_make_block(parts))
                 current, parts = block, []
                 if len(out) >= WINDOW_BLOCKS or chars > WINDOW_CHARS:
                     break
@@ -138,7 +138,7 @@ class PageText:
                 parts.append((str(node), chain))
                 chars += len(node)
         if parts and current is not None and len(out) < WINDOW_BLOCKS:
-            out.append(_make_block(parts, current))
+            out.append(_make_block(parts))
         return out
 
 
@@ -148,20 +148,24 @@ def _is_first_paragraph(out: list[Block], block: HtmlElement, first: object) -> 
 
 
 def _block_of(node) -> tuple[HtmlElement | None, tuple[HtmlElement, ...]]:
-    """A text node's block element and the elements from its own up to that block."""
+    """A text node's block (the block element holding it; for text after a ``<br>`` or after a
+    block element inside another, that element: a line of its own) and the elements from the
+    node's own up to its block element."""
     el = node.getparent()
+    key = None
     if el is not None and node.is_tail:
+        key = el if isinstance(el.tag, str) and el.tag in _BLOCK_TAGS else None
         el = el.getparent()
     chain = []
     while el is not None:
         chain.append(el)
         if isinstance(el.tag, str) and el.tag in _BLOCK_TAGS:
-            return el, tuple(chain)
+            return key if key is not None else el, tuple(chain)
         el = el.getparent()
-    return None, tuple(chain)
+    return key, tuple(chain)
 
 
-def _make_block(parts: list[tuple[str, tuple]], block: HtmlElement) -> Block:
+def _make_block(parts: list[tuple[str, tuple]]) -> Block:
     parts.reverse()
     text = re.sub(r"\s+", " ", " ".join(p for p, _ in parts)).strip()
     linked = sum(len(p) for p, chain in parts if any(el.tag == "a" for el in chain))
@@ -171,7 +175,7 @@ def _make_block(parts: list[tuple[str, tuple]], block: HtmlElement) -> Block:
     styled = heading or _bold(elements) or bool(_STYLED_CLASS.search(classes))
     furniture = (2 * linked > len(text) and not heading) or bool(_FURNITURE_CLASS.search(classes)) \
         or bool(_FURNITURE_TEXT.search(text)) or dateline(text) or dateline(text, strict=True)
-    deck_like = (heading and block.tag != "h1") or bool(_DECK_CLASS.search(classes))
+    deck_like = (heading and not any(el.tag == "h1" for el in elements)) or bool(_DECK_CLASS.search(classes))
     return Block(text, styled, deck_like, furniture)
 
 
