@@ -215,11 +215,12 @@ def choose_title(declared: list[str], names: frozenset[str], headings: dict[str,
         return confirmed or (readings[0] if readings else None)
     start = page.body_start(body)
     blocks = page.blocks_above(start) if start is not None else []
-    if confirmed:
-        return _with_deck(confirmed, blocks, with_deck)
-    found = _block_headline(blocks, readings, [t for t, is_declared in cands.values() if is_declared], names, page, start)
+    found = _block_headline(blocks, readings, [t for t, is_declared in cands.values() if is_declared], names, page,
+                            start, confirmed is not None)
     if found is not None:
         return _with_deck(blocks[found].text, blocks, with_deck)
+    if confirmed:
+        return _with_deck(confirmed, blocks, with_deck)
     # without a usable declared title, a heading of four words or more will do
     shown = _best_shown(cands, headings, page, start, 3 if readings else 2)
     if shown:
@@ -228,7 +229,7 @@ def choose_title(declared: list[str], names: frozenset[str], headings: dict[str,
 
 
 def _block_headline(blocks: list[Block], declared: list[str], readings: list[str], names: frozenset[str],
-                    page: PageText, start: int | None) -> int | None:
+                    page: PageText, start: int | None, confirmed: bool) -> int | None:
     """Which block above the first paragraph is the headline: the nearest that is a declared
     title or a run of one's words (the title with a section or the site's name around the
     headline as shown); else, when the page shows no reading of a declared title (a tagline, a
@@ -239,7 +240,7 @@ def _block_headline(blocks: list[Block], declared: list[str], readings: list[str
     for i in likely:
         if any(" " + blocks[i].key + " " in span for span in spans):
             return i
-    if start is None or any(page.positions(r) for r in readings):
+    if start is None or confirmed or any(page.positions(r) for r in readings):
         return None
     styled = [i for i in likely if blocks[i].styled]
     return (styled or ([] if readings else likely) or [None])[0]  # a declared title gives way to a set-off block
