@@ -25,7 +25,8 @@ _BLOCK_TAGS = frozenset(
     " article header footer aside main nav body html figure figcaption pre address fieldset br hr".split())
 _HEADING_TAGS = frozenset("h1 h2 h3 h4 h5 h6".split())
 _STYLED_CLASS = re.compile(r"head|title|hdr", re.I)
-_DECK_CLASS = re.compile(r"dek|deck|standfirst|strap|abstract|subhead|subtitle|summary|intro|teaser", re.I)
+_DECK_CLASS = re.compile(r"dek|deck|standfirst|strap|subhead|subtitle|abstract|summary|intro|teaser", re.I)
+_DECK_ONLY_CLASS = re.compile(r"dek|deck|standfirst|strap|subhead|subtitle", re.I)  # never a lead paragraph's
 _FURNITURE_CLASS = re.compile(r"cap|credit|photo|pic|img|image|byline|auth|date|time|stamp|posted|crumb|nav|tool"
                               r"|share|menu|tags?\b|source|promo|advert|sponsor|comment|related|login", re.I)
 _FURNITURE_TEXT = re.compile(
@@ -51,6 +52,7 @@ class Block:
     styled: bool
     deck_like: bool
     furniture: bool
+    first: bool = False  # the first paragraph's own block: a deck when set as one, never the headline
 
     @property
     def key(self) -> str:
@@ -58,7 +60,7 @@ class Block:
 
     def headline_like(self) -> bool:
         n = nwords(self.text)
-        return not self.furniture and MIN_WORDS <= n <= MAX_WORDS and not _sentence(self.text)
+        return not (self.furniture or self.first) and MIN_WORDS <= n <= MAX_WORDS and not _sentence(self.text)
 
     def deck_shaped(self) -> bool:
         return not self.furniture and MIN_WORDS <= nwords(self.text) <= DECK_MAX_WORDS and self.deck_like
@@ -120,11 +122,13 @@ class PageText:
 
     def blocks_above(self, position: int) -> list[Block]:
         """The text blocks above the first paragraph (which starts at ``position``), nearest
-        first, within ``WINDOW_BLOCKS`` blocks and ``WINDOW_CHARS`` characters."""
+        first, within ``WINDOW_BLOCKS`` blocks and ``WINDOW_CHARS`` characters; led by that
+        paragraph's own block when it is set as a deck (the extraction kept the deck as text)."""
         index = self._node_at(position)
         if index is None:
             return []
-        out: list[Block] = []
+        first = self._first_block(index)
+        out: list[Block] = [first] if first.deck_like else []
         current, parts, chars = _block_of(self._nodes[index])[0], [], 0
         for node in reversed(self._nodes[max(0, index - 400):index]):
             block, chain = _block_of(node)
@@ -142,9 +146,20 @@ class PageText:
         return out
 
 
+    def _first_block(self, index: int) -> Block:
+        key, parts = _block_of(self._nodes[index])[0], []
+        for node in self._nodes[index:index + 30]:
+            block, chain = _block_of(node)
+            if block is not key:
+                break
+            parts.append((str(node), chain))
+        parts.reverse()  # _make_block takes them nearest first
+        return _make_block(parts, first=True)
+
+
 def _is_first_paragraph(out: list[Block], block: HtmlElement, first: object) -> bool:
     """Text before the first paragraph's words in its own block (a dateline) is not a block above."""
-    return not out and block is _block_of(first)[0]
+    return not [b for b in out if not b.first] and block is _block_of(first)[0]
 
 
 def _block_of(node) -> tuple[HtmlElement | None, tuple[HtmlElement, ...]]:
@@ -165,7 +180,10 @@ def _block_of(node) -> tuple[HtmlElement | None, tuple[HtmlElement, ...]]:
     return key, tuple(chain)
 
 
-def _make_block(parts: list[tuple[str, tuple]]) -> Block:
+def _make_block(parts: list[tuple[str, tuple]], first: bool = False) -> Block:
+    """A block from its text nodes, nearest the first paragraph first; ``first``: the first
+    paragraph's own block, a deck only when a heading or a class names it one (an ``intro``
+    or ``summary`` class there is the lead paragraph's)."""
     parts.reverse()
     text = re.sub(r"\s+", " ", " ".join(p for p, _ in parts)).strip()
     linked = sum(len(p) for p, chain in parts if any(el.tag == "a" for el in chain))
@@ -175,8 +193,9 @@ def _make_block(parts: list[tuple[str, tuple]]) -> Block:
     styled = heading or _bold(elements) or bool(_STYLED_CLASS.search(classes))
     furniture = (2 * linked > len(text) and not heading) or bool(_FURNITURE_CLASS.search(classes)) \
         or bool(_FURNITURE_TEXT.search(text)) or dateline(text) or dateline(text, strict=True)
-    deck_like = (heading and not any(el.tag == "h1" for el in elements)) or bool(_DECK_CLASS.search(classes))
-    return Block(text, styled, deck_like, furniture)
+    deck_class = _DECK_ONLY_CLASS if first else _DECK_CLASS
+    deck_like = (heading and not any(el.tag == "h1" for el in elements)) or bool(deck_class.search(classes))
+    return Block(text, styled, deck_like, furniture, first)
 
 
 def _bold(elements) -> bool:
