@@ -33,6 +33,7 @@ _FURNITURE_TEXT = re.compile(
     r"^(?:by|from|posted|published|updated|last updated|contributed by|written by|filed|source|photo|image)\b"
     r"|©|\bstaff\b|\b(?:reporter|correspondent|writer|agencies|news (?:service|agency)|press (?:trust|association))\b"
     r"|\b(?:associated|united|canadian|australian) press\b|\b\d{4}-\d\d-\d\d\b|\b\d\d?/\d\d?/\d\d(?:\d\d)?\b", re.I)
+_CODE = re.compile(r"[<>{}]|document\.|function\s*\(")  # script written out as text
 WINDOW_CHARS = 1500  # text above the first paragraph searched for the headline (some 250 words)
 WINDOW_BLOCKS = 15
 MIN_WORDS, MAX_WORDS = 3, 30
@@ -63,7 +64,9 @@ class Block:
         return not (self.furniture or self.first) and MIN_WORDS <= n <= MAX_WORDS and not _sentence(self.text)
 
     def deck_shaped(self) -> bool:
-        return not self.furniture and MIN_WORDS <= nwords(self.text) <= DECK_MAX_WORDS and self.deck_like
+        """Right under the headline: a deck when set as one (a heading, a class naming it), or
+        a plain line of text that is neither furniture nor set off as a heading of its own."""
+        return not self.furniture and MIN_WORDS <= nwords(self.text) <= DECK_MAX_WORDS and (self.deck_like or not self.styled)
 
 
 def _sentence(text: str) -> bool:
@@ -192,7 +195,7 @@ def _make_block(parts: list[tuple[str, tuple]], first: bool = False) -> Block:
     classes = " ".join(el.get("class") or "" for el in elements)
     styled = heading or _bold(elements) or bool(_STYLED_CLASS.search(classes))
     furniture = (2 * linked > len(text) and not heading) or bool(_FURNITURE_CLASS.search(classes)) \
-        or bool(_FURNITURE_TEXT.search(text)) or dateline(text) or dateline(text, strict=True)
+        or bool(_FURNITURE_TEXT.search(text) or _CODE.search(text)) or dateline(text) or dateline(text, strict=True)
     deck_class = _DECK_ONLY_CLASS if first else _DECK_CLASS
     deck_like = (heading and not any(el.tag == "h1" for el in elements)) or bool(deck_class.search(classes))
     return Block(text, styled, deck_like, furniture, first)
