@@ -30,9 +30,11 @@ _DECK_ONLY_CLASS = re.compile(r"dek|deck|standfirst|strap|subhead|subtitle", re.
 _FURNITURE_CLASS = re.compile(r"cap|credit|photo|pic|img|image|byline|auth|date|time|stamp|posted|crumb|nav|tool"
                               r"|share|menu|tags?\b|source|promo|advert|sponsor|comment|related|login", re.I)
 _FURNITURE_TEXT = re.compile(
-    r"^(?:by|from|posted|published|updated|last updated|contributed by|written by|filed|source|photo|image)\b"
+    r"^(?:by|posted|published|updated|last updated|contributed by|written by|filed|source|photo|image)\b"
+    r"|^from (?:our |staff |wire )?(?:correspondent|reporter|staff|agenc|wire|news)"
     r"|©|\bstaff\b|\b(?:reporter|correspondent|writer|agencies|news (?:service|agency)|press (?:trust|association))\b"
     r"|\b(?:associated|united|canadian|australian) press\b|\b\d{4}-\d\d-\d\d\b|\b\d\d?/\d\d?/\d\d(?:\d\d)?\b", re.I)
+_COPYRIGHT = re.compile(r"©|\bcopyright\b|\ball rights reserved\b", re.I)
 _CODE = re.compile(r"[<>{}]|document\.|function\s*\(")  # script written out as text
 WINDOW_CHARS = 1500  # text above the first paragraph searched for the headline (some 250 words)
 WINDOW_BLOCKS = 15
@@ -102,10 +104,12 @@ class PageText:
 
     def body_start(self, lines: list[str]) -> int | None:
         """Where the article's first paragraph stands: the first line of prose (ten words or
-        more, a third of them in lower case; not a table row of links an extraction kept)."""
+        more, a third of them in lower case; not a table row of links an extraction kept, not a
+        copyright line)."""
         for line in lines[:40]:
             words = _WORDS.findall(line)
-            if len(words) >= 10 and "|" not in line and 3 * sum(w.islower() for w in words) >= len(words):
+            if len(words) >= 10 and "|" not in line and 3 * sum(w.islower() for w in words) >= len(words) \
+                    and not _COPYRIGHT.search(line):
                 found = self.joined.find(" " + " ".join(w.lower() for w in words[:8]) + " ")
                 return found if found >= 0 else None
         return None
