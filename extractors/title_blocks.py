@@ -34,12 +34,14 @@ _FURNITURE_TEXT = re.compile(
     r"|^from (?:our |staff |wire )?(?:correspondent|reporter|staff|agenc|wire|news)"
     r"|©|\bstaff\b|\b(?:reporter|correspondent|writer|agencies|news (?:service|agency)|press (?:trust|association))\b"
     r"|\b(?:associated|united|canadian|australian) press\b|\b\d{4}-\d\d-\d\d\b|\b\d\d?/\d\d?/\d\d(?:\d\d)?\b", re.I)
+_PARAGRAPH_END = re.compile(r"[.!?:;…\"'”’)\]]\s*$")
 _COPYRIGHT = re.compile(r"©|\bcopyright\b|\ball rights reserved\b", re.I)
 _CODE = re.compile(r"[<>{}]|document\.|function\s*\(")  # script written out as text
 WINDOW_CHARS = 1500  # text above the first paragraph searched for the headline (some 250 words)
 WINDOW_BLOCKS = 15
 MIN_WORDS, MAX_WORDS = 3, 30
 DECK_MAX_WORDS = 40
+PLAIN_DECK_WORDS = 20
 
 
 def tokens(text: str) -> list[str]:
@@ -67,8 +69,12 @@ class Block:
 
     def deck_shaped(self) -> bool:
         """Right under the headline: a deck when set as one (a heading, a class naming it), or
-        a plain line of text that is neither furniture nor set off as a heading of its own."""
-        return not self.furniture and MIN_WORDS <= nwords(self.text) <= DECK_MAX_WORDS and (self.deck_like or not self.styled)
+        a short plain line that is neither furniture, nor a sentence of prose, nor set off as a
+        heading of its own."""
+        n = nwords(self.text)
+        if self.furniture or not MIN_WORDS <= n <= DECK_MAX_WORDS:
+            return False
+        return self.deck_like or not self.styled and n <= PLAIN_DECK_WORDS and not _sentence(self.text)
 
 
 def _sentence(text: str) -> bool:
@@ -104,12 +110,13 @@ class PageText:
 
     def body_start(self, lines: list[str]) -> int | None:
         """Where the article's first paragraph stands: the first line of prose (ten words or
-        more, a third of them in lower case; not a table row of links an extraction kept, not a
-        copyright line)."""
+        more, a third of them in lower case, ending as a sentence ends unless long; not a
+        sentence-case headline, not a table row of links an extraction kept, not a copyright
+        line)."""
         for line in lines[:40]:
             words = _WORDS.findall(line)
             if len(words) >= 10 and "|" not in line and 3 * sum(w.islower() for w in words) >= len(words) \
-                    and not _COPYRIGHT.search(line):
+                    and (len(words) >= 25 or _PARAGRAPH_END.search(line)) and not _COPYRIGHT.search(line):
                 found = self.joined.find(" " + " ".join(w.lower() for w in words[:8]) + " ")
                 return found if found >= 0 else None
         return None
