@@ -63,8 +63,10 @@ def site_names(names: Iterable[str | None], host: str | None) -> frozenset[str]:
     if host:
         out |= _squash(host)
         labels = host.split(".")
-        main = labels[-3] if len(labels) >= 3 and len(labels[-2]) <= 3 and len(labels[-1]) == 2 else labels[-2] if len(labels) >= 2 else labels[0]
+        country = len(labels) >= 3 and len(labels[-2]) <= 3 and len(labels[-1]) == 2  # bbc.co.uk
+        main = labels[-3] if country else labels[-2] if len(labels) >= 2 else labels[0]
         out |= {s for s in _squash(main) if len(s) >= 3}
+        out |= _squash(".".join(labels[-3:] if country else labels[-2:]))  # the domain without "news."
     return frozenset(out)
 
 
