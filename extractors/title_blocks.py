@@ -14,12 +14,14 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from lxml import etree
 from lxml.html import HtmlElement
 
 from .furniture.dates import dateline
 from .furniture.text import nwords
 
 _WORDS = re.compile(r"\w+")
+_NON_WORDS = re.compile(r"\W+")
 _BLOCK_TAGS = frozenset(
     "p div td th tr table tbody thead tfoot h1 h2 h3 h4 h5 h6 li ul ol dl dd dt center blockquote form section"
     " article header footer aside main nav body html figure figcaption pre address fieldset br hr".split())
@@ -37,6 +39,7 @@ _FURNITURE_TEXT = re.compile(
 _PARAGRAPH_END = re.compile(r"[.!?:;…\"'”’)\]]\s*$")
 _COPYRIGHT = re.compile(r"©|\bcopyright\b|\ball rights reserved\b", re.I)
 _CODE = re.compile(r"[<>{}]|document\.|function\s*\(")  # script written out as text
+_FOLLOWING = etree.XPath("following::text()[position() <= 60]")
 WINDOW_CHARS = 1500  # text above the first paragraph searched for the headline (some 250 words)
 WINDOW_BLOCKS = 15
 MIN_WORDS, MAX_WORDS = 3, 30
@@ -83,6 +86,18 @@ def _sentence(text: str) -> bool:
     return s.endswith(".") and not s.endswith("...")
 
 
+def first_prose(lines: list[str]) -> list[str] | None:
+    """The words (lower-cased) of the article's first paragraph: its first line of prose (ten
+    words or more, a third of them in lower case, ending as a sentence ends unless long; not a
+    sentence-case headline, not a table row of links an extraction kept, not a copyright line)."""
+    for line in lines[:40]:
+        words = _WORDS.findall(line)
+        if len(words) >= 10 and "|" not in line and 3 * sum(w.islower() for w in words) >= len(words) \
+                and (len(words) >= 25 or _PARAGRAPH_END.search(line)) and not _COPYRIGHT.search(line):
+            return [w.lower() for w in words]
+    return None
+
+
 class PageText:
     """The page's visible words, lower-cased, to find where a candidate title stands; read from
     the tree on first use only (most pages never need it: their headline is their h1)."""
@@ -97,7 +112,7 @@ class PageText:
         if self._joined is None:
             self._nodes = self._tree.xpath(
                 "//body//text()[not(parent::script or parent::style or parent::noscript)]")[:20000]
-            self._joined = " " + " ".join(tokens(" ".join(self._nodes))) + " "
+            self._joined = " " + _NON_WORDS.sub(" ", " ".join(self._nodes).lower()).strip() + " "  # its words, one space apart
         return self._joined
 
     def positions(self, text: str) -> list[int]:
@@ -109,17 +124,35 @@ class PageText:
         return out
 
     def body_start(self, lines: list[str]) -> int | None:
-        """Where the article's first paragraph stands: the first line of prose (ten words or
-        more, a third of them in lower case, ending as a sentence ends unless long; not a
-        sentence-case headline, not a table row of links an extraction kept, not a copyright
-        line)."""
-        for line in lines[:40]:
-            words = _WORDS.findall(line)
-            if len(words) >= 10 and "|" not in line and 3 * sum(w.islower() for w in words) >= len(words) \
-                    and (len(words) >= 25 or _PARAGRAPH_END.search(line)) and not _COPYRIGHT.search(line):
-                found = self.joined.find(" " + " ".join(w.lower() for w in words[:8]) + " ")
-                return found if found >= 0 else None
-        return None
+        """Where the article's first paragraph stands (``first_prose``)."""
+        words = first_prose(lines)
+        if words is None:
+            return None
+        found = self.joined.find(" " + " ".join(words[:8]) + " ")
+        return found if found >= 0 else None
+
+    def deck_under(self, title: str, lines: list[str]) -> Block | None:
+        """The block right under the page's ``h1`` that reads ``title`` (the first paragraph's
+        block, ``first``, when that comes next), without reading the whole page's text."""
+        key = " ".join(tokens(title))
+        heading = next((h for h in self._tree.iter("h1") if " ".join(tokens(h.text_content())) == key), None)
+        if heading is None:
+            return None
+        parts, earlier = [], None
+        for node in _FOLLOWING(heading):
+            chain = _chain(node)
+            if earlier is not None and _new_line(earlier, node, chain) and parts:
+                break
+            if node.strip():
+                parts.append((str(node), chain))
+                earlier = node
+        if not parts:
+            return None
+        block = _make_block(parts[::-1])
+        opening = first_prose(lines)
+        if opening and block.key.startswith(" ".join(opening[:8])):
+            return _make_block(parts[::-1], first=True)
+        return block
 
     def _node_at(self, position: int) -> int | None:
         """The index of the text node whose words start after ``position`` of ``joined`` (the
@@ -127,9 +160,11 @@ class PageText:
         text are the nodes' tokens in order)."""
         offset = 1
         for i, node in enumerate(self._nodes):
-            words = tokens(node)
+            if node.isspace():
+                continue
+            words = _NON_WORDS.sub(" ", node.lower()).strip()
             if words:
-                offset += len(" ".join(words)) + 1
+                offset += len(words) + 1
                 if offset > position + 1:
                     return i
         return None
@@ -143,55 +178,77 @@ class PageText:
             return []
         first = self._first_block(index)
         out: list[Block] = [first] if first.deck_like else []
-        current, parts, chars = _block_of(self._nodes[index])[0], [], 0
+        later, parts, chars, in_first = self._nodes[index], [], 0, True
         for node in reversed(self._nodes[max(0, index - 400):index]):
-            block, chain = _block_of(node)
-            if block is not current:
-                if parts and current is not None and not _is_first_paragraph(out, current, self._nodes[index]):
+            chain = _chain(node)
+            if _new_line(node, later, chain):
+                if parts and not in_first:  # text before the first paragraph in its line: a dateline
                     out.append(_make_block(parts))
-                current, parts = block, []
+                parts, in_first = [], False
                 if len(out) >= WINDOW_BLOCKS or chars > WINDOW_CHARS:
                     break
             if node.strip():
                 parts.append((str(node), chain))
                 chars += len(node)
-        if parts and current is not None and len(out) < WINDOW_BLOCKS:
+            later = node
+        if parts and not in_first and len(out) < WINDOW_BLOCKS:
             out.append(_make_block(parts))
         return out
 
-
     def _first_block(self, index: int) -> Block:
-        key, parts = _block_of(self._nodes[index])[0], []
-        for node in self._nodes[index:index + 30]:
-            block, chain = _block_of(node)
-            if block is not key:
+        earlier, parts = self._nodes[index], [(str(self._nodes[index]), _chain(self._nodes[index]))]
+        for node in self._nodes[index + 1:index + 30]:
+            chain = _chain(node)
+            if _new_line(earlier, node, chain):
                 break
             parts.append((str(node), chain))
+            earlier = node
         parts.reverse()  # _make_block takes them nearest first
         return _make_block(parts, first=True)
 
 
-def _is_first_paragraph(out: list[Block], block: HtmlElement, first: object) -> bool:
-    """Text before the first paragraph's words in its own block (a dateline) is not a block above."""
-    return not [b for b in out if not b.first] and block is _block_of(first)[0]
-
-
-def _block_of(node) -> tuple[HtmlElement | None, tuple[HtmlElement, ...]]:
-    """A text node's block (the block element holding it; for text after a ``<br>`` or after a
-    block element inside another, that element: a line of its own) and the elements from the
-    node's own up to its block element."""
+def _chain(node) -> tuple[HtmlElement, ...]:
+    """The elements from a text node's own up to its block element (the nearest block-level)."""
     el = node.getparent()
-    key = None
     if el is not None and node.is_tail:
-        key = el if isinstance(el.tag, str) and el.tag in _BLOCK_TAGS else None
         el = el.getparent()
     chain = []
     while el is not None:
         chain.append(el)
         if isinstance(el.tag, str) and el.tag in _BLOCK_TAGS:
-            return key if key is not None else el, tuple(chain)
+            break
         el = el.getparent()
-    return key, tuple(chain)
+    return tuple(chain)
+
+
+def _new_line(earlier, later, later_chain: tuple) -> bool:
+    """Whether two text nodes next to each other in the page are on different lines: in
+    different block elements, or with a ``<br>`` or a block element's edge between them."""
+    if not later_chain or later_chain[-1] is not _block(earlier):
+        return True
+    goal = (earlier.getparent(), earlier.is_tail)
+    el, tail = later.getparent(), later.is_tail
+    for _ in range(60):  # step back in document order from ``later`` to ``earlier``
+        if (el, tail) == goal:
+            return False
+        if el is None:
+            return True
+        tag = el.tag if isinstance(el.tag, str) else ""
+        if tail:  # cross el's end tag
+            if tag in _BLOCK_TAGS:
+                return True
+            el, tail = (el[-1], True) if len(el) else (el, False)
+        else:  # cross el's start tag
+            if tag in _BLOCK_TAGS:
+                return True
+            prev = el.getprevious()
+            el, tail = (prev, True) if prev is not None else (el.getparent(), False)
+    return True
+
+
+def _block(node) -> HtmlElement | None:
+    chain = _chain(node)
+    return chain[-1] if chain else None
 
 
 def _make_block(parts: list[tuple[str, tuple]], first: bool = False) -> Block:
@@ -199,10 +256,12 @@ def _make_block(parts: list[tuple[str, tuple]], first: bool = False) -> Block:
     paragraph's own block, a deck only when a heading or a class names it one (an ``intro``
     or ``summary`` class there is the lead paragraph's)."""
     parts.reverse()
-    text = re.sub(r"\s+", " ", " ".join(p for p, _ in parts)).strip()
+    text = " ".join(" ".join(p for p, _ in parts).split())
     linked = sum(len(p) for p, chain in parts if any(el.tag == "a" for el in chain))
     elements = {id(el): el for _, chain in parts for el in chain}.values()
     heading = any(el.tag in _HEADING_TAGS for el in elements)
+    if 2 * linked > len(text) and not heading:  # a link (most blocks above an article: menus)
+        return Block(text, False, False, True, first)
     classes = " ".join(el.get("class") or "" for el in elements)
     styled = heading or _bold(elements) or bool(_STYLED_CLASS.search(classes))
     furniture = (2 * linked > len(text) and not heading) or bool(_FURNITURE_CLASS.search(classes)) \

@@ -215,6 +215,9 @@ def choose_title(declared: list[str], names: frozenset[str], headings: dict[str,
                       if shown and shown[1] == 2), None)  # the common case: the declared title is the h1
     if page is None or confirmed and not with_deck:
         return confirmed or (readings[0] if readings else None)
+    if confirmed and _tokens(confirmed) == _tokens(readings[0]):  # the page's own title is its h1
+        deck = page.deck_under(confirmed, body)
+        return f"{confirmed} {deck.text}" if deck is not None and deck.deck_shaped() else confirmed
     start = page.body_start(body)
     blocks = page.blocks_above(start) if start is not None else []
     found = _block_headline(blocks, readings, [t for t, is_declared in cands.values() if is_declared], names, page,
@@ -237,15 +240,16 @@ def _block_headline(blocks: list[Block], declared: list[str], readings: list[str
     headline as shown); else, when the page shows no reading of a declared title (a tagline, a
     broken ``<title>``), the nearest headline-like block set off as a heading (any headline-like
     block when nothing usable is declared)."""
-    likely = [i for i, b in enumerate(blocks) if b.headline_like() and _usable(b.text, names)]
+    likely = [i for i, b in enumerate(blocks) if b.headline_like()]
     spans = [" " + " ".join(_tokens(d)) + " " for d in declared]
     for i in likely:
-        if any(" " + blocks[i].key + " " in span for span in spans):
+        if any(" " + blocks[i].key + " " in span for span in spans) and _usable(blocks[i].text, names):
             return i
     if start is None or confirmed or any(page.positions(r) for r in readings):
         return None
     styled = [i for i in likely if blocks[i].styled]
-    return (styled or ([] if readings else likely) or [None])[0]  # a declared title gives way to a set-off block
+    # a declared title gives way to a set-off block only
+    return next((i for i in (styled or ([] if readings else likely)) if _usable(blocks[i].text, names)), None)
 
 
 def _with_deck(title: str, blocks: list[Block], with_deck: bool) -> str:
