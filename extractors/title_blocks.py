@@ -39,7 +39,9 @@ _FURNITURE_TEXT = re.compile(
 _PARAGRAPH_END = re.compile(r"[.!?:;…\"'”’)\]]\s*$")
 _COPYRIGHT = re.compile(r"©|\bcopyright\b|\ball rights reserved\b", re.I)
 _CODE = re.compile(r"[<>{}]|document\.|function\s*\(")  # script written out as text
-_FOLLOWING = etree.XPath("following::text()[position() <= 60]")
+_INVISIBLE = frozenset({"script", "style", "noscript", "select", "textarea"})
+_TEXTS = etree.XPath("//body//text()[not(parent::script or parent::style or parent::noscript)]", smart_strings=False)
+_CONTAINING = etree.XPath("//body//text()[contains(normalize-space(.), $needle)]")
 WINDOW_CHARS = 1500  # text above the first paragraph searched for the headline (some 250 words)
 WINDOW_BLOCKS = 15
 MIN_WORDS, MAX_WORDS = 3, 30
@@ -86,33 +88,33 @@ def _sentence(text: str) -> bool:
     return s.endswith(".") and not s.endswith("...")
 
 
-def first_prose(lines: list[str]) -> list[str] | None:
-    """The words (lower-cased) of the article's first paragraph: its first line of prose (ten
-    words or more, a third of them in lower case, ending as a sentence ends unless long; not a
-    sentence-case headline, not a table row of links an extraction kept, not a copyright line)."""
+def first_prose(lines: list[str]) -> str | None:
+    """The article's first paragraph: its first line of prose (ten words or more, a third of
+    them in lower case, ending as a sentence ends unless long; not a sentence-case headline,
+    not a table row of links an extraction kept, not a copyright line)."""
     for line in lines[:40]:
         words = _WORDS.findall(line)
         if len(words) >= 10 and "|" not in line and 3 * sum(w.islower() for w in words) >= len(words) \
                 and (len(words) >= 25 or _PARAGRAPH_END.search(line)) and not _COPYRIGHT.search(line):
-            return [w.lower() for w in words]
+            return line
     return None
 
 
 class PageText:
-    """The page's visible words, lower-cased, to find where a candidate title stands; read from
-    the tree on first use only (most pages never need it: their headline is their h1)."""
+    """The page's visible words, lower-cased, to find where a candidate title stands (read from
+    the tree on first use only: most pages never need them), and the text blocks around the
+    article's first paragraph, found by walking the tree from it."""
 
     def __init__(self, tree: HtmlElement):
         self._tree = tree
         self._joined: str | None = None
-        self._nodes: list = []
+        self._first: dict[str, tuple | None] = {}  # first paragraph's line -> its text's position
 
     @property
     def joined(self) -> str:
         if self._joined is None:
-            self._nodes = self._tree.xpath(
-                "//body//text()[not(parent::script or parent::style or parent::noscript)]")[:20000]
-            self._joined = " " + _NON_WORDS.sub(" ", " ".join(self._nodes).lower()).strip() + " "  # its words, one space apart
+            nodes = _TEXTS(self._tree)[:20000]
+            self._joined = " " + _NON_WORDS.sub(" ", " ".join(nodes).lower()).strip() + " "  # its words, one space apart
         return self._joined
 
     def positions(self, text: str) -> list[int]:
@@ -124,12 +126,29 @@ class PageText:
         return out
 
     def body_start(self, lines: list[str]) -> int | None:
-        """Where the article's first paragraph stands (``first_prose``)."""
-        words = first_prose(lines)
-        if words is None:
+        """Where the article's first paragraph (``first_prose``) stands in ``joined``."""
+        line = first_prose(lines)
+        if line is None:
             return None
-        found = self.joined.find(" " + " ".join(words[:8]) + " ")
+        found = self.joined.find(" " + " ".join(tokens(line)[:8]) + " ")
         return found if found >= 0 else None
+
+    def first_paragraph(self, lines: list[str]) -> tuple | None:
+        """The position, (element, tail), of a text of the article's first paragraph: the first
+        text of the page holding five words of it in a row (tried at a few places in the line:
+        markup may cut it)."""
+        line = first_prose(lines)
+        if line is None:
+            return None
+        if line not in self._first:
+            words, found = line.split(), None
+            for at in range(0, min(len(words) - 4, 16), 5):
+                hits = _CONTAINING(self._tree, needle=" ".join(words[at:at + 5]))
+                if hits:
+                    found = (hits[0].getparent(), hits[0].is_tail)
+                    break
+            self._first[line] = found
+        return self._first[line]
 
     def deck_under(self, title: str, lines: list[str]) -> Block | None:
         """The block right under the page's ``h1`` that reads ``title`` (the first paragraph's
@@ -138,79 +157,101 @@ class PageText:
         heading = next((h for h in self._tree.iter("h1") if " ".join(tokens(h.text_content())) == key), None)
         if heading is None:
             return None
-        parts, earlier = [], None
-        for node in _FOLLOWING(heading):
-            chain = _chain(node)
-            if earlier is not None and _new_line(earlier, node, chain) and parts:
-                break
-            if node.strip():
-                parts.append((str(node), chain))
-                earlier = node
+        parts = _line(_walk(heading, True, forward=True), with_own=True)
         if not parts:
             return None
-        block = _make_block(parts[::-1])
-        opening = first_prose(lines)
-        if opening and block.key.startswith(" ".join(opening[:8])):
-            return _make_block(parts[::-1], first=True)
-        return block
+        line = first_prose(lines)
+        text = " ".join(" ".join(p for p, _ in parts).split())
+        first = line is not None and " ".join(tokens(text)).startswith(" ".join(tokens(line)[:8]))
+        return _make_block(parts[::-1], first=first)
 
-    def _node_at(self, position: int) -> int | None:
-        """The index of the text node whose words start after ``position`` of ``joined`` (the
-        space before a word; each node adds its tokens and one space: the tokens of the joined
-        text are the nodes' tokens in order)."""
-        offset = 1
-        for i, node in enumerate(self._nodes):
-            if node.isspace():
-                continue
-            words = _NON_WORDS.sub(" ", node.lower()).strip()
-            if words:
-                offset += len(words) + 1
-                if offset > position + 1:
-                    return i
-        return None
-
-    def blocks_above(self, position: int) -> list[Block]:
-        """The text blocks above the first paragraph (which starts at ``position``), nearest
+    def blocks_above(self, start: tuple) -> list[Block]:
+        """The text blocks above the first paragraph (whose text is at ``start``), nearest
         first, within ``WINDOW_BLOCKS`` blocks and ``WINDOW_CHARS`` characters; led by that
         paragraph's own block when it is set as a deck (the extraction kept the deck as text)."""
-        index = self._node_at(position)
-        if index is None:
-            return []
-        first = self._first_block(index)
+        first = _make_block(_line(_walk(*start, forward=True), with_own=True)[::-1], first=True)
         out: list[Block] = [first] if first.deck_like else []
-        later, parts, chars, in_first = self._nodes[index], [], 0, True
-        for node in reversed(self._nodes[max(0, index - 400):index]):
-            chain = _chain(node)
-            if _new_line(node, later, chain):
+        parts, chars, in_first = [], 0, True
+        for text, el, tail, broke in _walk(*start, forward=False):
+            if broke:
                 if parts and not in_first:  # text before the first paragraph in its line: a dateline
                     out.append(_make_block(parts))
                 parts, in_first = [], False
                 if len(out) >= WINDOW_BLOCKS or chars > WINDOW_CHARS:
-                    break
-            if node.strip():
-                parts.append((str(node), chain))
-                chars += len(node)
-            later = node
+                    return out
+            if not text.isspace():
+                parts.append((text, _chain(el, tail)))
+                chars += len(text)
         if parts and not in_first and len(out) < WINDOW_BLOCKS:
             out.append(_make_block(parts))
         return out
 
-    def _first_block(self, index: int) -> Block:
-        earlier, parts = self._nodes[index], [(str(self._nodes[index]), _chain(self._nodes[index]))]
-        for node in self._nodes[index + 1:index + 30]:
-            chain = _chain(node)
-            if _new_line(earlier, node, chain):
-                break
-            parts.append((str(node), chain))
-            earlier = node
-        parts.reverse()  # _make_block takes them nearest first
-        return _make_block(parts, first=True)
+
+def _line(steps, with_own: bool) -> list[tuple[str, tuple]]:
+    """The texts of a walk up to its first line break (after the first text, when the walk
+    starts on a text of its own: ``with_own``), with their elements' chains."""
+    parts: list = []
+    for text, el, tail, broke in steps:
+        if broke and parts:
+            break
+        if not text.isspace():
+            parts.append((text, _chain(el, tail)))
+    return parts
 
 
-def _chain(node) -> tuple[HtmlElement, ...]:
-    """The elements from a text node's own up to its block element (the nearest block-level)."""
-    el = node.getparent()
-    if el is not None and node.is_tail:
+def _walk(el: HtmlElement, tail: bool, forward: bool):
+    """The page's texts from the position (``el``, its ``tail`` or its text) on, in document
+    order or against it, as (text, element, tail, broke): ``broke`` when a ``<br>`` or a block
+    element's edge lies between that text and the one before. The position's own text comes
+    first when walking forward; the walk stays inside ``<body>`` and skips scripts and styles."""
+    broke = False
+    if forward:
+        own = el.tail if tail else (el.text if _visible(el) else None)
+        if own:
+            yield own, el, tail, False
+    for _ in range(6000):
+        el, tail, crossed = _step(el, tail, forward)
+        if el is None:
+            return
+        broke = broke or crossed
+        text = el.tail if tail else (el.text if _visible(el) else None)
+        if text:
+            yield text, el, tail, broke
+            broke = False
+
+
+def _step(el: HtmlElement, tail: bool, forward: bool) -> tuple:
+    """The next text position, and whether a block element's tag was crossed to reach it."""
+    tag = el.tag if isinstance(el.tag, str) else ""
+    if forward:
+        if not tail and len(el) and _visible(el):  # into the first child
+            child = el[0]
+            return child, False, isinstance(child.tag, str) and child.tag in _BLOCK_TAGS
+        if not tail:  # out through el's end tag
+            return el, True, tag in _BLOCK_TAGS
+        nxt = el.getnext()
+        if nxt is not None:
+            return nxt, False, isinstance(nxt.tag, str) and nxt.tag in _BLOCK_TAGS
+        parent = el.getparent()
+        return (None, False, False) if parent is None or parent.tag == "body" else (parent, True, parent.tag in _BLOCK_TAGS)
+    if tail:  # back in through el's end tag
+        if len(el) and _visible(el):
+            return el[-1], True, tag in _BLOCK_TAGS
+        return el, False, tag in _BLOCK_TAGS
+    prev = el.getprevious()  # back out through el's start tag
+    if prev is not None:
+        return prev, True, tag in _BLOCK_TAGS
+    parent = el.getparent()
+    return (None, False, False) if parent is None or parent.tag == "body" else (parent, False, tag in _BLOCK_TAGS)
+
+
+def _visible(el: HtmlElement) -> bool:
+    return isinstance(el.tag, str) and el.tag not in _INVISIBLE
+
+
+def _chain(el: HtmlElement, tail: bool) -> tuple[HtmlElement, ...]:
+    """The elements from a text's own up to its block element (the nearest block-level)."""
+    if tail:
         el = el.getparent()
     chain = []
     while el is not None:
@@ -219,36 +260,6 @@ def _chain(node) -> tuple[HtmlElement, ...]:
             break
         el = el.getparent()
     return tuple(chain)
-
-
-def _new_line(earlier, later, later_chain: tuple) -> bool:
-    """Whether two text nodes next to each other in the page are on different lines: in
-    different block elements, or with a ``<br>`` or a block element's edge between them."""
-    if not later_chain or later_chain[-1] is not _block(earlier):
-        return True
-    goal = (earlier.getparent(), earlier.is_tail)
-    el, tail = later.getparent(), later.is_tail
-    for _ in range(60):  # step back in document order from ``later`` to ``earlier``
-        if (el, tail) == goal:
-            return False
-        if el is None:
-            return True
-        tag = el.tag if isinstance(el.tag, str) else ""
-        if tail:  # cross el's end tag
-            if tag in _BLOCK_TAGS:
-                return True
-            el, tail = (el[-1], True) if len(el) else (el, False)
-        else:  # cross el's start tag
-            if tag in _BLOCK_TAGS:
-                return True
-            prev = el.getprevious()
-            el, tail = (prev, True) if prev is not None else (el.getparent(), False)
-    return True
-
-
-def _block(node) -> HtmlElement | None:
-    chain = _chain(node)
-    return chain[-1] if chain else None
 
 
 def _make_block(parts: list[tuple[str, tuple]], first: bool = False) -> Block:

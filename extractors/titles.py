@@ -218,10 +218,13 @@ def choose_title(declared: list[str], names: frozenset[str], headings: dict[str,
     if confirmed and _tokens(confirmed) == _tokens(readings[0]):  # the page's own title is its h1
         deck = page.deck_under(confirmed, body)
         return f"{confirmed} {deck.text}" if deck is not None and deck.deck_shaped() else confirmed
-    start = page.body_start(body)
-    blocks = page.blocks_above(start) if start is not None else []
-    found = _block_headline(blocks, readings, [t for t, is_declared in cands.values() if is_declared], names, page,
-                            start, confirmed is not None)
+    at = page.first_paragraph(body)
+    blocks = page.blocks_above(at) if at is not None else []
+    found = _declared_block(blocks, readings, names)
+    start = None
+    if found is None and not confirmed:
+        start = page.body_start(body)
+        found = _set_off_block(blocks, [t for t, is_declared in cands.values() if is_declared], names, page, start)
     if found is not None:
         return _with_deck(blocks[found].text, blocks, with_deck)
     if confirmed:
@@ -233,23 +236,25 @@ def choose_title(declared: list[str], names: frozenset[str], headings: dict[str,
     return readings[0] if readings else None
 
 
-def _block_headline(blocks: list[Block], declared: list[str], readings: list[str], names: frozenset[str],
-                    page: PageText, start: int | None, confirmed: bool) -> int | None:
-    """Which block above the first paragraph is the headline: the nearest that is a declared
-    title or a run of one's words (the title with a section or the site's name around the
-    headline as shown); else, when the page shows no reading of a declared title (a tagline, a
-    broken ``<title>``), the nearest headline-like block set off as a heading (any headline-like
-    block when nothing usable is declared)."""
-    likely = [i for i, b in enumerate(blocks) if b.headline_like()]
-    spans = [" " + " ".join(_tokens(d)) + " " for d in declared]
-    for i in likely:
-        if any(" " + blocks[i].key + " " in span for span in spans) and _usable(blocks[i].text, names):
-            return i
-    if start is None or confirmed or any(page.positions(r) for r in readings):
+def _declared_block(blocks: list[Block], readings: list[str], names: frozenset[str]) -> int | None:
+    """The nearest block above the first paragraph that is a declared title or a run of one's
+    words (the title with a section or the site's name around the headline as shown)."""
+    spans = [" " + " ".join(_tokens(d)) + " " for d in readings]
+    return next((i for i, b in enumerate(blocks)
+                 if b.headline_like() and any(" " + b.key + " " in span for span in spans) and _usable(b.text, names)),
+                None)
+
+
+def _set_off_block(blocks: list[Block], declared: list[str], names: frozenset[str], page: PageText,
+                   start: int | None) -> int | None:
+    """When the page shows no declared title at all (a tagline, a broken ``<title>``): the
+    nearest headline-like block above the first paragraph set off as a heading (any
+    headline-like block when nothing usable is declared)."""
+    if start is None or any(page.positions(d) for d in declared):
         return None
+    likely = [i for i, b in enumerate(blocks) if b.headline_like()]
     styled = [i for i in likely if blocks[i].styled]
-    # a declared title gives way to a set-off block only
-    return next((i for i in (styled or ([] if readings else likely)) if _usable(blocks[i].text, names)), None)
+    return next((i for i in (styled or ([] if declared else likely)) if _usable(blocks[i].text, names)), None)
 
 
 def _with_deck(title: str, blocks: list[Block], with_deck: bool) -> str:
