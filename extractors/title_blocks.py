@@ -150,21 +150,6 @@ class PageText:
             self._first[line] = found
         return self._first[line]
 
-    def deck_under(self, title: str, lines: list[str]) -> Block | None:
-        """The block right under the page's ``h1`` that reads ``title`` (the first paragraph's
-        block, ``first``, when that comes next), without reading the whole page's text."""
-        key = " ".join(tokens(title))
-        heading = next((h for h in self._tree.iter("h1") if " ".join(tokens(h.text_content())) == key), None)
-        if heading is None:
-            return None
-        parts = _line(_walk(heading, True, forward=True), with_own=True)
-        if not parts:
-            return None
-        line = first_prose(lines)
-        text = " ".join(" ".join(p for p, _ in parts).split())
-        first = line is not None and " ".join(tokens(text)).startswith(" ".join(tokens(line)[:8]))
-        return _make_block(parts[::-1], first=first)
-
     def blocks_above(self, start: tuple) -> list[Block]:
         """The text blocks above the first paragraph (whose text is at ``start``), nearest
         first, within ``WINDOW_BLOCKS`` blocks and ``WINDOW_CHARS`` characters; led by that

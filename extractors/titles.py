@@ -215,9 +215,6 @@ def choose_title(declared: list[str], names: frozenset[str], headings: dict[str,
                       if shown and shown[1] == 2), None)  # the common case: the declared title is the h1
     if page is None or confirmed and not with_deck:
         return confirmed or (readings[0] if readings else None)
-    if confirmed and _tokens(confirmed) == _tokens(readings[0]):  # the page's own title is its h1
-        deck = page.deck_under(confirmed, body)
-        return f"{confirmed} {deck.text}" if deck is not None and deck.deck_shaped() else confirmed
     at = page.first_paragraph(body)
     blocks = page.blocks_above(at) if at is not None else []
     found = _declared_block(blocks, readings, names)
