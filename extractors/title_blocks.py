@@ -40,8 +40,9 @@ _PARAGRAPH_END = re.compile(r"[.!?:;…\"'”’)\]]\s*$")
 _COPYRIGHT = re.compile(r"©|\bcopyright\b|\ball rights reserved\b", re.I)
 _CODE = re.compile(r"[<>{}]|document\.|function\s*\(")  # script written out as text
 _INVISIBLE = frozenset({"script", "style", "noscript", "select", "textarea"})
-_TEXTS = etree.XPath("//body//text()[not(parent::script or parent::style or parent::noscript)]", smart_strings=False)
-_CONTAINING = etree.XPath("//body//text()[contains(normalize-space(.), $needle)]")
+_TEXTS = etree.XPath(".//text()[not(parent::script or parent::style or parent::noscript or parent::title)]",
+                     smart_strings=False)
+_CONTAINING = etree.XPath(".//text()[contains(normalize-space(.), $needle)]")
 WINDOW_CHARS = 1500  # text above the first paragraph searched for the headline (some 250 words)
 WINDOW_BLOCKS = 15
 MIN_WORDS, MAX_WORDS = 3, 30
@@ -92,12 +93,13 @@ def first_prose(lines: list[str]) -> str | None:
     """The article's first paragraph: its first line of prose (ten words or more, a third of
     them in lower case, ending as a sentence ends unless long; not a sentence-case headline,
     not a table row of links an extraction kept, not a copyright line)."""
-    for line in lines[:40]:
-        words = _WORDS.findall(line)
-        if len(words) >= 10 and "|" not in line and 3 * sum(w.islower() for w in words) >= len(words) \
-                and (len(words) >= 25 or _PARAGRAPH_END.search(line)) and not _COPYRIGHT.search(line):
-            return line
-    return None
+    return next((line for line in lines[:40] if "|" not in line and _prose(line)), None)
+
+
+def _prose(line: str) -> bool:
+    words = _WORDS.findall(line)
+    return len(words) >= 10 and 3 * sum(w.islower() for w in words) >= len(words) \
+        and (len(words) >= 25 or bool(_PARAGRAPH_END.search(line))) and not _COPYRIGHT.search(line)
 
 
 class PageText:
@@ -106,7 +108,8 @@ class PageText:
     article's first paragraph, found by walking the tree from it."""
 
     def __init__(self, tree: HtmlElement):
-        self._tree = tree
+        body = tree.find("body") if tree.tag == "html" else None
+        self._tree = body if body is not None else tree  # a page parsed as a fragment has no <body>
         self._joined: str | None = None
         self._first: dict[str, tuple | None] = {}  # first paragraph's line -> its text's position
 
