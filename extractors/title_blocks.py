@@ -93,7 +93,7 @@ def first_prose(lines: list[str]) -> str | None:
     """The article's first paragraph: its first line of prose (ten words or more, a third of
     them in lower case, ending as a sentence ends unless long; not a sentence-case headline,
     not a table row of links an extraction kept, not a copyright line)."""
-    return next((line for line in lines[:40] if "|" not in line and _prose(line)), None)
+    return next((line for line in lines[:60] if "|" not in line and _prose(line)), None)
 
 
 def _prose(line: str) -> bool:
