@@ -215,6 +215,9 @@ def choose_title(declared: list[str], names: frozenset[str], headings: dict[str,
                       if shown and shown[1] == 2), None)  # the common case: the declared title is the h1
     if page is None or confirmed and not with_deck:
         return confirmed or (readings[0] if readings else None)
+    if not with_deck:  # a publisher's headline (og:title, JSON-LD): its page's blocks are not read
+        shown = _best_shown(cands, headings, page, page.body_start(body), 3 if readings else 2)
+        return shown or (readings[0] if readings else None)
     at = page.first_paragraph(body)
     blocks = page.blocks_above(at) if at is not None else []
     found = _declared_block(blocks, readings, names)
