@@ -13,7 +13,13 @@ the outlet's name or its tagline. The rule:
    title) that says the same is the headline as shown: it is taken as written;
 3. when the declared title is missing, is only the site's name, is not text (a broken
    ``<title>`` holding script), or appears nowhere among the page's headings while a heading
-   stands right above the article's first paragraph, that heading is the title.
+   stands right above the article's first paragraph, that heading is the title;
+4. on a page that declares no publisher's headline (no og:title, no JSON-LD headline: the
+   table layouts of the 2000s), the blocks of text above the first paragraph are read
+   (``title_blocks``): the nearest that is a declared title, or a run of one's words (``Clips:
+   Headline`` shown as ``Headline``), is the title; when the page shows no declared title at
+   all (a tagline), the nearest block set off as a heading; and the deck set right under the
+   headline is part of the title. A publisher's headline is taken without its deck.
 
 A title that merely contains the site's name keeps it ("BBC apologises over ..."): only whole
 segments at the edges go.
@@ -200,8 +206,8 @@ def choose_title(declared: list[str], names: frozenset[str], headings: dict[str,
     """The rules above. ``declared``: the page's declared titles, best first (og:title, JSON-LD
     headline, ``<title>``); ``headings``: ``page_headings``; ``body``: the article's lines as
     extracted, to find the headline standing above its first paragraph; ``with_deck``: the
-    page declares no publisher's headline (og:title, JSON-LD), so a deck under the headline is
-    part of it."""
+    page declares no publisher's headline (og:title, JSON-LD), so its blocks are read (rule 4)
+    and a deck under the headline is part of its title."""
     declared = [d for d in (clean_declared(t) for t in declared) if d]
     cands: dict[str, tuple[str, bool]] = {}
     for text in _candidates(declared, names):
