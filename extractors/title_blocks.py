@@ -42,6 +42,7 @@ _CODE = re.compile(r"[<>{}]|document\.|function\s*\(")  # script written out as 
 _INVISIBLE = frozenset({"script", "style", "noscript", "select", "textarea", "title"})
 _TEXTS = etree.XPath(".//text()[not(parent::script or parent::style or parent::noscript or parent::title)]",
                      smart_strings=False)
+_MARKED_HEADLINE = etree.XPath('boolean(.//*[@itemprop="headline"])')
 _CONTAINING = etree.XPath(".//text()[contains(normalize-space(.), $needle)]")
 WINDOW_CHARS = 1500  # text above the first paragraph searched for the headline (some 250 words)
 WINDOW_BLOCKS = 15
@@ -119,6 +120,11 @@ class PageText:
             nodes = _TEXTS(self._tree)[:20000]
             self._joined = " " + _NON_WORDS.sub(" ", " ".join(nodes).lower()).strip() + " "  # its words, one space apart
         return self._joined
+
+    def marks_headline(self) -> bool:
+        """Whether an element is marked as the headline (schema.org microdata): the publisher's
+        headline, as an og:title or a JSON-LD headline is."""
+        return bool(_MARKED_HEADLINE(self._tree))
 
     def positions(self, text: str) -> list[int]:
         needle = " " + " ".join(tokens(text)) + " "

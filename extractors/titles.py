@@ -14,8 +14,8 @@ the outlet's name or its tagline. The rule:
 3. when the declared title is missing, is only the site's name, is not text (a broken
    ``<title>`` holding script), or appears nowhere among the page's headings while a heading
    stands right above the article's first paragraph, that heading is the title;
-4. on a page that declares no publisher's headline (no og:title, no JSON-LD headline: the
-   table layouts of the 2000s), the blocks of text above the first paragraph are read
+4. on a page that declares no publisher's headline (no og:title, no JSON-LD headline, no
+   ``itemprop=headline``: the table layouts of the 2000s), the blocks of text above the first paragraph are read
    (``title_blocks``): the nearest that is a declared title, or a run of one's words (``Clips:
    Headline`` shown as ``Headline``), is the title; when the page shows no declared title at
    all (a tagline), the nearest block set off as a heading; and the deck set right under the
@@ -206,8 +206,8 @@ def choose_title(declared: list[str], names: frozenset[str], headings: dict[str,
     """The rules above. ``declared``: the page's declared titles, best first (og:title, JSON-LD
     headline, ``<title>``); ``headings``: ``page_headings``; ``body``: the article's lines as
     extracted, to find the headline standing above its first paragraph; ``with_deck``: the
-    page declares no publisher's headline (og:title, JSON-LD), so its blocks are read (rule 4)
-    and a deck under the headline is part of its title."""
+    page declares no publisher's headline (og:title, JSON-LD; nor does microdata mark one), so
+    its blocks are read (rule 4) and a deck under the headline is part of its title."""
     declared = [d for d in (clean_declared(t) for t in declared) if d]
     cands: dict[str, tuple[str, bool]] = {}
     for text in _candidates(declared, names):
@@ -219,9 +219,10 @@ def choose_title(declared: list[str], names: frozenset[str], headings: dict[str,
             cands.setdefault(key, (text, False))
     confirmed = next((shown[0] for shown in (headings.get(" ".join(_tokens(r))) for r in readings)
                       if shown and shown[1] == 2), None)  # the common case: the declared title is the h1
+    with_deck = with_deck and page is not None and not page.marks_headline()  # microdata names one too
     if page is None or confirmed and not with_deck:
         return confirmed or (readings[0] if readings else None)
-    if not with_deck:  # a publisher's headline (og:title, JSON-LD): its page's blocks are not read
+    if not with_deck:  # a publisher's headline: the page's blocks are not read
         shown = _best_shown(cands, headings, page, page.body_start(body), 3 if readings else 2)
         return shown or (readings[0] if readings else None)
     at = page.first_paragraph(body)

@@ -118,3 +118,8 @@ def test_the_sites_domain_without_its_first_label_names_the_site():
     names = site_names([], "news.bbc.co.uk")
     assert strip_site("Headline of the day - bbc.co.uk", names) == "Headline of the day"
     assert "bbccouk" in names
+
+
+def test_a_microdata_headline_keeps_the_deck_out():
+    html = _table_page(f"<h1 itemprop='headline'>{HEADLINE}</h1><h2>{DECK}</h2>", title=HEADLINE)
+    assert extract_article(html, url="https://www.harbourgazette.example/news/8").title == HEADLINE
