@@ -163,7 +163,7 @@ class PageText:
         """The text blocks above the first paragraph (whose text is at ``start``), nearest
         first, within ``WINDOW_BLOCKS`` blocks and ``WINDOW_CHARS`` characters; led by that
         paragraph's own block when it is set as a deck (the extraction kept the deck as text)."""
-        first = _make_block(_line(_walk(*start, forward=True), with_own=True)[::-1], first=True)
+        first = _make_block(_line(_walk(*start, forward=True))[::-1], first=True)
         out: list[Block] = [first] if first.deck_like else []
         parts, chars, in_first = [], 0, True
         for text, el, tail, broke in _walk(*start, forward=False):
@@ -181,9 +181,9 @@ class PageText:
         return out
 
 
-def _line(steps, with_own: bool) -> list[tuple[str, tuple]]:
-    """The texts of a walk up to its first line break (after the first text, when the walk
-    starts on a text of its own: ``with_own``), with their elements' chains."""
+def _line(steps) -> list[tuple[str, tuple]]:
+    """The texts of a walk up to its first line break after its first text, with their
+    elements' chains."""
     parts: list = []
     for text, el, tail, broke in steps:
         if broke and parts:
