@@ -6,6 +6,7 @@ plain ``trafilatura.extract`` (default settings) on the same pages.
     python benchmarks/eval_bodies.py --split test            # the held-out part (report once)
     python benchmarks/eval_bodies.py --timing                # per-page extraction time on AEB
     python benchmarks/eval_bodies.py --worst 15 --split tune # the pages to look at while tuning
+    python benchmarks/eval_bodies.py --titles-wrong 40 --split tune --collection l3s-gn1  # title misses
 
 Rows, per collection (AEB's metric, ``benchmarks/aeb_metric.py``):
 - ``trafilatura default``: ``trafilatura.extract(html)``, nothing else;
@@ -227,8 +228,10 @@ def title_figures(pages: list[dict], outputs: dict[str, dict]) -> dict | None:
     # the annotators marked a deck under the headline as headline too: the title is its first part
     first_part = sum(_title_starts(outputs[p["key"]]["title"], p["title"]) for p in annotated)
     raw = sum(_norm_title(outputs[p["key"]].get("raw_title")) == _norm_title(p["title"]) for p in annotated)
+    wrong = [(p["key"], outputs[p["key"]]["title"], p["title"]) for p in annotated
+             if _norm_title(outputs[p["key"]]["title"]) != _norm_title(p["title"])]
     return {"annotated": len(annotated), "equal": ours, "accuracy": ours / len(annotated),
-            "equal_or_first_part": first_part, "page_title_equal": raw}
+            "equal_or_first_part": first_part, "page_title_equal": raw, "wrong": wrong}
 
 
 def _title_starts(ours: str | None, annotated: str) -> bool:
@@ -250,7 +253,7 @@ def _fmt(s: dict) -> str:
     return f"{s['f1']:.4f}  {s['precision']:.4f}  {s['recall']:.4f}"
 
 
-def print_collection(name: str, fig: dict, worst: int) -> dict:
+def print_collection(name: str, fig: dict, worst: int, titles_wrong: int = 0) -> dict:
     rows = fig["rows"]
     summary = {n: scores(t) for n, t in rows.items()}
     print(f"\n== {name}: {len(rows['chipwire stored'])} pages")
@@ -267,6 +270,8 @@ def print_collection(name: str, fig: dict, worst: int) -> dict:
     print_titles_dates(fig)
     if worst:
         print_worst(fig["per_page"], worst)
+    if titles_wrong and fig["titles"]:
+        print_titles_wrong(fig["titles"]["wrong"], titles_wrong)
     return {"rows": summary, "collapsed": len(collapsed), "titles": fig["titles"], "dates": fig["dates"],
             "body_sources": fig["body_sources"],
             "classes": {c: len(ix) for c, ix in fig["by_class"].items()}, "gain": [mean, ci]}
@@ -299,6 +304,13 @@ def print_worst(per_page: list[dict], n: int) -> None:
     print(f"  worst {n} pages against trafilatura default (ours - traf):")
     for p in sorted(per_page, key=lambda p: p["ours"] - p["traf"])[:n]:
         print(f"    {p['key']}  ours {p['ours']:.3f}  traf {p['traf']:.3f}  {p['body_source']}")
+
+
+def print_titles_wrong(wrong: list[tuple], n: int) -> None:
+    """The title misses: page id, our title, the annotation."""
+    print(f"  title misses ({min(n, len(wrong))} of {len(wrong)}): page id / ours / annotated")
+    for key, ours, annotated in wrong[:n]:
+        print(f"    {key}\n      ours: {ours!r}\n      ann:  {annotated!r}")
 
 
 # --- time -------------------------------------------------------------------------------------------
@@ -334,6 +346,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--collection", choices=["aeb", "l3s-gn1", "both"], default="both")
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--worst", type=int, default=0, help="list the N pages that lose most to trafilatura")
+    parser.add_argument("--titles-wrong", type=int, default=0, metavar="N",
+                        help="list N title misses (page id, our title, the annotation) on the chosen split")
     parser.add_argument("--timing", action="store_true", help="only the per-page time on AEB (one process)")
     parser.add_argument("--json", type=Path, help="also write the figures as JSON")
     parser.add_argument("--set", action="append", default=[], metavar="MODULE.NAME=VALUE",
@@ -358,7 +372,7 @@ def main(argv: list[str] | None = None) -> int:
         started = time.perf_counter()
         fig = figures(pages, run_all(pages, args.jobs))
         label = name if name == "aeb" else f"{name} ({args.split})"
-        report[label] = print_collection(label, fig, args.worst)
+        report[label] = print_collection(label, fig, args.worst, args.titles_wrong)
         ok &= check_bars(name, report[label])
         print(f"  ({time.perf_counter() - started:.0f} s)")
     if args.json:

@@ -309,7 +309,8 @@ def _read_page(tree: HtmlElement, url: str, hints: EntryHints) -> _Page:
 
 def _title(page: _Page, raw: str) -> str | None:
     lines = [ln for ln in raw.split("\n") if ln.strip()]
-    return choose_title(list(page.declared_titles), page.names, page.headings, page.text, lines)
+    publisher = page.head.get("og_title") or page.structured.headline  # a modern page's headline has no deck
+    return choose_title(list(page.declared_titles), page.names, page.headings, page.text, lines, with_deck=not publisher)
 
 
 def _strip_deck(text: str, title: str | None, headings: dict) -> str:

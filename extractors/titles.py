@@ -13,7 +13,13 @@ the outlet's name or its tagline. The rule:
    title) that says the same is the headline as shown: it is taken as written;
 3. when the declared title is missing, is only the site's name, is not text (a broken
    ``<title>`` holding script), or appears nowhere among the page's headings while a heading
-   stands right above the article's first paragraph, that heading is the title.
+   stands right above the article's first paragraph, that heading is the title;
+4. on a page that declares no publisher's headline (no og:title, no JSON-LD headline, no
+   ``itemprop=headline``: the table layouts of the 2000s), the blocks of text above the first paragraph are read
+   (``title_blocks``): the nearest that is a declared title, or a run of one's words (``Clips:
+   Headline`` shown as ``Headline``), is the title; when the page shows no declared title at
+   all (a tagline), the nearest block set off as a heading; and the deck set right under the
+   headline is part of the title. A publisher's headline is taken without its deck.
 
 A title that merely contains the site's name keeps it ("BBC apologises over ..."): only whole
 segments at the edges go.
@@ -30,6 +36,7 @@ from lxml.html import HtmlElement
 
 from .furniture.dates import dateline
 from .furniture.text import nwords
+from .title_blocks import Block, PageText
 
 _SEPARATOR = re.compile(r"\s+[|–—·•»›>:]\s+|\s+-{1,2}\s+|\s+::\s+|\s*\|\s*|\s+/\s+")
 _WORDS = re.compile(r"\w+")
@@ -62,8 +69,10 @@ def site_names(names: Iterable[str | None], host: str | None) -> frozenset[str]:
     if host:
         out |= _squash(host)
         labels = host.split(".")
-        main = labels[-3] if len(labels) >= 3 and len(labels[-2]) <= 3 and len(labels[-1]) == 2 else labels[-2] if len(labels) >= 2 else labels[0]
+        country = len(labels) >= 3 and len(labels[-2]) <= 3 and len(labels[-1]) == 2  # bbc.co.uk
+        main = labels[-3] if country else labels[-2] if len(labels) >= 2 else labels[0]
         out |= {s for s in _squash(main) if len(s) >= 3}
+        out |= _squash(".".join(labels[-3:] if country else labels[-2:]))  # the domain without "news."
     return frozenset(out)
 
 
@@ -153,39 +162,6 @@ def _usable(title: str | None, names: frozenset[str]) -> bool:
     return not _is_site(title, names)
 
 
-class PageText:
-    """The page's visible words, lower-cased, to find where a candidate title stands; read from
-    the tree on first use only (most pages never need it: their headline is their h1)."""
-
-    def __init__(self, tree: HtmlElement):
-        self._tree = tree
-        self._joined: str | None = None
-
-    @property
-    def joined(self) -> str:
-        if self._joined is None:
-            words = self._tree.xpath("//body//text()[not(parent::script or parent::style or parent::noscript)]")
-            self._joined = " " + " ".join(_tokens(" ".join(words[:20000]))) + " "
-        return self._joined
-
-    def positions(self, text: str) -> list[int]:
-        needle = " " + " ".join(_tokens(text)) + " "
-        out, start = [], self.joined.find(needle)
-        while start >= 0 and len(out) < 50:
-            out.append(start)
-            start = self.joined.find(needle, start + 1)
-        return out
-
-    def body_start(self, lines: list[str]) -> int | None:
-        """Where the article's first paragraph (a line of ten words or more) stands."""
-        for line in lines[:12]:
-            words = _tokens(line)
-            if len(words) >= 10:
-                found = self.joined.find(" " + " ".join(words[:8]) + " ")
-                return found if found >= 0 else None
-        return None
-
-
 def _candidates(declared: list[str], names: frozenset[str]) -> list[str]:
     """Every reading of the declared titles: whole, stripped of the site, and each segment."""
     out: list[str] = []
@@ -226,10 +202,12 @@ def _related(text: str, declared: list[str]) -> bool:
 
 
 def choose_title(declared: list[str], names: frozenset[str], headings: dict[str, tuple[str, int]],
-                 page: PageText | None, body: list[str]) -> str | None:
+                 page: PageText | None, body: list[str], with_deck: bool = False) -> str | None:
     """The rules above. ``declared``: the page's declared titles, best first (og:title, JSON-LD
     headline, ``<title>``); ``headings``: ``page_headings``; ``body``: the article's lines as
-    extracted, to find the headline standing above its first paragraph."""
+    extracted, to find the headline standing above its first paragraph; ``with_deck``: the
+    page declares no publisher's headline (og:title, JSON-LD; nor does microdata mark one), so
+    its blocks are read (rule 4) and a deck under the headline is part of its title."""
     declared = [d for d in (clean_declared(t) for t in declared) if d]
     cands: dict[str, tuple[str, bool]] = {}
     for text in _candidates(declared, names):
@@ -239,13 +217,59 @@ def choose_title(declared: list[str], names: frozenset[str], headings: dict[str,
     for key, (text, _rank) in headings.items():
         if _usable(text, names) and (not readings or _related(text, readings)):
             cands.setdefault(key, (text, False))
-    for reading in readings:  # the common case: the declared title, without the site, is the h1
-        shown = headings.get(" ".join(_tokens(reading)))
-        if shown and shown[1] == 2:
-            return shown[0]
-    if page is not None:
-        # without a usable declared title, a heading of four words or more will do
+    confirmed = next((shown[0] for shown in (headings.get(" ".join(_tokens(r))) for r in readings)
+                      if shown and shown[1] == 2), None)  # the common case: the declared title is the h1
+    with_deck = with_deck and page is not None and not page.marks_headline()  # microdata names one too
+    if page is None or confirmed and not with_deck:
+        return confirmed or (readings[0] if readings else None)
+    if not with_deck:  # a publisher's headline: the page's blocks are not read
         shown = _best_shown(cands, headings, page, page.body_start(body), 3 if readings else 2)
-        if shown:
-            return shown
+        return shown or (readings[0] if readings else None)
+    at = page.first_paragraph(body)
+    blocks = page.blocks_above(at) if at is not None else []
+    found = _declared_block(blocks, readings, names)
+    start = None
+    if found is None and not confirmed:
+        start = page.body_start(body)
+        found = _set_off_block(blocks, [t for t, is_declared in cands.values() if is_declared], names, page, start)
+    if found is not None:
+        return _with_deck(blocks[found].text, blocks, with_deck)
+    if confirmed:
+        return _with_deck(confirmed, blocks, with_deck)
+    # without a usable declared title, a heading of four words or more will do
+    shown = _best_shown(cands, headings, page, start, 3 if readings else 2)
+    if shown:
+        return _with_deck(shown, blocks, with_deck)
     return readings[0] if readings else None
+
+
+def _declared_block(blocks: list[Block], readings: list[str], names: frozenset[str]) -> int | None:
+    """The nearest block above the first paragraph that is a declared title or a run of one's
+    words (the title with a section or the site's name around the headline as shown)."""
+    spans = [" " + " ".join(_tokens(d)) + " " for d in readings]
+    return next((i for i, b in enumerate(blocks)
+                 if b.headline_like() and any(" " + b.key + " " in span for span in spans) and _usable(b.text, names)),
+                None)
+
+
+def _set_off_block(blocks: list[Block], declared: list[str], names: frozenset[str], page: PageText,
+                   start: int | None) -> int | None:
+    """When the page shows no declared title at all (a tagline, a broken ``<title>``): the
+    nearest headline-like block above the first paragraph set off as a heading (any
+    headline-like block when nothing usable is declared)."""
+    if start is None or any(page.positions(d) for d in declared):
+        return None
+    likely = [i for i, b in enumerate(blocks) if b.headline_like()]
+    styled = [i for i in likely if blocks[i].styled]
+    return next((i for i in (styled or ([] if declared else likely)) if _usable(blocks[i].text, names)), None)
+
+
+def _with_deck(title: str, blocks: list[Block], with_deck: bool) -> str:
+    """The headline and the deck set right under it, when the page has one and ``with_deck``."""
+    if not with_deck:
+        return title
+    key = " ".join(_tokens(title))
+    for i, block in enumerate(blocks):
+        if block.key == key:
+            return f"{title} {blocks[i - 1].text}" if i > 0 and blocks[i - 1].deck_shaped() else title
+    return title

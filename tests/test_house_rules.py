@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 EXTRACTORS = Path(__file__).resolve().parents[1] / "extractors"
-RESHAPED = ["article.py", "body.py", "titles.py", "published.py", "structured.py", "sitelearn.py", "urls.py",
+RESHAPED = ["article.py", "body.py", "titles.py", "title_blocks.py", "published.py", "structured.py", "sitelearn.py", "urls.py",
             "clean.py", *(f"furniture/{p.name}" for p in sorted((EXTRACTORS / "furniture").glob("*.py")))]
 
 
