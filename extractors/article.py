@@ -192,8 +192,11 @@ def _head_facts(tree: HtmlElement) -> dict[str, str]:
     return facts
 
 
+_NON_WORD = re.compile(r"\W+")
+
+
 def _norm(s: str) -> str:
-    return re.sub(r"\W+", " ", s).strip().lower()
+    return _NON_WORD.sub(" ", s).strip().lower()
 
 
 def word_count(text: str) -> int:
@@ -312,7 +315,7 @@ def _read_body(page: _Page, raw: str, source: str) -> Candidate:
     if words < MIN_WORDS:
         return Candidate(text, source, f"no article body found ({words} words)", title)
     # words on lines that are (part of) a link's text: trafilatura splits <a><b>x</b> y</a> in lines
-    link_words = sum(word_count(ln) for ln in text.split("\n") if _norm(ln) and _norm(ln) in page.anchors)
+    link_words = sum(word_count(ln) for ln in text.split("\n") if (norm := _norm(ln)) and norm in page.anchors)
     if link_words > 0.5 * words:  # trafilatura's fallback kept a menu: no body here
         return Candidate(text, source, f"no article body found (only navigation: {link_words} of {words} words are links)", title)
     cleaned = _strip_deck(clean_text(text, title=title, url=page.url), title, page.headings)
