@@ -149,10 +149,6 @@ def compile_term(text: str, weight: float = 1.0) -> Term:
     return Term(raw, weight, "words", case_sensitive=case_sensitive, words=tuple(words))
 
 
-# (prefix, suffix) of a scanned word: ``*chips``, ``sm*`` (a stem too short to key), ``*chip*``
-_SHAPES = ((False, True), (True, False), (True, True))
-
-
 @dataclass(frozen=True)
 class Hit:
     start: int
@@ -191,15 +187,6 @@ class Matcher:
                     (self._prefix_cs if t.case_sensitive else self._prefix_ci).setdefault(stem[:3], []).append(i)
                 else:
                     (self._exact_cs if t.case_sensitive else self._exact_ci).setdefault(stem, []).append(i)
-        # the first words of the scanned terms, by the test a token must pass for one of them to
-        # start there (ends with, starts with, holds the stem), for lower-case and as-written tokens
-        self._scan_tests = tuple(
-            tuple(tuple(w[0] for w in (self.terms[i].words[0] for i in self._scan)
-                        if self.terms[i].case_sensitive == cs and (w[1], w[2]) == shape) for shape in _SHAPES)
-            for cs in (False, True))
-        # one-word terms keyed by their whole word: the dict lookup that finds them is the match
-        self._whole = frozenset(i for table in (self._exact_ci, self._exact_cs) for ids in table.values()
-                                for i in ids if len(self.terms[i].words) == 1)
 
     @staticmethod
     def _word_ok(word: tuple[str, bool, bool], tok: str) -> bool:
@@ -218,17 +205,11 @@ class Matcher:
             return []
         toks = _tokens(text)
         hits: list[Hit] = []
-        exact_ci, exact_cs, prefix_ci, prefix_cs = self._exact_ci, self._exact_cs, self._prefix_ci, self._prefix_cs
-        scan, whole, terms, match_at, none = self._scan, self._whole, self.terms, self._match_at, ()
-        for i, (start, end, orig, low) in enumerate(toks):  # terms whose first word may be this token
-            cands = (exact_ci.get(low, none), exact_cs.get(orig, none), prefix_ci.get(low[:3], none),
-                     prefix_cs.get(orig[:3], none), scan if scan and self._may_scan(low, orig) else none)
-            for ids in cands:
-                for ti in ids:
-                    if ti in whole:
-                        hits.append(Hit(start, end, ti))
-                    elif (found := match_at(text, toks, i, terms[ti])) is not None:
-                        hits.append(Hit(start, found, ti))
+        for i in self._positions(toks):
+            for ti in self._candidates(toks[i]):
+                end = self._match_at(text, toks, i, self.terms[ti])
+                if end is not None:
+                    hits.append(Hit(toks[i][0], end, ti))
         if self._cjk and has_cjk(text):
             hits.extend(self._cjk_hits(text))
         for ti in self._regex:
@@ -236,12 +217,28 @@ class Matcher:
         hits.sort(key=lambda h: (h.start, -(h.end - h.start)))
         return hits
 
-    def _may_scan(self, low: str, orig: str) -> bool:
-        """Whether a scanned term's first word (``_word_ok``) may take this token."""
-        for tok, (suffix, prefix, inner) in zip((low, orig), self._scan_tests):
-            if tok.endswith(suffix) or tok.startswith(prefix) or any(stem in tok for stem in inner):
-                return True
-        return False
+    def _positions(self, toks) -> Iterable[int]:
+        """The token positions where a term may start: every position when a suffix pattern
+        (``*chips``) may start anywhere, else only those whose token opens some term (a set
+        test per token, in C for the most part)."""
+        if self._scan:
+            return range(len(toks))
+        exact_ci, exact_cs = self._exact_ci, self._exact_cs
+        prefix_ci, prefix_cs = self._prefix_ci, self._prefix_cs
+        return [i for i, (_s, _e, orig, low) in enumerate(toks)
+                if low in exact_ci or orig in exact_cs or low[:3] in prefix_ci or orig[:3] in prefix_cs]
+
+    def _candidates(self, tok: tuple[int, int, str, str]) -> list[int]:
+        """Ids of the terms whose first word may be this token."""
+        _, _, orig, low = tok
+        cands: list[int] = []
+        for table, key in ((self._exact_ci, low), (self._exact_cs, orig),
+                           (self._prefix_ci, low[:3]), (self._prefix_cs, orig[:3])):
+            found = table.get(key)
+            if found:
+                cands.extend(found)
+        cands.extend(self._scan)
+        return cands
 
     def _match_at(self, text: str, toks, i: int, term: Term) -> int | None:
         """End offset of ``term`` matched at token i, or None."""
