@@ -10,8 +10,9 @@ Google News pages of ../shared/corpora/l3s-gn1). Each round runs the worker's wh
 site lines, classification, signature) over every page, then ``trafilatura.extract`` over the
 same pages. Pages come with a feed entry's date, as in an ingest (``--no-feed-dates``: as saved
 files, when htmldate's free-text date search also runs). Rounds alternate so the machine's drift hits both alike, and the best round of each
-is reported. Steps are timed by wrapping the functions the worker looks up (wall time in one
-busy process: CPU time); "other" is the worker's total minus the timed steps.
+is reported. Steps are timed by wrapping the functions the worker looks up, in CPU time
+(``time.process_time``: the machine's other jobs do not count); "other" is the worker's total
+minus the timed steps.
 """
 
 from __future__ import annotations
@@ -67,11 +68,11 @@ class Timers:
             if self.depth[label]:  # a step calling itself is counted once
                 return fn(*args, **kwargs)
             self.depth[label] += 1
-            t = time.perf_counter()
+            t = time.process_time()
             try:
                 return fn(*args, **kwargs)
             finally:
-                self.seconds[label] += time.perf_counter() - t
+                self.seconds[label] += time.process_time() - t
                 self.calls[label] += 1
                 self.depth[label] -= 1
         return timed
@@ -119,16 +120,16 @@ def run(mix: str, rounds: int, limit: int | None, feed_dates: bool) -> None:
     best_worker, best_plain, best_steps, ok = float("inf"), float("inf"), {}, 0
     for _ in range(rounds):
         timers.seconds.clear(), timers.calls.clear()
-        t = time.perf_counter()
+        t = time.process_time()
         results = [extract_one(j) for j in work]
-        worker = time.perf_counter() - t
+        worker = time.process_time() - t
         if worker < best_worker:
             best_worker, best_steps = worker, (dict(timers.seconds), dict(timers.calls))
             ok = sum(1 for r in results if isinstance(r, Extracted))
-        t = time.perf_counter()
+        t = time.process_time()
         for body in pages:
             trafilatura.extract(body)
-        best_plain = min(best_plain, time.perf_counter() - t)
+        best_plain = min(best_plain, time.process_time() - t)
     n = len(pages)
     seconds, calls = best_steps
     print(f"\n{mix}: {n} pages ({ok} articles), best of {rounds} alternating rounds, one process")

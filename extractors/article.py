@@ -32,6 +32,7 @@ from .body import Candidate, choose_body
 from .clean import clean_text
 from .errors import ExtractionError, NotAnArticle
 from .language import choose_language
+from .pagemeta import page_metadata
 from .published import choose_published, choose_published_with_source, page_published
 from .structured import StructuredData, read_structured
 from .titles import PageText, choose_title, page_headings, site_names
@@ -191,8 +192,11 @@ def _head_facts(tree: HtmlElement) -> dict[str, str]:
     return facts
 
 
+_NON_WORD = re.compile(r"\W+")
+
+
 def _norm(s: str) -> str:
-    return re.sub(r"\W+", " ", s).strip().lower()
+    return _NON_WORD.sub(" ", s).strip().lower()
 
 
 def word_count(text: str) -> int:
@@ -231,29 +235,6 @@ def _site_name(names: list[str | None], url: str, *others: str | None) -> str | 
         if name and name.lower() not in hosts and len(name) <= 100:
             return name
     return None
-
-
-def page_metadata(tree: HtmlElement, url: str) -> Document:
-    """Title, author and description, read as ``trafilatura.extract_metadata`` reads them (same
-    functions, same order, same fallbacks), minus the date (``published`` reads it, source by
-    source), the site name (read from og:site_name and JSON-LD only: trafilatura's fallbacks
-    guess it from the title) and the categories, tags and licence chipwire does not store: those
-    searches cost about 10% of a page's extraction. Keep in step with trafilatura's
-    ``metadata.extract_metadata``."""
-    from trafilatura.metadata import examine_meta, extract_author, extract_meta_json, extract_title, extract_url
-
-    meta = examine_meta(tree)
-    if meta.author and " " not in meta.author:
-        meta.author = None
-    try:
-        meta = extract_meta_json(tree, meta)
-    except Exception:  # trafilatura guards its JSON-LD reader the same way
-        pass
-    meta.title = meta.title or extract_title(tree)
-    meta.author = meta.author or extract_author(tree)
-    meta.url = meta.url or extract_url(tree, url)
-    meta.clean_and_trim()
-    return meta
 
 
 # --- one page's facts, read from its tree once ------------------------------------------------
@@ -335,7 +316,7 @@ def _read_body(page: _Page, raw: str, source: str) -> Candidate:
     if words < MIN_WORDS:
         return Candidate(text, source, f"no article body found ({words} words)", title)
     # words on lines that are (part of) a link's text: trafilatura splits <a><b>x</b> y</a> in lines
-    link_words = sum(word_count(ln) for ln in text.split("\n") if _norm(ln) and _norm(ln) in page.anchors)
+    link_words = sum(word_count(ln) for ln in text.split("\n") if (norm := _norm(ln)) and norm in page.anchors)
     if link_words > 0.5 * words:  # trafilatura's fallback kept a menu: no body here
         return Candidate(text, source, f"no article body found (only navigation: {link_words} of {words} words are links)", title)
     cleaned = _strip_deck(clean_text(text, title=title, url=page.url), title, page.headings)

@@ -151,12 +151,17 @@ def prose_block(tree: HtmlElement) -> str:
     return "\n".join(max(blocks.values(), key=lambda texts: sum(len(t.split()) for t in texts)))
 
 
-def coverage(reference: str, text: str) -> float:
-    """The share of the reference's words (with their counts) that ``text`` holds."""
-    ref = Counter(w.lower() for w in _WORD.findall(reference))
+def _words(text: str) -> Counter:
+    return Counter(map(str.lower, _WORD.findall(text)))
+
+
+def coverage(reference: str | Counter, text: str) -> float:
+    """The share of the reference's words (with their counts) that ``text`` holds; the
+    reference as text or as its word counts (``_words``: counted once for several texts)."""
+    ref = reference if isinstance(reference, Counter) else _words(reference)
     if not ref:
         return 1.0
-    got = Counter(w.lower() for w in _WORD.findall(text))
+    got = _words(text)
     return sum((ref & got).values()) / sum(ref.values())
 
 
@@ -173,13 +178,14 @@ def choose_body(tree: HtmlElement, url: str, structured_body: str | None, struct
     extraction and says whether it is an article."""
     first = read(run_trafilatura(tree, url, FIRST_OPTIONS), "html")
     reference = _reference(tree, structured_body)
-    first_cover = coverage(reference, first.text) if reference else 1.0
+    reference_words = _words(reference) if reference else None
+    first_cover = coverage(reference_words, first.text) if reference else 1.0
     if first.problem is None and first_cover >= LOST_COVERAGE:
         return first
     second = read(run_trafilatura(tree, url, SECOND_OPTIONS), "html-second-opinion")
     best = replace(first, source="html-checked")  # checked, and kept
     if second.problem is None and (
-        first.problem is not None or reference and coverage(reference, second.text) >= first_cover + BETTER_BY
+        first.problem is not None or reference and coverage(reference_words, second.text) >= first_cover + BETTER_BY
     ):
         best = second
     if structured_body and coverage(structured_body, best.text if best.problem is None else "") < STRUCTURED_COVERAGE:

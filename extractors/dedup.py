@@ -64,7 +64,8 @@ _FMIX32 = (16, np.uint32(0x85EBCA6B), 13, np.uint32(0xC2B2AE35), 16)  # MurmurHa
 def _minhash(items: Iterable[bytes]) -> np.ndarray:
     """MinHash values of ``items``: SHA-1's first 4 bytes (little-endian) of each, mixed by the
     MurmurHash3 finalizer, then min over items of (a * h + b) mod 2^32 for every permutation."""
-    hv = np.fromiter((int.from_bytes(hashlib.sha1(x).digest()[:4], "little") for x in items), dtype=np.uint32)
+    sha1 = hashlib.sha1
+    hv = np.frombuffer(b"".join([sha1(x).digest()[:4] for x in items]), dtype="<u4").astype(np.uint32)
     s1, m1, s2, m2, s3 = _FMIX32
     hv = hv ^ (hv >> s1)
     hv = hv * m1
@@ -81,9 +82,8 @@ def shingles(text: str) -> set[bytes]:
     norm = unicodedata.normalize("NFKC", text).lower()
     out: set[bytes] = set()
     words = _WORD_RE.findall(_CJK_RUN_RE.sub(" ", norm))
-    if len(words) >= WORD_SHINGLE:
-        for i in range(len(words) - WORD_SHINGLE + 1):
-            out.add(" ".join(words[i : i + WORD_SHINGLE]).encode("utf-8"))
+    if len(words) >= WORD_SHINGLE:  # WORD_SHINGLE words joined by a space
+        out.update(" ".join(gram).encode("utf-8") for gram in zip(*(words[k:] for k in range(WORD_SHINGLE))))
     elif words:
         out.add(" ".join(words).encode("utf-8"))
     for run in _CJK_RUN_RE.findall(norm):

@@ -57,7 +57,11 @@ def normalize_line(line: str) -> str:
 
 
 def fingerprint(line: str) -> str:
-    return hashlib.blake2b(normalize_line(line).encode("utf-8"), digest_size=8).hexdigest()
+    return _digest(normalize_line(line))
+
+
+def _digest(normalized: str) -> str:
+    return hashlib.blake2b(normalized.encode("utf-8"), digest_size=8).hexdigest()
 
 
 def body_lines(text: str) -> list[str]:
@@ -68,8 +72,9 @@ def page_fingerprints(text: str) -> dict[str, str]:
     """fingerprint -> first line with it, for each distinct line of a page."""
     out: dict[str, str] = {}
     for line in body_lines(text):
-        if len(normalize_line(line)) >= 2:
-            out.setdefault(fingerprint(line), line)
+        normalized = normalize_line(line)
+        if len(normalized) >= 2:
+            out.setdefault(_digest(normalized), line)  # fingerprint(line), the line normalised once
     return out
 
 

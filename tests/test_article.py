@@ -410,3 +410,74 @@ def test_page_metadata_reads_what_trafilatura_reads():
         theirs = extract_metadata(trafilatura.load_html(body), url, params)
         for field in ("title", "author", "description", "url"):
             assert getattr(ours, field) == getattr(theirs, field), (i, field)
+
+
+# trafilatura's author expressions as extractors/pagemeta.py transcribes them (whitespace squashed):
+# when a trafilatura release changes one, transcribe it again there, then here
+PINNED_AUTHOR_XPATHS = (
+    "//*[self::a or self::address or self::div or self::link or self::p or self::span or self::strong][ @rel='author'"
+    " or @id='author' or @class='author' or @itemprop='author name' or rel='me' or @data-testid='AuthorCard' or"
+    " @data-testid='AuthorURL' or re:test(@class, 'author-?name|AuthorName|authorName')]|//author",
+    "//*[self::a or self::div or self::h3 or self::h4 or self::p or self::span][ @class='byline' or @class='username'"
+    " or @class='byl' or @class='BBL' or contains(@itemprop, 'author') or re:test(@id, 'author|zuozhe|bianji|xiaobian')"
+    " or re:test(@class, 'author|channel-name|zuozhe|bianji|xiaobian|submitted-by|posted-by|journalist-name')]",
+    "//*[ contains(@data-component, 'Byline') or contains(@itemprop, 'author') or re:test(@id, '[Aa]uthor') or"
+    " re:test(@class, '[Aa]uthor|screenname|writer|[Bb]yline')]",
+)
+PINNED_AUTHOR_DISCARD_XPATHS = (
+    ".//*[self::a or self::div or self::section or self::span][ @id='comments' or @class='comments' or"
+    " @class='title' or @class='date' or re:test(@id, '^comments|comment-?list|ProductReviews') or re:test(@class,"
+    " '^[Cc]omments|commentlist|comments-list|sidebar|is-hidden|quote|embedly-instagram|article-(?:share|support)|"
+    "print|category|meta-date|meta-reviewer') or contains(@data-component, 'Figure')]",
+    "//time|//figure",
+)
+
+
+def test_author_expressions_are_those_pagemeta_transcribes():
+    import re
+
+    from trafilatura.xpaths import AUTHOR_DISCARD_XPATHS, AUTHOR_XPATHS
+
+    def squash(x):
+        return re.sub(r"\s+", " ", x.path).strip()
+
+    assert tuple(squash(x) for x in AUTHOR_XPATHS) == PINNED_AUTHOR_XPATHS
+    assert tuple(squash(x) for x in AUTHOR_DISCARD_XPATHS) == PINNED_AUTHOR_DISCARD_XPATHS
+
+
+AUTHOR_CASES = [
+    '<div class="byline">By Jane Doe</div>',
+    '<p class="meta-author">Jane Doe</p><span class="author-name">John Roe</span>',
+    '<div class="sidebar"><span class="author-name">Sidebar Person</span></div><a class="byline">Jane Doe</a>',
+    '<div class="author">Jane Doe <time>3 October 2025</time> tail words</div>',
+    '<div class="author">Jane <figure>photo</figure>Doe</div><p class="byline">By John Roe</p>',
+    '<div id="comments"><span class="author">Commenter</span></div><h4 class="author">Jane Doe</h4>',
+    '<div class="writer-box">x</div><span data-component="Byline">Jane Doe</span>',
+    '<span itemprop="author">J</span><section class="author">Jane Doe</section>',
+    '<p><rel>m<time>x</time>e</rel>Jane Doe</p><div class="author">Jane Doe</div>',
+    '<author>Jane Doe</author>',
+    '<div class="AuthorName">' + "word " * 40 + '</div><span class="author">Jane Doe</span>',
+    '<p>No author here at all.</p>',
+]
+
+
+@pytest.mark.parametrize("snippet", AUTHOR_CASES)
+def test_author_is_trafilaturas(snippet):
+    """pagemeta's one-pass author reading equals trafilatura's extract_author, pruned copy and all."""
+    import trafilatura
+    from trafilatura.metadata import extract_author
+
+    from extractors.pagemeta import _author
+
+    html = f"<html><head><title>t</title></head><body><article><p>Body text.</p>{snippet}</article></body></html>"
+    assert _author(trafilatura.load_html(html)) == extract_author(trafilatura.load_html(html))
+
+
+def test_author_is_trafilaturas_on_real_pages():
+    import trafilatura
+    from trafilatura.metadata import extract_author
+
+    from extractors.pagemeta import _author
+
+    for i, body in enumerate(_pages_for_metadata()):
+        assert _author(trafilatura.load_html(body)) == extract_author(trafilatura.load_html(body)), i

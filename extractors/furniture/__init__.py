@@ -50,8 +50,8 @@ class FurnitureResult:
     removed: tuple[Removed, ...]
 
 
-def _one_pass(lines: list[str], title: str | None, url: str | None) -> tuple[list[str], list[Removed]]:
-    page = Page(lines, title, url)
+def _one_pass(lines: list[str], title: str | None, url: str | None, memo: dict) -> tuple[list[str], list[Removed]]:
+    page = Page(lines, title, url, memo)
     glued(page)
     url_fragments(page)
     toc(page)
@@ -85,8 +85,9 @@ def strip_furniture(text: str, *, title: str | None = None, url: str | None = No
         return FurnitureResult(text=text if isinstance(text, str) else "", removed=())
     try:
         removed: list[Removed] = []
+        memo: dict = {}  # line families, shared by the rounds (passes.Page)
         for _ in range(len(lines) + 2):  # to a fixed point, so that the result is idempotent
-            kept, gone = _one_pass(list(lines), title, url)
+            kept, gone = _one_pass(list(lines), title, url, memo)
             if not gone:
                 break
             removed.extend(gone)

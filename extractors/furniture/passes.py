@@ -17,9 +17,17 @@ from .patterns import GLUED, SUMMARY, TOC_TOKEN, URL_FRAGMENT, URL_ONLY
 from .text import WORD, ends_sentence, ends_with_period, headline_like, is_, list_item, nwords, tokens
 
 
+_UNSEEN = object()
+
+
 class Page:
-    def __init__(self, lines: list[str], title: str | None, url: str | None):
+    """``memo``: line families already found, by (line, context, where): one dict for every
+    round of one page (a line's family depends on nothing else), so that the rounds and passes
+    that look at a line again do not run the family tests again."""
+
+    def __init__(self, lines: list[str], title: str | None, url: str | None, memo: dict | None = None):
         self.lines = lines
+        self.memo = {} if memo is None else memo
         self.alive = [True] * len(lines)
         self.removed: dict[int, str] = {}
         self.prefix: dict[int, str] = {}  # glued widget prefix cut off a line
@@ -37,7 +45,18 @@ class Page:
             self.removed[i] = family
 
     def family(self, line: str, *wheres: str) -> str | None:
-        return classify(line, self.ctx, *wheres)
+        return self.classify(line, self.ctx, *wheres)
+
+    def classify(self, line: str, ctx: LineCtx, *wheres: str) -> str | None:
+        """``families.classify``, each (line, ctx, where) tested once."""
+        for where in wheres:
+            key = (line, ctx, where)
+            fam = self.memo.get(key, _UNSEEN)
+            if fam is _UNSEEN:
+                fam = self.memo[key] = classify(line, ctx, where)
+            if fam is not None:
+                return fam
+        return None
 
     def repeats_title(self, line: str) -> bool:
         """An exact repeat of the title (or of one of its parts)."""
@@ -99,7 +118,7 @@ def top(page: Page) -> None:
             fam = "title"
             title_seen = True
         else:
-            fam = classify(line, LineCtx(page.url, nxt), TOP)
+            fam = page.classify(line, LineCtx(page.url, nxt), TOP)
         if fam is None and _label_over_title(page, line, nxt):
             fam = "section"
         if fam is None and nwords(line) <= 8 and is_(SUMMARY, line):
