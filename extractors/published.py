@@ -24,9 +24,10 @@ order, each for a publication date only, and the answer keeps its source
 from __future__ import annotations
 
 import re
+from copy import deepcopy
 from datetime import datetime, timedelta, timezone
 
-from lxml.html import HtmlElement, tostring
+from lxml.html import Element, HtmlElement
 
 from .furniture.dates import MONTHS
 
@@ -94,11 +95,19 @@ def meta_published(tree: HtmlElement) -> str | None:
     return None
 
 
-def _body_html(tree: HtmlElement) -> bytes | None:
+def body_document(tree: HtmlElement) -> HtmlElement | None:
+    """A new ``<html><body>`` document holding a copy of the page's ``<body>`` children (with
+    their tails; the body's own text and attributes left out): what htmldate is asked about, the
+    same tree it parsed from the body's serialisation before, without serialising and parsing."""
     body = tree.find(".//body")
     if body is None:
         return None
-    return b"<html><body>" + b"".join(tostring(child) for child in body) + b"</body></html>"
+    kept = deepcopy(body)
+    kept.attrib.clear()
+    kept.text = kept.tail = None
+    document = Element("html")
+    document.append(kept)
+    return document
 
 
 def byline_date(tree: HtmlElement, latest: datetime, extensive: bool = False) -> str | None:
@@ -108,7 +117,7 @@ def byline_date(tree: HtmlElement, latest: datetime, extensive: bool = False) ->
     dropped unless the full search finds it too)."""
     from htmldate import find_date
 
-    html = _body_html(tree)
+    html = body_document(tree)  # htmldate copies it before pruning: the page's tree is left as it is
     if html is None:
         return None
     params = {"original_date": True, "outputformat": _FORMAT, "max_date": latest.strftime("%Y-%m-%d"),

@@ -481,3 +481,23 @@ def test_author_is_trafilaturas_on_real_pages():
 
     for i, body in enumerate(_pages_for_metadata()):
         assert _author(trafilatura.load_html(body)) == extract_author(trafilatura.load_html(body)), i
+
+
+def test_body_document_is_a_copy_of_the_body_alone():
+    """What htmldate is handed for the byline date: the body's children (tails kept) under a
+    new ``<html><body>``, without the head, the body's own text or attributes; the page's tree
+    is left as it was."""
+    from lxml.html import document_fromstring, tostring
+
+    from extractors.published import body_document
+
+    tree = document_fromstring('<html><head><title>T 2020-01-02</title></head><body class="b">lead '
+                               '<p>Published <time datetime="2025-10-03">3 October 2025</time></p> tail'
+                               '<div>x</div></body></html>')
+    before = tostring(tree)
+    document = body_document(tree)
+    assert tostring(document) == (b'<html><body><p>Published <time datetime="2025-10-03">3 October 2025</time>'
+                                  b'</p> tail<div>x</div></body></html>')
+    document.find("body/p").drop_tree()
+    assert tostring(tree) == before
+    assert body_document(document_fromstring("<html><head><title>t</title></head></html>").find("head")) is None
