@@ -30,8 +30,10 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from itertools import islice
 
+from lxml.etree import Element
 from lxml.html import HtmlElement
 
 from .furniture.dates import dateline
@@ -42,8 +44,8 @@ _SEPARATOR = re.compile(r"\s+[|–—·•»›>:]\s+|\s+-{1,2}\s+|\s+::\s+|\s*\
 _WORDS = re.compile(r"\w+")
 _CODE = re.compile(r"[{}<>]|function\s*\(|\bvar\s|document\.|window\.|\w\(\"|;\s*\w+\.\w+")
 _UMLAUT = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss"})
-_HEADINGS = ('.//h1 | .//h2 | .//h3 | .//*[@itemprop="headline"] | .//*[contains(@class,"headline")]'
-             ' | .//*[contains(@class,"title") and not(self::html or self::body or self::head or self::title)]')
+_HEADING_TAGS = frozenset({"h1", "h2", "h3"})
+_NOT_TITLED = frozenset({"html", "body", "head", "title"})  # a class naming a title does not make these headings
 _NEAR = 1500  # characters of page text (some 250 words) above the first paragraph: "right above"
 MAX_WORDS = 40  # a longer "title" is a sentence, a deck or junk
 
@@ -141,12 +143,29 @@ def clean_declared(title: str | None) -> str | None:
     return title or None
 
 
+def heading_elements(tree: HtmlElement) -> Iterator[HtmlElement]:
+    """The elements below ``tree`` that may hold a heading, in document order: ``h1``-``h3``,
+    ``itemprop=headline``, a class naming a headline, or a title (not on ``html``, ``body``,
+    ``head``, ``title``). One pass in Python: the XPath union it replaces
+    (``.//h1 | .//h2 | .//h3 | .//*[@itemprop="headline"] | .//*[contains(@class,"headline")] |
+    .//*[contains(@class,"title") and not(self::html or ...)]``) tested every element six times."""
+    for el in tree.iterdescendants(Element):
+        tag = el.tag
+        if tag in _HEADING_TAGS:
+            yield el
+            continue
+        cls = el.get("class")
+        if (cls is not None and ("headline" in cls or "title" in cls and tag not in _NOT_TITLED)
+                or el.get("itemprop") == "headline"):
+            yield el
+
+
 def page_headings(tree: HtmlElement) -> dict[str, tuple[str, int]]:
     """The page's heading-like texts, keyed by their tokens, in page order: (text, rank), rank 2
     for a headline element (``h1``, ``itemprop=headline``, a class naming a headline), 1 for
     other headings (``h2``, ``h3``, a class naming a title)."""
     out: dict[str, tuple[str, int]] = {}
-    for el in tree.xpath(_HEADINGS)[:80]:
+    for el in islice(heading_elements(tree), 80):
         text = _text(el)
         if not 2 <= _nwords(text) <= MAX_WORDS:
             continue

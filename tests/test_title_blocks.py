@@ -123,3 +123,21 @@ def test_the_sites_domain_without_its_first_label_names_the_site():
 def test_a_microdata_headline_keeps_the_deck_out():
     html = _table_page(f"<h1 itemprop='headline'>{HEADLINE}</h1><h2>{DECK}</h2>", title=HEADLINE)
     assert extract_article(html, url="https://www.harbourgazette.example/news/8").title == HEADLINE
+
+
+def test_heading_elements_are_the_xpath_union_in_document_order():
+    """``heading_elements`` yields what the XPath union it replaced selected, in the same order."""
+    from extractors.titles import heading_elements
+
+    union = ('.//h1 | .//h2 | .//h3 | .//*[@itemprop="headline"] | .//*[contains(@class,"headline")]'
+             ' | .//*[contains(@class,"title") and not(self::html or self::body or self::head or self::title)]')
+    tree = document_fromstring(
+        '<html class="title"><head><title class="title">T</title><meta class="subtitle" content="x"></head>'
+        '<body class="page-title"><div class="headline-box"><h1 class="title">One</h1><h4>No</h4></div>'
+        '<span itemprop="headline">Two</span><span itemprop="headline name">No</span><p class="Title">No</p>'
+        '<section><h3>Three</h3><h2 class="headline">Four</h2></section><a class="entry-title">Five</a></body></html>')
+    expected = tree.xpath(union)
+    assert [el.tag for el in expected] == ["meta", "div", "h1", "span", "h3", "h2", "a"]
+    assert list(heading_elements(tree)) == expected
+    div = tree.find(".//div")
+    assert list(heading_elements(div)) == div.xpath(union)  # below the element only, as ``.//``
