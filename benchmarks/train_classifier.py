@@ -70,11 +70,12 @@ def training_documents(corpus: Path = CORPUS) -> tuple[list[Document], str]:
     return news + dev + own, version
 
 
-def cross_validate_outcomes(prep, params: TrainParams, taxonomy, folds: int = 5, threshold: float = 0.5) -> list[Outcome]:
-    """What the classifier says of each document when trained without its story (5 folds by
-    story): relevance at the taxonomy's threshold, then the fold model's themes (Model.themes_of)."""
+def held_out_outcomes(prep, params: TrainParams, taxonomy, splits, threshold: float = 0.5) -> list[Outcome | None]:
+    """What the classifier says of each held-out document when trained on the rest, for each
+    (train indices, held-out indices) of ``splits``: relevance at the taxonomy's threshold, then
+    the model's themes (Model.themes_of); None for a document never held out."""
     out: list[Outcome | None] = [None] * len(prep.docs)
-    for tr, te in group_folds(prep.docs, folds):
+    for tr, te in splits:
         model = fit(prep.subset(tr), params, taxonomy)
         for i, p in zip(te, predict_prepared(model, prep.subset(te))):
             rel = p.relevance >= threshold
@@ -82,29 +83,27 @@ def cross_validate_outcomes(prep, params: TrainParams, taxonomy, folds: int = 5,
     return out
 
 
-def temporal_outcomes(prep, params: TrainParams, taxonomy, threshold: float = 0.5) -> list[Outcome | None]:
+def cross_validate_outcomes(prep, params: TrainParams, taxonomy, folds: int = 5, threshold: float = 0.5) -> list[Outcome]:
+    """Every document's outcome when trained without its story (5 folds by story)."""
+    return held_out_outcomes(prep, params, taxonomy, group_folds(prep.docs, folds), threshold)
+
+
+def newest_split(docs) -> tuple[list[int], list[int]]:
     """The test part's own recipe inside the tuning part: the most recent stories of each group
-    (split_news.make_split) are held out, the model trains on the rest (and on the dev set and
-    trainset), and only the held-out news documents get an outcome. Cross-validation by story
-    mixes old and new stories; the test part is the newest, so this is the check that measures
-    what a change does to stories newer than the training data."""
-    news = [d for d in prep.docs if d.source == "news-labelled"]
-    held = set(make_split(news)["test"])
-    te = [i for i, d in enumerate(prep.docs) if d.source == "news-labelled" and d.story in held]
-    tr = [i for i in range(len(prep.docs)) if i not in set(te)]
-    model = fit(prep.subset(tr), params, taxonomy)
-    out: list[Outcome | None] = [None] * len(prep.docs)
-    for i, p in zip(te, predict_prepared(model, prep.subset(te))):
-        rel = p.relevance >= threshold
-        out[i] = Outcome(rel, tuple(t for t, _, _ in model.themes_of(p)) if rel else ())
-    return out
+    (split_news.make_split) are held out (news documents only), the rest (with the dev set and
+    trainset) trains. Cross-validation by story mixes old and new stories; the test part is the
+    newest, so this is the check that measures what a change does to stories newer than the
+    training data."""
+    held = set(make_split([d for d in docs if d.source == "news-labelled"])["test"])
+    newest = [d.source == "news-labelled" and d.story in held for d in docs]
+    return [i for i, n in enumerate(newest) if not n], [i for i, n in enumerate(newest) if n]
 
 
 def run_cv(prep, params: TrainParams, taxonomy, verbose: bool = False, temporal: bool = False) -> dict:
     if temporal:
-        outs = temporal_outcomes(prep, params, taxonomy)
-        idx = [i for i, o in enumerate(outs) if o is not None]
-        return {"newest": document_metrics([prep.docs[i] for i in idx], [outs[i] for i in idx], taxonomy.theme_ids)}
+        tr, te = newest_split(prep.docs)
+        outs = held_out_outcomes(prep, params, taxonomy, [(tr, te)])
+        return {"newest": document_metrics([prep.docs[i] for i in te], [outs[i] for i in te], taxonomy.theme_ids)}
     outs = cross_validate_outcomes(prep, params, taxonomy)
     result = {"all": document_metrics(prep.docs, outs, taxonomy.theme_ids)}
     for source in sorted({d.source for d in prep.docs}):
