@@ -38,7 +38,7 @@ from lxml.html import HtmlElement
 
 from .furniture.dates import dateline
 from .furniture.text import nwords
-from .title_blocks import Block, PageText
+from .title_blocks import Block, PageText, tokens as _tokens  # one word splitter for titles and blocks
 
 _SEPARATOR = re.compile(r"\s+[|–—·•»›>:]\s+|\s+-{1,2}\s+|\s+::\s+|\s*\|\s*|\s+/\s+")
 _WORDS = re.compile(r"\w+")
@@ -128,10 +128,6 @@ def _rejoin(title: str, segments: list[str]) -> str:
     if start < 0 or end < 0:
         return title.strip()
     return title[start:end + len(segments[-1])].strip()
-
-
-def _tokens(text: str) -> list[str]:
-    return _WORDS.findall(text.lower())
 
 
 def _text(el: HtmlElement) -> str:
