@@ -129,19 +129,28 @@ GRID = {
 }
 
 
+def _setting(text: str) -> tuple[str, object]:
+    """KEY=VALUE of --set: a number, or for primary_offsets THEME:OFFSET,... (empty: none)."""
+    key, value = text.split("=", 1)
+    if key == "primary_offsets":
+        return key, tuple((t, float(o)) for t, o in (p.split(":") for p in value.split(",") if p))
+    return key, float(value) if "." in value else int(value)
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--corpus", type=Path, default=CORPUS)
     ap.add_argument("--cv", action="store_true", help="cross-validate on the tuning part, write nothing")
     ap.add_argument("--grid", action="store_true", help="with --cv: one setting at a time around PARAMS")
-    ap.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="override a TrainParams field")
+    ap.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                    help="override a TrainParams field (primary_offsets=THEME:OFFSET,...; empty for none)")
     ap.add_argument("--temporal", action="store_true",
                     help="with --cv: hold out the newest stories of the tuning part instead of 5 folds")
     ap.add_argument("--verbose", "-v", action="store_true")
     ap.add_argument("--out", type=Path, default=DEFAULT_MODEL)
     args = ap.parse_args(argv)
     taxonomy = load_taxonomy()
-    params = replace(PARAMS, **{k: float(v) if "." in v else int(v) for k, v in (s.split("=", 1) for s in args.set)})
+    params = replace(PARAMS, **dict(_setting(s) for s in args.set))
     docs, version = training_documents(args.corpus)
     t0 = time.perf_counter()
     prep = prepare(docs, taxonomy)
