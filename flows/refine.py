@@ -12,7 +12,7 @@ from extractors.article import word_count
 from extractors.clean import CLEANER_VERSION, site_clean
 from extractors.sitelearn import body_lines, build_profile
 from warehouse.db import Warehouse
-from warehouse.records import BandRow, CleanedText, ClassifiedBatch, StageReport
+from warehouse.records import CleanedText, ClassifiedBatch, StageReport
 
 from .work import classify_row
 
@@ -112,20 +112,19 @@ def cluster_pending(wh: Warehouse, force: bool = False, batch_size: int = 500) -
     Candidate copies come from the warehouse's LSH index (never every stored signature); when
     an earlier copy arrives late, its whole cluster is renamed; a syndicated copy joins its
     original's cluster."""
-    from extractors.dedup import assign_clusters, band_keys  # imported when clustering, as classify is
+    from extractors.dedup import assign_clusters  # imported when clustering, as classify is
 
     with wh.session():  # a loop of short reads and writes: one connection for all of them
-        return _cluster_pending(wh, force, batch_size, assign_clusters, band_keys)
+        return _cluster_pending(wh, force, batch_size, assign_clusters)
 
 
-def _cluster_pending(wh: Warehouse, force: bool, batch_size: int, assign_clusters, band_keys) -> dict[str, int]:
+def _cluster_pending(wh: Warehouse, force: bool, batch_size: int, assign_clusters) -> dict[str, int]:
     if force:
         wh.clusters.reset()
     placed = 0
     while rows := wh.clusters.pending(batch_size):
         new = [(r["article_id"], tuple(r["signature"] or ()), r["story_date"]) for r in rows]
-        probe = [BandRow(b, k, aid) for aid, sig, _ in new for b, k in band_keys(sig)]
-        existing = wh.clusters.candidate_copies(probe)
+        existing = wh.clusters.candidate_copies([aid for aid, _, _ in new])
         old_cluster = {aid: cid for aid, _, _, cid in existing}
         updates = assign_clusters(existing, new)
         originals = wh.clusters.of_urls([r["syndicated_from"] for r in rows if r["syndicated_from"]])

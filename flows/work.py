@@ -22,7 +22,7 @@ from extractors.errors import ExtractorError
 from extractors.sitelearn import line_rows
 from extractors.urls import site_of
 from warehouse import codec
-from warehouse.records import (ArticleRow, BandRow, Classified, ClassRow, EntityRow, Extracted, Extraction,
+from warehouse.records import (ArticleBands, ArticleRow, Classified, ClassRow, EntityRow, Extracted, Extraction,
                                Failure, SignatureRow, ThemeRow, WaitingPage)
 
 PRELOAD = ["flows.work", "extractors.classify", "extractors.dedup"]  # warehouse.codec: no DuckDB
@@ -176,7 +176,7 @@ def classify_row(article_id: str, title, text, language, story_date, taxonomy, m
         themes=tuple(ThemeRow(article_id, t.theme, t.score, t.evidence, version, t.probability) for t in c.themes),
         entities=tuple(EntityRow(article_id, e.entity, e.kind, e.mentions) for e in c.entities),
         signature=SignatureRow(article_id, SIGNATURE_SCHEME, sig, story_date),
-        bands=tuple(BandRow(b, k, article_id) for b, k in band_keys(sig)),
+        bands=ArticleBands(article_id, tuple(k for _, k in band_keys(sig))),
     )
 
 

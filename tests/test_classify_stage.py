@@ -13,7 +13,7 @@ from flows.demo.server import LoopbackSites, bundled_sites, bundled_sites_dir
 from flows.settings import default_taxonomy_path
 from tests.pages import ingest_with_stages
 from warehouse.db import Warehouse
-from warehouse.records import ArticleRow, BandRow, ClassRow, SignatureRow
+from warehouse.records import ArticleBands, ArticleRow, ClassRow, SignatureRow
 
 
 @pytest.fixture(scope="module")
@@ -121,7 +121,7 @@ def test_clusters_persist_across_runs_and_follow_the_earliest_copy(tmp_path):
         wh.classification.save(
             [ClassRow(article_id=aid, relevance=1.0, is_relevant=True, primary_theme=None, classifier_version="t")],
             [], [], [SignatureRow(article_id=aid, scheme="s", signature=list(sig), story_date=when)],
-            [BandRow(band=b, key=k, article_id=aid) for b, k in band_keys(sig)])
+            [ArticleBands(aid, tuple(k for _, k in band_keys(sig)))])
 
     for aid, text, when in (("a", story, day), ("c", story.replace("Tuesday", "Wednesday"), day + timedelta(days=1)),
                             ("x", other, day)):
@@ -133,6 +133,9 @@ def test_clusters_persist_across_runs_and_follow_the_earliest_copy(tmp_path):
     refine.cluster_pending(wh)
     clusters = dict(wh.operations.query("select article_id, cluster_id from articles")[1])
     assert clusters == {"a": "a", "c": "a", "x": "x"}
+    # the stored index holds each article's (band, key) pairs as band_keys gives them
+    stored = wh.operations.query("select band, key from article_bands where article_id = 'a' order by band")[1]
+    assert [tuple(r) for r in stored] == band_keys(signature(story)) and len(stored) == 128
     # next week: an earlier-published copy (a wire original) arrives
     wh.frontier.add([{"url": "http://s/b", "link": "http://s/b", "origin": "page"}])
     wire = story.replace("on Tuesday", "on Tuesday, according to a statement,")

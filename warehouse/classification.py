@@ -6,7 +6,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from .records import BandRow, ClassRow, EntityRow, SignatureRow, ThemeRow
+import pyarrow as pa
+
+from .records import ArticleBands, BandRow, ClassRow, EntityRow, SignatureRow, ThemeRow
 from .staging import dicts, records_table, schema_of, staged, utcnow
 from .labels import apply_labels
 
@@ -34,18 +36,27 @@ _STALE = ("(classified_at IS NULL OR classified_at < updated_at OR "
           " (classifier_version IS DISTINCT FROM $version AND classifier_version IS DISTINCT FROM $version || '+terms'))")
 
 
-def _write_signatures(con, signatures: list[SignatureRow], bands: list[BandRow]) -> None:
+def bands_table(bands: list[ArticleBands]) -> pa.Table:
+    """``article_bands`` rows of some articles, built column by column."""
+    band = [b for a in bands for b in range(len(a.keys))]
+    key = [k for a in bands for k in a.keys]
+    ids = [a.article_id for a in bands for _ in a.keys]
+    return pa.Table.from_arrays([pa.array(band, pa.int16()), pa.array(key, pa.uint64()), pa.array(ids, pa.string())],
+                                schema=BAND_SCHEMA)
+
+
+def _write_signatures(con, signatures: list[SignatureRow], bands: list[ArticleBands]) -> None:
     with staged(con, "sig_batch", records_table(signatures, SIG_SCHEMA)):
         con.execute("INSERT OR REPLACE INTO article_signatures SELECT article_id, scheme, signature, story_date "
                     "FROM sig_batch")
         con.execute("DELETE FROM article_bands WHERE article_id IN (SELECT article_id FROM sig_batch)")
     if bands:
-        with staged(con, "band_batch", records_table(bands, BAND_SCHEMA)):
+        with staged(con, "band_batch", bands_table(bands)):
             con.execute("INSERT INTO article_bands SELECT band, key, article_id FROM band_batch")
 
 
 def write_classifications(con, rows: list[ClassRow], themes: list[ThemeRow], entities: list[EntityRow],
-                          signatures: list[SignatureRow], bands: list[BandRow] = (), *, now: datetime) -> None:
+                          signatures: list[SignatureRow], bands: list[ArticleBands] = (), *, now: datetime) -> None:
     """``Classification.save`` in ``con``'s transaction (also used by ``Articles.save``)."""
     with staged(con, "cls_batch", records_table(rows, CLASS_SCHEMA)):
         con.execute("DELETE FROM article_themes WHERE article_id IN (SELECT article_id FROM cls_batch)")
@@ -81,7 +92,7 @@ class Classification:
                 f"ORDER BY article_id LIMIT {int(limit)}", {"version": version, "after": after, "ids": ids}))
 
     def save(self, rows: list[ClassRow], themes: list[ThemeRow], entities: list[EntityRow],
-             signatures: list[SignatureRow], bands: list[BandRow] = ()) -> None:
+             signatures: list[SignatureRow], bands: list[ArticleBands] = ()) -> None:
         """Replace the themes, entities, signatures and LSH band keys (band, key, article_id) of
         the classified articles (one row per article and theme, never duplicated) and set their
         relevance, in one transaction. Clusters are placed afterwards (``Clusters.assign``)."""

@@ -6,18 +6,17 @@ from typing import TYPE_CHECKING
 
 import pyarrow as pa
 
-from .classification import BAND_SCHEMA
-from .records import BandRow
-from .staging import dicts, records_table, staged
+from .staging import dicts, staged
 
 if TYPE_CHECKING:
     from .staging import Facade
 
+# the new articles' own band keys are stored with their signatures (Classification.save)
 _CANDIDATES = (
     "SELECT s.article_id, s.signature, s.story_date, a.cluster_id FROM article_signatures s "
     "JOIN articles a USING (article_id) WHERE a.cluster_id IS NOT NULL AND s.article_id IN ("
-    "  SELECT DISTINCT b.article_id FROM article_bands b JOIN probe p ON b.band = p.band AND b.key = p.key"
-    "  WHERE b.article_id NOT IN (SELECT article_id FROM probe))"
+    "  SELECT DISTINCT b.article_id FROM article_bands n JOIN article_bands b ON b.band = n.band AND b.key = n.key"
+    "  WHERE n.article_id IN (SELECT article_id FROM probe) AND b.article_id NOT IN (SELECT article_id FROM probe))"
 )
 
 
@@ -46,13 +45,13 @@ class Clusters:
                 con.execute("UPDATE articles SET cluster_id = c.cluster_id FROM cluster_batch c "
                             "WHERE articles.article_id = c.article_id")
 
-    def candidate_copies(self, bands: list[BandRow]) -> list[tuple]:
+    def candidate_copies(self, article_ids: list[str]) -> list[tuple]:
         """(article_id, signature, story_date, cluster_id) of clustered articles sharing an LSH
-        bucket with any of ``bands`` (band, key, article_id of the new articles)."""
-        if not bands:
+        bucket (their stored band keys) with any of the articles ``article_ids``."""
+        if not article_ids:
             return []
         with self.wh.connect() as con:
-            with staged(con, "probe", records_table(bands, BAND_SCHEMA)):
+            with staged(con, "probe", pa.table({"article_id": pa.array(article_ids, pa.string())})):
                 return con.execute(_CANDIDATES).fetchall()
 
     def rename(self, renames: dict[str, str]) -> None:

@@ -209,9 +209,21 @@ class SignatureRow:
 
 @dataclass(frozen=True, slots=True)
 class BandRow:
+    """One row of ``article_bands`` (its schema; rows are built column-wise from ArticleBands)."""
+
     band: int = col("int16")
     key: int = col("uint64")
     article_id: str = col("string")
+
+
+@dataclass(frozen=True, slots=True)
+class ArticleBands:
+    """An article's LSH band keys, band ``i``'s key at position ``i``: one record an article
+    rather than one object a band (128 small objects an article, pickled by the workers and
+    unpickled and converted by the main process, cost it more than the writing)."""
+
+    article_id: str
+    keys: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -223,7 +235,7 @@ class Classified:
     themes: tuple[ThemeRow, ...] = ()
     entities: tuple[EntityRow, ...] = ()
     signature: SignatureRow | None = None
-    bands: tuple[BandRow, ...] = ()
+    bands: ArticleBands | None = None
 
     @property
     def article_id(self) -> str:
@@ -238,14 +250,14 @@ class ClassifiedBatch:
     themes: list[ThemeRow]
     entities: list[EntityRow]
     signatures: list[SignatureRow]
-    bands: list[BandRow]
+    bands: list[ArticleBands]
 
     @classmethod
     def of(cls, done: Iterable[Classified]) -> ClassifiedBatch:
         done = list(done)
         return cls([d.row for d in done], [t for d in done for t in d.themes],
                    [e for d in done for e in d.entities],
-                   [d.signature for d in done if d.signature is not None], [b for d in done for b in d.bands])
+                   [d.signature for d in done if d.signature is not None], [d.bands for d in done if d.bands is not None])
 
     def only(self, ids: set[str]) -> ClassifiedBatch:
         """The part of the batch about the articles ``ids``."""
