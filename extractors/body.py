@@ -29,7 +29,13 @@ from dataclasses import dataclass, replace
 import trafilatura
 from lxml.html import HtmlElement
 
+from . import prune
 from .errors import ExtractionError
+
+# trafilatura's pruning expressions selected in Python: the same elements, ~3 x faster (prune.py);
+# done once per process, before the first extraction, and only where the expressions are the
+# ones the selectors were written for
+prune.install()
 
 # chosen by measurement on AEB with the furniture cleaner after it: docs/extraction.md
 FIRST_OPTIONS = {"include_comments": False, "include_tables": True, "deduplicate": False, "fast": True,
