@@ -51,6 +51,20 @@ DISCARD_SECTIONS = (".//*[self::div or self::item or self::list or self::p or se
                     "@data-lp-replacement-content or contains(translate(@role, 'N', 'n'), 'nav') or "
                     "contains(@data-component, 'MostPopularStories') or re:test(@id|@class, '{}') or "
                     "re:test(@id, '{}') or re:test(@class, '{}')]")
+# the candidates for the article's area, tried in order (trafilatura's BODY_XPATH; only its
+# first element is used, but the selectors return what the expressions return)
+BODY_NAMED = (".//*[self::article or self::div or self::main or self::section][ @class='post' or @class='entry' or "
+              "@itemprop='articleBody' or @id='articleContent' or re:test(@id, '{}') or re:test(@class, '{}') ][1]")
+BODY_ARTICLE = "(.//article)[1]"
+BODY_STORY = ("(.//*[self::article or self::div or self::main or self::section][ @role='article' or @id='article' or "
+              "@id='story' or @class='postarea' or @class='art-postcontent' or @class='text' or @class='cell' or "
+              "@class='story' or re:test(@id, '{}') or re:test(@class, 'fulltext', 'i') or re:test(@class, '{}') ])[1]")
+BODY_CONTENT = ("(.//*[self::article or self::div or self::main or self::section][ @id='content' or @class='content' or "
+                "re:test(@id, '{}') or re:test(@class, '{}') or contains(translate(@id, 'CM','cm'), 'main-content') or "
+                "contains(translate(@class, 'CM','cm'), 'main-content') or contains(translate(@class, 'CP','cp'), "
+                "'page-content') ])[1]")
+BODY_MAIN = ("(.//*[self::article or self::div or self::section][ starts-with(@class, 'main') or starts-with(@id, 'main') "
+             "or starts-with(@role, 'main')])[1]|(.//main)[1]")
 DISCARD_HIDDEN = (".//*[@class='comments-title' or starts-with(@id|@class, 'reply-') or re:test(@id|@style, '{}') or "
                   "contains(@style, 'display:none') or contains(@style, 'display: none') or re:test(@id, '{}') or "
                   "re:test(@class, '{}') or @aria-hidden='true']")
@@ -106,16 +120,71 @@ def _discard_hidden(el, r) -> bool:
 
 
 # trafilatura.xpaths' lists that hold expressions of these shapes
-_LISTS = ("RAW_TREE_PRUNE_XPATH", "REMOVE_COMMENTS_AND_LISTS_XPATH", "REMOVE_COMMENTS_XPATH", "OVERALL_DISCARD_XPATH")
+_LISTS = ("RAW_TREE_PRUNE_XPATH", "REMOVE_COMMENTS_AND_LISTS_XPATH", "REMOVE_COMMENTS_XPATH", "OVERALL_DISCARD_XPATH",
+          "BODY_XPATH")
 _ELEMENTS = (etree.Element,)  # iterdescendants' filter for "every element" (no comments or PIs)
+_FULLTEXT = re.compile("fulltext", re.I)
 
-SELECTORS: dict[str, tuple[tuple | None, Callable]] = {
-    RAW_PRUNE_ADS: (("div", "section", "aside"), _raw_prune_ads),
-    RAW_PRUNE_SHARE: (("div", "section", "aside"), _raw_prune_share),
-    COMMENTS_AND_LISTS: (("div", "list", "section", "details", "ol", "ul"), _comments_and_lists),
-    COMMENTS: (("div", "list", "section", "details"), _comments),
-    DISCARD_SECTIONS: (("div", "item", "list", "p", "section", "span"), _discard_sections),
-    DISCARD_HIDDEN: (None, _discard_hidden),
+
+def _body_named(el, r) -> bool:
+    a = el.attrib
+    c = a.get("class")
+    return bool(c == "post" or c == "entry" or a.get("itemprop") == "articleBody" or a.get("id") == "articleContent"
+                or r[0].search(a.get("id") or "") or r[1].search(c or ""))
+
+
+def _body_story(el, r) -> bool:
+    a = el.attrib
+    i, c = a.get("id"), a.get("class")
+    return bool(a.get("role") == "article" or i in ("article", "story")
+                or c in ("postarea", "art-postcontent", "text", "cell", "story")
+                or r[0].search(i or "") or _FULLTEXT.search(c or "") or r[1].search(c or ""))
+
+
+def _body_content(el, r) -> bool:
+    a = el.attrib
+    i, c = a.get("id") or "", a.get("class") or ""
+    return bool(a.get("id") == "content" or a.get("class") == "content" or r[0].search(i) or r[1].search(c)
+                or "main-content" in i.replace("C", "c").replace("M", "m")
+                or "main-content" in c.replace("C", "c").replace("M", "m")
+                or "page-content" in c.replace("C", "c").replace("P", "p"))
+
+
+def _any(el, r) -> bool:
+    return True
+
+
+def _body_main(tree, r) -> list:
+    """(first article/div/section whose class, id or role starts with 'main') | (first main)."""
+    found, area, main = [], None, None
+    for el in tree.iterdescendants("article", "div", "section", "main"):
+        if el.tag == "main":
+            if main is None:
+                main = el
+                found.append(el)
+        elif area is None and ((el.get("class") or "").startswith("main") or (el.get("id") or "").startswith("main")
+                               or (el.get("role") or "").startswith("main")):
+            area = el
+            found.append(el)
+        if area is not None and main is not None:
+            break
+    return found
+
+# shape -> (tags, test, mode); mode "all": every match; "first": the first match in document
+# order ("(...)[1]"); "first-among-siblings": a match no earlier sibling matches ("...[cond][1]");
+# "custom": the test is the whole selection
+SELECTORS: dict[str, tuple[tuple | None, Callable, str]] = {
+    RAW_PRUNE_ADS: (("div", "section", "aside"), _raw_prune_ads, "all"),
+    RAW_PRUNE_SHARE: (("div", "section", "aside"), _raw_prune_share, "all"),
+    COMMENTS_AND_LISTS: (("div", "list", "section", "details", "ol", "ul"), _comments_and_lists, "all"),
+    COMMENTS: (("div", "list", "section", "details"), _comments, "all"),
+    DISCARD_SECTIONS: (("div", "item", "list", "p", "section", "span"), _discard_sections, "all"),
+    DISCARD_HIDDEN: (None, _discard_hidden, "all"),
+    BODY_NAMED: (("article", "div", "main", "section"), _body_named, "first-among-siblings"),
+    BODY_ARTICLE: (("article",), _any, "first"),
+    BODY_STORY: (("article", "div", "main", "section"), _body_story, "first"),
+    BODY_CONTENT: (("article", "div", "main", "section"), _body_content, "first"),
+    BODY_MAIN: (None, _body_main, "custom"),
 }
 
 
@@ -130,16 +199,25 @@ def shape(path: str) -> tuple[str, list[str]]:
 class Selector:
     """Called like a compiled XPath on an element: its matching descendants in document order."""
 
-    def __init__(self, original: etree.XPath, tags: tuple | None, test: Callable, patterns: Iterable[str]):
+    def __init__(self, original: etree.XPath, tags: tuple | None, test: Callable, mode: str, patterns: Iterable[str]):
         self.original = original
         self.path = original.path
         self._tags = tags or _ELEMENTS
         self._test = test
+        self._mode = mode
         self._regexes = [re.compile(p) for p in patterns]
 
     def __call__(self, tree) -> list:
         test, r = self._test, self._regexes
-        return [el for el in tree.iterdescendants(*self._tags) if test(el, r)]
+        if self._mode == "custom":
+            return test(tree, r)
+        found = (el for el in tree.iterdescendants(*self._tags) if test(el, r))
+        if self._mode == "first":
+            first = next(found, None)
+            return [] if first is None else [first]
+        if self._mode == "first-among-siblings":
+            return [el for el in found if not any(test(s, r) for s in el.itersiblings(*self._tags, preceding=True))]
+        return list(found)
 
 
 def selector_for(xpath) -> Selector | None:
@@ -149,7 +227,7 @@ def selector_for(xpath) -> Selector | None:
         return None
     cut, patterns = shape(path)
     known = SELECTORS.get(cut)
-    return Selector(xpath, known[0], known[1], patterns) if known else None
+    return Selector(xpath, *known, patterns) if known else None
 
 
 def install() -> list[str]:
