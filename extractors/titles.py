@@ -161,14 +161,24 @@ def page_headings(tree: HtmlElement) -> dict[str, tuple[str, int]]:
     for a headline element (``h1``, ``itemprop=headline``, a class naming a headline), 1 for
     other headings (``h2``, ``h3``, a class naming a title)."""
     out: dict[str, tuple[str, int]] = {}
+    seen = set()
     for el in islice(heading_elements(tree), 80):
-        text = _text(el)
-        if not 2 <= _nwords(text) <= MAX_WORDS:
-            continue
-        rank = 2 if el.tag == "h1" or el.get("itemprop") == "headline" or "headline" in (el.get("class") or "") else 1
-        key = " ".join(_tokens(text))
-        out[key] = (out[key][0], max(rank, out[key][1])) if key in out else (text, rank)
+        seen.add(el)
+        _add_heading(out, el)
+    # an h1 past the first 80 (a page whose menus are full of "title" classes) still counts
+    for el in tree.iter("h1"):
+        if el not in seen:
+            _add_heading(out, el)
     return out
+
+
+def _add_heading(out: dict[str, tuple[str, int]], el: HtmlElement) -> None:
+    text = _text(el)
+    if not 2 <= _nwords(text) <= MAX_WORDS:
+        return
+    rank = 2 if el.tag == "h1" or el.get("itemprop") == "headline" or "headline" in (el.get("class") or "") else 1
+    key = " ".join(_tokens(text))
+    out[key] = (out[key][0], max(rank, out[key][1])) if key in out else (text, rank)
 
 
 def _usable(title: str | None, names: frozenset[str]) -> bool:

@@ -211,6 +211,19 @@ def test_the_page_title_loses_its_site_suffix():
     assert extract_article(html, url="https://wire.example.com/a").title == "Commerce widens AI chip rules"
 
 
+def test_the_h1_counts_after_a_menu_full_of_titled_elements():
+    """A page whose menus hold more than 80 heading-like elements (class "title") before the
+    article: its h1 still confirms the headline, and the og:title's section label goes."""
+    menu = "".join(f"<li class='menu-title'><a href='/s{i}'>Section number {i}</a></li>" for i in range(90))
+    body = "".join(f"<p>{p}</p>" for p in PARAS)
+    html = (f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>{HEADLINE} | Opinion | Chip Policy Wire</title>"
+            f"<meta property='og:title' content='{HEADLINE} | Editorial'>"
+            "<meta property='og:site_name' content='Chip Policy Wire'></head><body>"
+            f"<nav><ul>{menu}</ul></nav><article><h1>{HEADLINE}</h1><p class='series'>Editorial</p>{body}</article>"
+            "</body></html>").encode("utf-8")
+    assert extract_article(html, url="https://wire.example.com/opinion/a").title == HEADLINE
+
+
 @pytest.mark.parametrize("prefix", ["b2c57c4e", "6c2c412e", "3227d893", "cd0dc414", "11bb473f"])
 def test_real_titles_match_the_annotated_headline(prefix):
     truth, html = _l3s(prefix)
