@@ -220,6 +220,18 @@ def _best_shown(cands: dict[str, tuple[str, bool]], headings: dict[str, tuple[st
     return best
 
 
+def _near_h1(headings: dict[str, tuple[str, int]], page: PageText, start: int) -> str | None:
+    """The last headline element (h1, itemprop=headline) of four words or more that stands right
+    above the article's first paragraph."""
+    best = None
+    for text, rank in headings.values():
+        if rank == 2 and _nwords(text) >= 4:
+            above = [p for p in page.positions(text) if p < start]
+            if above and start - above[-1] <= _NEAR:
+                best = text
+    return best
+
+
 def _related(text: str, declared: list[str]) -> bool:
     """A heading that rewords a declared title: half its words or more are in one."""
     words = set(_tokens(text))
@@ -248,7 +260,10 @@ def choose_title(declared: list[str], names: frozenset[str], headings: dict[str,
     if page is None or confirmed and not with_deck:
         return confirmed or (readings[0] if readings else None)
     if not with_deck:  # a publisher's headline: the page's blocks are not read
-        shown = _best_shown(cands, headings, page, page.body_start(body), 3 if readings else 2)
+        start = page.body_start(body)
+        shown = _best_shown(cands, headings, page, start, 3 if readings else 2)
+        if shown is None and start is not None:  # the declared title is nowhere on the page:
+            shown = _near_h1(headings, page, start)  # an h1 right above the article is its headline
         return shown or (readings[0] if readings else None)
     at = page.first_paragraph(body)
     blocks = page.blocks_above(at) if at is not None else []

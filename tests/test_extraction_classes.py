@@ -224,6 +224,28 @@ def test_the_h1_counts_after_a_menu_full_of_titled_elements():
     assert extract_article(html, url="https://wire.example.com/opinion/a").title == HEADLINE
 
 
+def _seo_page(h1: str, filler_words: int) -> bytes:
+    filler = " ".join(f"menu{i}" for i in range(filler_words))
+    body = "".join(f"<p>{p}</p>" for p in PARAS)
+    return ("<!DOCTYPE html><html><head><meta charset='utf-8'>"
+            "<title>Chip smuggling case explained: news, photos 2025</title>"
+            "<meta property='og:title' content='Chip smuggling case explained: news, photos 2025'></head><body>"
+            f"<header><h1>{h1}</h1></header><div class='menu'><p>{filler}</p></div>"
+            f"<article>{body}</article></body></html>").encode("utf-8")
+
+
+def test_a_declared_title_the_page_never_shows_gives_way_to_the_h1_above_the_article():
+    """An SEO or social title (og:title, <title>) that appears nowhere on the page: the headline
+    the page shows right above the article is the title; an h1 far above it (a logo, a site
+    banner) is not."""
+    near = _seo_page("Smugglers moved Nvidia servers through three countries", 20)
+    assert extract_article(near, url="https://news.example.com/a").title == \
+        "Smugglers moved Nvidia servers through three countries"
+    far = _seo_page("The Daily Chip Gazette Network", 400)
+    assert extract_article(far, url="https://news.example.com/b").title == \
+        "Chip smuggling case explained: news, photos 2025"
+
+
 @pytest.mark.parametrize("prefix", ["b2c57c4e", "6c2c412e", "3227d893", "cd0dc414", "11bb473f"])
 def test_real_titles_match_the_annotated_headline(prefix):
     truth, html = _l3s(prefix)
