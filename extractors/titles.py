@@ -161,14 +161,12 @@ def page_headings(tree: HtmlElement) -> dict[str, tuple[str, int]]:
     for a headline element (``h1``, ``itemprop=headline``, a class naming a headline), 1 for
     other headings (``h2``, ``h3``, a class naming a title)."""
     out: dict[str, tuple[str, int]] = {}
-    seen = set()
     for el in islice(heading_elements(tree), 80):
-        seen.add(el)
         _add_heading(out, el)
-    # an h1 past the first 80 (a page whose menus are full of "title" classes) still counts
+    # an h1 past the first 80 (a page whose menus are full of "title" classes) still counts;
+    # one already read is read again to the same entry
     for el in tree.iter("h1"):
-        if el not in seen:
-            _add_heading(out, el)
+        _add_heading(out, el)
     return out
 
 
@@ -220,18 +218,6 @@ def _best_shown(cands: dict[str, tuple[str, bool]], headings: dict[str, tuple[st
     return best
 
 
-def _near_h1(headings: dict[str, tuple[str, int]], page: PageText, start: int) -> str | None:
-    """The last headline element (h1, itemprop=headline) of four words or more that stands right
-    above the article's first paragraph."""
-    best = None
-    for text, rank in headings.values():
-        if rank == 2 and _nwords(text) >= 4:
-            above = [p for p in page.positions(text) if p < start]
-            if above and start - above[-1] <= _NEAR:
-                best = text
-    return best
-
-
 def _related(text: str, declared: list[str]) -> bool:
     """A heading that rewords a declared title: half its words or more are in one."""
     words = set(_tokens(text))
@@ -262,8 +248,10 @@ def choose_title(declared: list[str], names: frozenset[str], headings: dict[str,
     if not with_deck:  # a publisher's headline: the page's blocks are not read
         start = page.body_start(body)
         shown = _best_shown(cands, headings, page, start, 3 if readings else 2)
-        if shown is None and start is not None:  # the declared title is nowhere on the page:
-            shown = _near_h1(headings, page, start)  # an h1 right above the article is its headline
+        if shown is None and start is not None:  # the declared title is nowhere on the page: a
+            # headline element right above the article, of four words or more (all 4 points)
+            headlines = {key: (text, False) for key, (text, rank) in headings.items() if rank == 2}
+            shown = _best_shown(headlines, headings, page, start, 4)
         return shown or (readings[0] if readings else None)
     at = page.first_paragraph(body)
     blocks = page.blocks_above(at) if at is not None else []
