@@ -1,4 +1,5 @@
-"""trafilatura's pruning expressions, selected in Python instead of by libxml2's XPath engine.
+"""trafilatura's pruning expressions and its candidates for the article's area (BODY_XPATH),
+selected in Python instead of by libxml2's XPath engine.
 
 trafilatura drops boilerplate by evaluating a few XPath expressions over a page's tree, such as
 
@@ -142,9 +143,8 @@ def _body_story(el, r) -> bool:
 
 
 def _body_content(el, r) -> bool:
-    a = el.attrib
-    i, c = a.get("id") or "", a.get("class") or ""
-    return bool(a.get("id") == "content" or a.get("class") == "content" or r[0].search(i) or r[1].search(c)
+    i, c = el.get("id") or "", el.get("class") or ""
+    return bool(i == "content" or c == "content" or r[0].search(i) or r[1].search(c)
                 or "main-content" in i.replace("C", "c").replace("M", "m")
                 or "main-content" in c.replace("C", "c").replace("M", "m")
                 or "page-content" in c.replace("C", "c").replace("P", "p"))
@@ -169,6 +169,7 @@ def _body_main(tree, r) -> list:
         if area is not None and main is not None:
             break
     return found
+
 
 # shape -> (tags, test, mode); mode "all": every match; "first": the first match in document
 # order ("(...)[1]"); "first-among-siblings": a match no earlier sibling matches ("...[cond][1]");
@@ -233,35 +234,32 @@ def selector_for(xpath) -> Selector | None:
 def install() -> list[str]:
     """Put the selectors in place of the expressions they equal in trafilatura's lists (once;
     idempotent). Returns the shapes installed."""
-    from trafilatura import xpaths
-
     done = []
-    for name in _LISTS:
-        exprs = getattr(xpaths, name, None)
-        if not isinstance(exprs, list):
-            continue
-        for k, expr in enumerate(exprs):  # replaced in place: trafilatura's modules share these lists
-            sel = expr if isinstance(expr, Selector) else selector_for(expr)
-            if sel is not None:
-                exprs[k] = sel
-                done.append(shape(sel.path)[0])
+    for exprs, k, expr in _entries():  # replaced in place: trafilatura's modules share these lists
+        sel = expr if isinstance(expr, Selector) else selector_for(expr)
+        if sel is not None:
+            exprs[k] = sel
+            done.append(shape(sel.path)[0])
     return done
 
+
+def _entries() -> Iterator[tuple[list, int, object]]:
+    """(list, index, expression) of every entry of trafilatura's lists that _LISTS names."""
+    from trafilatura import xpaths
+
+    for name in _LISTS:
+        exprs = getattr(xpaths, name, None)
+        for k, expr in enumerate(exprs if isinstance(exprs, list) else ()):
+            yield exprs, k, expr
 
 
 @contextlib.contextmanager
 def stock() -> Iterator[None]:
     """trafilatura's own expressions for the block (a benchmark's reference: stock trafilatura),
     the selectors again after it."""
-    from trafilatura import xpaths
-
-    swapped = []
-    for name in _LISTS:
-        exprs = getattr(xpaths, name, None)
-        for k, expr in enumerate(exprs if isinstance(exprs, list) else ()):
-            if isinstance(expr, Selector):
-                exprs[k] = expr.original
-                swapped.append((exprs, k, expr))
+    swapped = [(exprs, k, expr) for exprs, k, expr in _entries() if isinstance(expr, Selector)]
+    for exprs, k, sel in swapped:
+        exprs[k] = sel.original
     try:
         yield
     finally:
