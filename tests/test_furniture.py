@@ -470,3 +470,63 @@ def test_never_raises_never_adds_text_and_is_idempotent(text, title, url):
 def test_any_text(text):
     result = strip_furniture(text)
     assert all(line in text for line in result.text.split("\n"))
+
+
+# --- Chinese and Japanese pages: credits, sources, rights notices, related labels, dates ---------
+
+ZH_BODY = [
+    "美国商务部周二公布新规，要求英伟达在向中国出口H200芯片之前，必须先由第三方测试其人工智能能力，"
+    "销往中国的芯片数量也不得超过其卖给美国客户总量的一半。",
+    "此外，英伟达还必须证明美国境内有足够的H200芯片供应，中国客户也必须展示充分的安全程序，并承诺不会将芯片用于军事用途。",
+    "不过，知情人士称，中国已告知部分科技公司，只有在大学研发实验室等特殊情况下才会批准采购英伟达H200芯片。",
+]
+JA_BODY = [
+    "米商務省は、エヌビディアが中国に先端半導体を輸出する際、第三者による性能試験を義務付けると発表した。"
+    "対象はH200で、販売数量も米国向けの半分までに制限される。",
+    "中国政府は一部の企業に対し、大学の研究開発などの例外を除いて購入を認めない方針を伝えたという。",
+]
+
+
+@pytest.mark.parametrize(
+    "top, bottom, body",
+    [
+        (["记者 张三 李四", "发布时间：2025年12月05日 10:30", "来源：新华网"],
+         ["责任编辑：王五", "（编辑：赵六）", "版权声明：本文版权归原作者所有，未经授权不得转载。", "相关阅读", "英伟达发布新一代芯片",
+          "华为昇腾芯片出货量大增"], ZH_BODY),
+        (["記者王小明／台北報導", "（圖／路透社）", "2025年12月5日 週五"],
+         ["※ 資料來源：路透社", "中央社(翻譯)", "本文為某某新聞授權刊登，原文標題為「輝達獲准出口H200晶片」", "延伸閱讀：《輝達H200獲准出口》"],
+         ZH_BODY),
+        (["2025年12月5日 10:30", "（写真＝ロイター）"],
+         ["（ワシントン＝山田太郎）", "【関連記事】", "エヌビディア、中国向け新型半導体を開発", "無断転載・複製を禁じます"], JA_BODY),
+    ],
+)
+def test_chinese_and_japanese_furniture_at_the_edges(top, bottom, body):
+    result = strip_furniture("\n".join(top + body + bottom))
+    assert result.text.split("\n") == body, result.removed
+    assert {r.line for r in result.removed} == set(top + bottom)
+
+
+def test_chinese_caption_with_photo_credit_mid_body():
+    caption = "▲英伟达执行长黄仁勋在台北电脑展上演讲。（图／路透）"
+    text = "\n".join(ZH_BODY[:1] + [caption] + ZH_BODY[1:])
+    result = strip_furniture(text)
+    assert result.text.split("\n") == ZH_BODY
+    assert [(r.line, r.family) for r in result.removed] == [(caption, "credit")]
+
+
+CJK_GUARDED = [
+    # an interview's question starts with the reporter's label, and ends as a sentence
+    "记者：您如何看待美国对英伟达芯片的出口管制？",
+    # "without a licence" is the topic's own wording, not a rights notice
+    "检方称，该公司未经许可向中国出口了价值数千万美元的英伟达芯片。",
+    # a Chinese agency's name closing the last paragraph signs the story: it stays with it
+    "黄仁勋表示，他将继续支持中国客户。（中央社）",
+    "本文认为，出口管制在短期内难以阻止中国获得先进芯片。",
+]
+
+
+@pytest.mark.parametrize("para", CJK_GUARDED)
+def test_chinese_sentences_that_share_the_labels_stay(para):
+    for text in ("\n".join(ZH_BODY + [para]), "\n".join(ZH_BODY[:2] + [para] + ZH_BODY[2:]),
+                 "\n".join([para] + ZH_BODY)):
+        assert strip_furniture(text).text == text, (para, strip_furniture(text).removed)

@@ -1,5 +1,6 @@
 """Datelines: a line that only dates the page, in English, German, French, Spanish and
-Portuguese ("Updated: Tue., Nov. 19, 2019", "Publié le 3 mars 2025 à 10h12")."""
+Portuguese ("Updated: Tue., Nov. 19, 2019", "Publié le 3 mars 2025 à 10h12"), and with the
+dates of Chinese, Japanese and Korean pages ("发布时间：2025年12月5日 10:30", "2025년 12월 5일")."""
 
 from __future__ import annotations
 
@@ -20,7 +21,8 @@ WEEKDAYS = (
 DATE = re.compile(
     rf"""\b\d{{4}}[-/.]\d{{1,2}}[-/.]\d{{1,2}}\b|\b\d{{1,2}}[-/.]\d{{1,2}}[-/.]\d{{2,4}}\b
       |\b(?:{MONTHS})\.?\s+\d{{1,2}}(?:st|nd|rd|th)?\b(?:,?\s+\d{{4}})?|\b\d{{1,2}}(?:st|nd|rd|th|er|º)?\.?\s+(?:de\s+)?(?:{MONTHS})\b\.?(?:,?\s+(?:de\s+)?\d{{4}})?
-      |\b(?:{MONTHS})\.?\s+\d{{4}}\b|\b(?:{WEEKDAYS})\b\.?,?\s+(?:\d{{1,2}}|{MONTHS})\b""",
+      |\b(?:{MONTHS})\.?\s+\d{{4}}\b|\b(?:{WEEKDAYS})\b\.?,?\s+(?:\d{{1,2}}|{MONTHS})\b
+      |(?<!\d)(?:\d{{4}}\s*[年년]\s*)?\d{{1,2}}\s*[月월]\s*\d{{1,2}}\s*[日일]""",
     re.I | re.X,
 )
 TIME = re.compile(r"\b\d{1,2}[:h.]\d{2}(?::\d{2})?\s*(?:a\.?m\.?|p\.?m\.?|uhr|h)?(?!\w)|\b\d{1,2}\s*(?:a\.m\.|p\.m\.|am|pm)\b", re.I)
@@ -31,6 +33,10 @@ DATE_WORDS = re.compile(
         share|comments?|categor(?:y|ia|ía)|tags?|written|autor|author|auteur|par)\b""",
     re.I | re.X,
 )
+
+
+# what a CJK dateline says besides its date: "发布时间", "更新時間", "公開日", "입력", "수정"
+CJK_DATE_KEYWORD = r"发布|發布|发表|發表|更新|公開|配信|掲載|投稿|입력|수정|등록"
 
 
 def dateline(line: str, strict: bool = False) -> bool:
@@ -50,7 +56,8 @@ def dateline(line: str, strict: bool = False) -> bool:
     if leftover and ends_sentence(s):
         return False  # "On March 3, 2025, officials met." is prose
     if strict:
-        keyword = re.search(r"\b(?:updated?|published|posted|aktualisiert|veröffentlicht|mis à jour|publié|actualizado|publicado)\b", s, re.I)
+        keyword = re.search(r"\b(?:updated?|published|posted|aktualisiert|veröffentlicht|mis à jour|publié|actualizado|publicado)\b"
+                            rf"|{CJK_DATE_KEYWORD}", s, re.I)
         return len(leftover) <= (3 if keyword else 0)
     return len(leftover) <= 4
 

@@ -29,8 +29,9 @@ from .patterns import (ADDRESS, AGENCY_ONLY, AGGREGATOR, ALSO_ON, BLURB_START, B
                        IMAGE_CREDIT_START, INLINE_RELATED, LEGAL, NEWS_KW, NEWS_STRICT, RELATED_LABEL, REVIEWS,
                        SECTION, SHARE_LABEL, SHARE_SENTENCE, SHORTCODE, TAG_START, THIN_WIDGET, URL_ANY,
                        URL_LABELLED, URL_ONLY, WIDGET, WIDGET_LINE, RELATED_LINE, DEAL_CTA, PRICE_AT,
-                       CJK_SUBSCRIBE, JUMP_LINK)
-from .text import BULLET, WORD, ends_sentence, ends_with_period, is_, key, nwords
+                       CJK_SUBSCRIBE, JUMP_LINK, CJK_CREDIT, CJK_PAREN_CREDIT, CJK_CAPTION_CREDIT, CJK_NAMED_CREDIT,
+                       CJK_RIGHTS, CJK_RELATED)
+from .text import BULLET, CJK, WORD, ends_sentence, ends_with_period, is_, key, nwords
 
 TOP, EDGE, BOTTOM, ANYWHERE = "top", "edge", "bottom", "anywhere"
 
@@ -79,6 +80,8 @@ def credit(line: str) -> bool:
     n = nwords(s)
     if n == 0 or n > 40:
         return False
+    if cjk_credit(s):
+        return True
     if CAPTION_CREDIT.search(s) or (n <= 5 and AGENCY_ONLY.match(s)):
         return True
     if BYLINE_CREDIT.match(s):
@@ -97,7 +100,7 @@ def credit(line: str) -> bool:
 def disclaimer(line: str) -> bool:
     s = line.strip()
     n = nwords(s)
-    if DISCLAIMER_START.match(s):
+    if DISCLAIMER_START.match(s) or n <= 90 and CJK_RIGHTS.search(s):
         return True
     if COPYRIGHT_START.match(s) and n <= 40:
         return True
@@ -123,6 +126,8 @@ def share(line: str) -> bool:
 
 def related_label(line: str) -> bool:
     s = line.strip()
+    if nwords(s) <= 10 and (m := CJK_RELATED.match(s)) and not m.group("rest"):
+        return True  # "相关阅读", "【関連記事】"
     return nwords(s) <= 10 and not ends_sentence(s.rstrip(".…")) and is_(RELATED_LABEL, s)
 
 
@@ -210,7 +215,39 @@ def _strong_related(s: str, ctx: LineCtx) -> bool:
 
 def _strong_credit(s: str, ctx: LineCtx) -> bool:
     n = nwords(s)
-    return n <= 20 and bool(IMAGE_CREDIT_START.match(s) or CREDIT_MARK.search(s)) or n <= 45 and bool(CAPTION_CREDIT.search(s))
+    if n <= 20 and bool(IMAGE_CREDIT_START.match(s) or CREDIT_MARK.search(s)) or n <= 45 and bool(CAPTION_CREDIT.search(s)):
+        return True
+    return _cjk_caption(s.strip())
+
+
+# --- Chinese and Japanese (the grammars' comments in ``patterns`` give examples) ---------------
+
+
+def _cjk_caption(s: str) -> bool:
+    """A credit standing alone in brackets, or a caption ending on a photo credit."""
+    if not CJK.search(s):
+        return False
+    return bool(CJK_PAREN_CREDIT.match(s)) or nwords(s) <= 45 and bool(CJK_CAPTION_CREDIT.search(s))
+
+
+def cjk_credit(s: str) -> bool:
+    """An editor, reporter, translator, source or photo line ("责任编辑：张三", "來源：中央社",
+    "记者 张三", "（ワシントン＝山田太郎）"); a labelled line that ends as a sentence does ("记者：您如何
+    看待…？" is an interview's question), and so does a long one."""
+    if not CJK.search(s):
+        return False
+    m = CJK_CREDIT.match(s)
+    if m and not ends_sentence(s):
+        limit = 40 if "原" in m.group(0) else 15  # an original headline ("原标题：…") may be long
+        return nwords(s[m.end():]) <= limit
+    return bool(CJK_NAMED_CREDIT.match(s)) or _cjk_caption(s)
+
+
+def cjk_related(s: str, ctx: LineCtx | None = None) -> bool:
+    """A related-links label with its one headline after it ("延伸閱讀：《…》"; the label alone is
+    ``related_label``'s)."""
+    m = CJK_RELATED.match(s.strip())
+    return bool(m and m.group("rest")) and nwords(m.group("rest")) <= 30 and not ends_sentence(m.group("rest"))
 
 
 def _strong_share(s: str, ctx: LineCtx) -> bool:
@@ -265,8 +302,8 @@ REGISTRY: tuple[Family, ...] = (
     Family("url", {EDGE: lambda s, ctx: url_line(s, ctx.url), ANYWHERE: _own_url}, doc="a bare URL, the page's own URL"),
     Family("widget", {EDGE: _line(widget), ANYWHERE: _strong_widget}, anchor=True,
            doc="TOC label, Advertisement, Loading..., reading time, print/gallery controls, shortcodes"),
-    Family("related", {EDGE: lambda s, ctx: related_label(s) or inline_related(s) or related_line(s),
-                       ANYWHERE: lambda s, ctx: _strong_related(s, ctx) or related_line(s)},
+    Family("related", {EDGE: lambda s, ctx: related_label(s) or inline_related(s) or related_line(s) or cjk_related(s),
+                       ANYWHERE: lambda s, ctx: _strong_related(s, ctx) or related_line(s) or cjk_related(s)},
            anchor=True, doc="a rail label and its headlines; READ MORE: <headline>; You can also check: <headline>"),
     Family("deal", {ANYWHERE: deal}, doc="a deal box's call to action or price line: View Deal, $299 at Amazon"),
     Family("toc", {ANYWHERE: jump_link},

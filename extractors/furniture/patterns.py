@@ -383,3 +383,59 @@ JUMP_LINK = re.compile(
     r"aller\s+(?:à|au)|ir\s+a(?:l)?)\b.{0,60}$",
     re.I,
 )
+
+# ---------------------------------------------------------------------------------------------
+# Chinese and Japanese furniture (Korean's shapes are covered by the families above: a reporter's
+# e-mail line, 무단 전재 notices, 입력/수정 datelines). Matched against the stripped line.
+
+# agency and outlet names as they stand alone or in a caption's credit (short forms included)
+CJK_AGENCIES = (r"中央社|新华社|新華社|新华网|新華網|人民网|人民網|中新社|中新网|中新網|路透社?|美联社|美聯社|法新社|彭博社?|共同社|"
+                r"共同通信|時事通信|时事通信|韩联社|韓聯社|法广|法廣|德国之声|德國之聲|达志影像|達志影像|视觉中国|視覺中國|"
+                r"ロイター|共同|時事|Reuters|AP|AFP|Bloomberg|EPA|Getty\s?Images|Shutterstock")
+# a credit line: editor, reporter, translator, source, photo ("责任编辑：张三", "來源：中央社",
+# "文／王小明", "图源：网络", "原标题：…"); the label, then a separator
+CJK_CREDIT = re.compile(
+    r"^[（(\[【<＜※▲▼■]*\s*(?:责任编辑|責任編輯|实习编辑|實習編輯|图片编辑|圖片編輯|编辑|編輯|编审|編審|审核|審核|审校|審校|校对|校對|"
+    r"主编|主編|美编|美編|记者|記者|作者|撰文|撰稿|翻译|翻譯|编译|編譯|文字|文|图文|圖文|图片来源|圖片來源|图片|圖片|图源|圖源|图|圖|"
+    r"摄影|攝影|题图|題圖|配图|配圖|资料来源|資料來源|消息来源|消息來源|来源|來源|出处|出處|稿源|原标题|原標題|出典|写真|画像|撮影)"
+    r"\s*[:：／/｜|丨＝=]"
+)
+# a parenthesised credit or byline standing alone: "（写真＝ロイター）", "（ワシントン＝山田太郎）",
+# "（取自NVIDIA官網）", "（圖／路透社）", "（編集委員 中沢克二）", "中央社(翻譯)"
+CJK_PAREN_CREDIT = re.compile(
+    r"^[（(][^（）()]{1,24}[＝=][^（）()]{1,20}[）)]$"
+    r"|^[（(]\s*(?:取自|翻攝|翻摄|截图|截圖|資料照|资料图|資料圖|图|圖|照片|图片|圖片|写真|画像|撮影|編集委員|論説委員|記者|特派員)[^（）()]{0,30}[）)]$"
+    rf"|^[（(]?\s*(?:{CJK_AGENCIES})\s*(?:[（(][^（）()]{{1,8}}[）)])?\s*[）)]?$"
+)
+# a caption's trailing credit: "…在台北展出。（Reuters）", "…（圖／路透社）", "…（取自NVIDIA官網）". A
+# Chinese agency's name alone in brackets ends many a story's last paragraph ("…。（中央社）"): it
+# counts here only after a photo word; the Latin-script agencies are photo credits in CJK text
+CJK_CAPTION_CREDIT = re.compile(
+    rf"[（(]\s*(?:图|圖|照片|图片|圖片|写真|画像|資料照|资料图|資料圖|photo)\s*[／/:：＝=]?\s*(?:{CJK_AGENCIES})[^（）()]{{0,16}}[）)]$"
+    r"|[（(]\s*(?:Reuters|AP|AFP|Bloomberg|EPA|Getty\s?Images|Shutterstock)[^（）()]{0,16}[）)]$"
+    r"|[（(]\s*(?:取自|翻攝|翻摄|图片来源|圖片來源|圖片取自|图片取自|写真[＝=]|画像[＝=])[^（）()]{1,30}[）)]$",
+    re.I,
+)
+# syndication and rights notices: "本文為…授權刊登", "本文来自微信公众号…", "未经授权，禁止转载",
+# "免责声明：…", "無断転載を禁じます"
+CJK_RIGHTS = re.compile(
+    r"^[（(\[【<＜*※]?\s*(?:本文(?:为|為|系|係|来自|來自|来源|來源|经|經|由|转载|轉載|转自|轉自|首发|首發|原载|原載|授权|授權|獲授權|获授权|"
+    r"仅代表|僅代表|观点|觀點|不代表|内容|內容)|转载|轉載|免责声明|免責聲明|版权声明|版權聲明|版权所有|版權所有|特别声明|特別聲明|声明\s*[:：]|聲明\s*[:：])"
+    # "未经许可" alone is the topic's own wording ("shipped without a licence"): only with reprinting
+    r"|未[经經](?:许可|許可|授权|授權|允许|允許|同意)[，,、\s]*(?:不得|禁止|严禁|嚴禁|请勿|請勿|任何)?[^。]{0,12}?(?:转载|轉載|复制|複製|摘编|摘編|转贴|轉貼)"
+    r"|禁止转载|禁止轉載|不得转载|不得轉載|请勿转载|請勿轉載|严禁转载|嚴禁轉載"
+    r"|無断(?:転載|複製|転用)|転載を禁|複製を禁"
+)
+# a related-links label ("相关阅读", "延伸閱讀：", "【関連記事】"), or one with its headline after it
+CJK_RELATED = re.compile(
+    r"^[【<＜\[▶►■▲◆●]?\s*(?:相关阅读|相關閱讀|相关新闻|相關新聞|相关报道|相關報導|相关文章|相關文章|延伸阅读|延伸閱讀|推荐阅读|推薦閱讀|"
+    r"猜你喜欢|猜你喜歡|热门推荐|熱門推薦|热门文章|熱門文章|更多新闻|更多新聞|更多报道|更多報導|往期回顾|往期回顧|"
+    r"関連記事|関連ニュース|あわせて読みたい|合わせて読みたい|おすすめ記事|こちらもおすすめ|人気記事|注目記事|こちらもどうぞ)"
+    r"\s*[】>＞\]]?\s*(?:[:：]\s*(?P<rest>.*))?$"
+)
+# a reporter or editor named without a separator ("记者 张三 李四", "編輯 王小明"), or with where
+# the report comes from ("記者王小明／台北報導", "记者张三/综合报道")
+CJK_NAMED_CREDIT = re.compile(
+    r"^[（(]?\s*(?:记者|記者|通讯员|通訊員|特约记者|特約記者|作者|编辑|編輯|编译|編譯)\s+[\u4e00-\u9fff·]{2,4}(?:[\s、，,]+[\u4e00-\u9fff·]{2,4}){0,3}\s*[）)]?$"
+    r"|^[（(]?\s*(?:记者|記者|特派员|特派員|编译|編譯|中心)\s*[\u4e00-\u9fff·]{2,4}(?:[、，,][\u4e00-\u9fff·]{2,4}){0,3}\s*[／/]\s*[\u4e00-\u9fff]{0,10}(?:报导|報導|报道|報道|电|電)\s*[）)]?$"
+)
