@@ -433,9 +433,11 @@ CJK_RELATED = re.compile(
     r"関連記事|関連ニュース|あわせて読みたい|合わせて読みたい|おすすめ記事|こちらもおすすめ|人気記事|注目記事|こちらもどうぞ)"
     r"\s*[】>＞\]]?\s*(?:[:：]\s*(?P<rest>.*))?$"
 )
-# a reporter or editor named without a separator ("记者 张三 李四", "編輯 王小明"), or with where
-# the report comes from ("記者王小明／台北報導", "记者张三/综合报道")
+# a reporter or editor named without a separator ("记者 张三 李四", "編輯 王小明"), with where
+# the report comes from ("記者王小明／台北報導", "记者张三/综合报道"), or with what they did
 CJK_NAMED_CREDIT = re.compile(
     r"^[（(]?\s*(?:记者|記者|通讯员|通訊員|特约记者|特約記者|作者|编辑|編輯|编译|編譯)\s+[\u4e00-\u9fff·]{2,4}(?:[\s、，,]+[\u4e00-\u9fff·]{2,4}){0,3}\s*[）)]?$"
     r"|^[（(]?\s*(?:记者|記者|特派员|特派員|编译|編譯|中心)\s*[\u4e00-\u9fff·]{2,4}(?:[、，,][\u4e00-\u9fff·]{2,4}){0,3}\s*[／/]\s*[\u4e00-\u9fff]{0,10}(?:报导|報導|报道|報道|电|電)\s*[）)]?$"
+    # the outlet, then the name with what the person did: "界面新聞 / 何渝婷編譯", "王小明 整理"
+    r"|^(?:[^\s／/|｜]{2,12}\s*[／/|｜]\s*)?[\u4e00-\u9fff·]{2,4}\s*(?:编译|編譯|整理|撰稿|撰文|综合报道|綜合報導)$"
 )
