@@ -100,7 +100,7 @@ def credit(line: str) -> bool:
 def disclaimer(line: str) -> bool:
     s = line.strip()
     n = nwords(s)
-    if DISCLAIMER_START.match(s) or n <= 90 and CJK_RIGHTS.search(s):
+    if DISCLAIMER_START.match(s) or n <= 90 and CJK.search(s) and CJK_RIGHTS.search(s):
         return True
     if COPYRIGHT_START.match(s) and n <= 40:
         return True
