@@ -232,8 +232,8 @@ def _cjk_caption(s: str) -> bool:
 
 def cjk_credit(s: str) -> bool:
     """An editor, reporter, translator, source or photo line ("责任编辑：张三", "來源：中央社",
-    "记者 张三", "（ワシントン＝山田太郎）"); a labelled line that ends as a sentence does ("记者：您如何
-    看待…？" is an interview's question), and so does a long one."""
+    "记者 张三", "（ワシントン＝山田太郎）"). A labelled line that ends as a sentence is not one
+    ("记者：您如何看待…？" is an interview's question), nor is a long one."""
     if not CJK.search(s):
         return False
     m = CJK_CREDIT.match(s)
