@@ -14,7 +14,12 @@ lost body costs a second extraction (from the same parsed tree):
 - then the second opinion (trafilatura's defaults) is taken when it is an article and covers
   that reference by ``BETTER_BY`` more than the first (or the first is no article at all);
 - a structured body is taken itself when neither extraction covers ``STRUCTURED_COVERAGE`` of
-  it (a script-built page whose HTML carries a teaser or half the text).
+  it (a script-built page whose HTML carries a teaser or half the text). A body read from
+  embedded page state (``__NEXT_DATA__`` and the like: the longest prose under a body-like key,
+  a guess, unlike JSON-LD's ``articleBody``) must moreover hold ``CONTAINS`` of the extraction's
+  words: the fuller text of the same article does, a reader's comment or one section of the
+  article does not (trafilatura's evaluation pages: a news site's comment had replaced its
+  8,000-character article).
 
 The thresholds were measured on AEB and the ``tune`` part of L3S-GN1 (docs/extraction.md).
 """
@@ -44,6 +49,7 @@ SECOND_OPTIONS = {"include_comments": False, "include_tables": True, "deduplicat
 LOST_COVERAGE = 0.5  # the first covers less than this share of the reference's words: lost
 BETTER_BY = 0.2  # the second opinion must cover this much more of the reference
 STRUCTURED_COVERAGE = 0.5  # below this, the structured body itself is the article
+CONTAINS = 0.5  # an embedded-state body must hold this share of the extraction's words to replace it
 MIN_REFERENCE_WORDS = 50  # a shorter block of prose says nothing about the article's length
 LAYOUT_CELL_WORDS = 25  # a table cell this long holds a paragraph: the table is layout
 _WORD = re.compile(r"\w+")
@@ -195,6 +201,8 @@ def choose_body(tree: HtmlElement, url: str, structured_body: str | None, struct
     ):
         best = second
     if structured_body and coverage(structured_body, best.text if best.problem is None else "") < STRUCTURED_COVERAGE:
+        if structured_from == "embedded-json" and best.problem is None and coverage(best.text, structured_body) < CONTAINS:
+            return best  # a guess from page state that is another text (a comment, one section): not the article
         structured = read(structured_body, structured_from or "json-ld")
         if structured.problem is None:
             return structured

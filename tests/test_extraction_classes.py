@@ -159,6 +159,23 @@ def test_embedded_json_body():
     assert art.text.split("\n") == PARAS
 
 
+COMMENT = ("I have said it for years: this is what happens when a country builds everything on one supplier. "
+           "Now we pay the price for growth without any thought for tomorrow, and frankly that is a good thing. "
+           "Bring the factories home, stop the trade with them altogether and let the markets sort out the rest. "
+           "Anyone who thinks a licence here or there changes anything has not been paying attention at all.")
+
+
+@pytest.mark.parametrize("key", ["text", "body"])
+def test_embedded_json_that_is_another_text_does_not_replace_the_article(key):
+    """Page state carries many texts (a reader's comment, one section): the longest under a
+    body-like key is a guess, taken only when it holds what the HTML's article says."""
+    state = json.dumps({"props": {"comments": [{"author": "reader", key: COMMENT}]}})
+    html = page(body="".join(f"<p>{p}</p>" for p in PARAS) + f"<script id='__NEXT_DATA__' type='application/json'>{state}</script>")
+    art = extract_article(html, url="https://daily.example.ch/story/1")
+    assert art.body_source != "embedded-json"
+    assert art.text.split("\n") == PARAS
+
+
 def test_html_wins_when_it_holds_the_structured_body():
     html = page(head=_ld(" ".join(PARAS)))
     art = extract_article(html, url="https://wire.example.com/news/ai-chips")
