@@ -131,7 +131,8 @@ def test_newsletter_prompts(lines):
 @pytest.mark.parametrize(
     "label",
     ["Lesen Sie auch", "À lire aussi", "Te puede interesar", "More from our markets desk", "Popular right now",
-     "You might also like", "Recommended for you", "Meistgelesene Artikel", "Les plus lus", "Lo más leído"],
+     "You might also like", "Recommended for you", "Meistgelesene Artikel", "Les plus lus", "Lo más leído",
+     "Weiterführende Links", "Weitere Beiträge zum Thema", "Entdecke weitere Reportagen", "Kommende Veranstaltungen"],
 )
 def test_related_rails_at_the_bottom(label):
     headlines = [

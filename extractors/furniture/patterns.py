@@ -31,6 +31,9 @@ RELATED_LABEL = full(r"""
 | (?:sponsored|promoted|partner|paid)\ (?:content|stories|links|posts|news)
 | (?:das\ )?(?:könnte|koennte)\ (?:sie|dich)\ auch\ interessieren | auch\ interessant | mehr\ zum\ thema
 | (?:weitere|verwandte|ähnliche|empfohlene|beliebte|aktuelle|neueste)\ (?:artikel|beiträge|nachrichten|themen|meldungen)
+      (?:\ (?:zum|zu\ diesem)\ thema)?
+| weiterführende?r?\ (?:links?|artikel|beiträge|lektüre|literatur) | entdecke\ (?:weitere|mehr)\ \S.{0,30}
+| (?:kommende|nächste|weitere)\ (?:events|veranstaltungen|termine)
 | lesen\ sie\ (?:auch|mehr|hier)(?:\ zum\ thema)? | meistgelesen(?:e)?(?:\ artikel|\ beiträge)? | am\ meisten\ gelesen
 | passend\ zum\ thema | mehr\ (?:aus|von|zu|zum)\ .{1,40} | top-?themen | das\ (?:interessiert|lesen)\ andere
 | (?:à|a)\ lire\ (?:aussi|également|ensuite|sur\ le\ même\ sujet) | lire\ (?:aussi|la\ suite\ de\ nos\ articles)
