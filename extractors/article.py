@@ -255,8 +255,25 @@ class _Page:
     anchors: str  # every link's text, normalised, one per line
 
 
+_TITLE_OPEN = re.compile(r"<title\b[^>]*>", re.I)
+_TITLE_CLOSE = re.compile(r"</title\s*>", re.I)
+
+
+def _close_title(html: str) -> str:
+    """A ``<title>`` never closed (a page truncated or damaged in transit: ``<title>BBC SPORTi
+    library-->``) swallows the whole document into its text, as the parser reads a title up to
+    ``</title>``: nothing is left for the body. A title holds no tags, so it is closed before
+    the next one."""
+    m = _TITLE_OPEN.search(html)
+    if m is None or _TITLE_CLOSE.search(html, m.end()):
+        return html
+    end = html.find("<", m.end())
+    return html if end < 0 else html[:end] + "</title>" + html[end:]
+
+
 def _parse(body: bytes | str, content_type: str | None) -> HtmlElement:
     html = decode_html(body, content_type) if isinstance(body, bytes) else body
+    html = _close_title(html)
     if _looks_binary(html):
         raise ExtractionError("binary content, not an HTML page")
     try:

@@ -88,6 +88,25 @@ def test_real_lost_bodies_get_a_second_opinion(prefix):
     assert _f1(truth["body"], art.text) >= 0.9
 
 
+@pytest.mark.parametrize("head", ["<title>Chip rules widen i library-->\n<script src='/a.js'></script>",
+                                  "<TITLE lang='en'>Chip rules widen (The Daily", "<title>"])
+def test_a_title_never_closed_does_not_swallow_the_page(head):
+    """A damaged page whose ``<title>`` is never closed: the parser would read the whole
+    document as the title's text (nothing left to extract); the title ends at the next tag."""
+    html = (f"<html><head>{head}</head><body><nav><a href='/'>Home</a></nav><article><h1>{HEADLINE}</h1>"
+            + "".join(f"<p>{p}</p>" for p in PARAS) + "</article></body></html>").encode()
+    art = extract_article(html, url="https://old.example.com/story/2")
+    assert art.text.split("\n") == PARAS
+    assert art.title == HEADLINE
+
+
+@pytest.mark.parametrize("prefix", ["0bf24489", "26ea84f9", "082e02bd"])
+def test_real_pages_with_a_title_never_closed(prefix):
+    truth, html = _l3s(prefix)
+    art = extract_article(html, url=truth["url"])
+    assert _f1(truth["body"], art.text) >= 0.8
+
+
 def test_the_second_opinion_is_taken_only_when_it_covers_more(monkeypatch):
     reference = " ".join(PARAS)
     outputs = {"fast": "Contact: Jane Doe, 555-0100\njane@example.com", "second": "\n".join(PARAS)}
