@@ -531,3 +531,32 @@ def test_chinese_sentences_that_share_the_labels_stay(para):
     for text in ("\n".join(ZH_BODY + [para]), "\n".join(ZH_BODY[:2] + [para] + ZH_BODY[2:]),
                  "\n".join([para] + ZH_BODY)):
         assert strip_furniture(text).text == text, (para, strip_furniture(text).removed)
+
+
+# --- a site's footer inside the extraction: legal links, notes about the site ------------------
+
+
+@pytest.mark.parametrize(
+    "lines",
+    [
+        ["Privacy Policy | Terms of Use | Contact Us"],
+        ["Send questions and comments about this website to the Newsroom Webmaster.",
+         "For more information on this site, please read our Privacy Policy and Terms of Service."],
+        ["Home page | RSS Feed | Site map | See the forecast | Contact us"],
+        ["Impressum | Datenschutzerklärung | Nutzungsbedingungen"],
+        ["Mentions légales - Politique de confidentialité"],
+    ],
+)
+def test_site_footer_at_the_bottom(lines):
+    result = assert_body_intact(ARTICLE + "\n" + "\n".join(lines))
+    assert families(result) == {"disclaimer"}
+
+
+@pytest.mark.parametrize(
+    "last",
+    ["The company updated its privacy policy on Tuesday to bar sales of accounts to buyers in China.",
+     "Meta's terms of service ban the resale of compute credits, the filing says."],
+)
+def test_a_story_about_a_privacy_policy_keeps_its_last_paragraph(last):
+    text = ARTICLE + "\n" + last
+    assert strip_furniture(text).text == text

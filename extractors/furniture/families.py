@@ -30,7 +30,7 @@ from .patterns import (ADDRESS, AGENCY_ONLY, AGGREGATOR, ALSO_ON, BLURB_START, B
                        SECTION, SHARE_LABEL, SHARE_SENTENCE, SHORTCODE, TAG_START, THIN_WIDGET, URL_ANY,
                        URL_LABELLED, URL_ONLY, WIDGET, WIDGET_LINE, RELATED_LINE, DEAL_CTA, PRICE_AT,
                        CJK_SUBSCRIBE, JUMP_LINK, CJK_CREDIT, CJK_PAREN_CREDIT, CJK_CAPTION_CREDIT, CJK_NAMED_CREDIT,
-                       CJK_RIGHTS, CJK_RELATED)
+                       CJK_RIGHTS, CJK_RELATED, FOOTER_LINK, SITE_CUE)
 from .text import BULLET, CJK, WORD, ends_sentence, ends_with_period, is_, key, nwords
 
 TOP, EDGE, BOTTOM, ANYWHERE = "top", "edge", "bottom", "anywhere"
@@ -104,6 +104,8 @@ def disclaimer(line: str) -> bool:
         return True
     if COPYRIGHT_START.match(s) and n <= 40:
         return True
+    if n <= 30 and FOOTER_LINK.search(s) and (not ends_sentence(s) or SITE_CUE.search(s)):
+        return True  # the site's footer: its legal links, or a note about the site itself
     return n <= 90 and bool(LEGAL.search(s))
 
 

@@ -429,6 +429,17 @@ CJK_RIGHTS = re.compile(
     r"|禁止转载|禁止轉載|不得转载|不得轉載|请勿转载|請勿轉載|严禁转载|嚴禁轉載"
     r"|無断(?:転載|複製|転用)|転載を禁|複製を禁"
 )
+# a site's footer links and notes: "Privacy Policy | Terms of Use | Contact Us", "For more information
+# on this site, please read our Privacy Policy", "Send questions about this website to the Webmaster"
+FOOTER_LINK = re.compile(
+    r"""\b(?:privacy\ (?:policy|notice|statement|cent(?:er|re))|terms\ (?:of|and)\ (?:service|use|conditions)|terms\ &\ conditions
+      |cookie\ (?:policy|settings|preferences)|webmaster|site\ ?map|contact\ us|about\ us|advertise\ with\ us
+      |datenschutz(?:erklärung|hinweise)?|nutzungsbedingungen|impressum|mentions\ légales|politique\ de\ (?:confidentialité|cookies)
+      |conditions\ (?:générales|d'utilisation)|aviso\ legal|política\ de\ (?:privacidad|cookies)|términos\ y\ condiciones)\b""",
+    re.I | re.X,
+)
+# what makes a sentence naming a privacy policy the site's own note, not a story's
+SITE_CUE = re.compile(r"\b(?:our|this\ (?:web\ ?)?site|please|webmaster|copyright|all\ rights)\b|©", re.I | re.X)
 # a related-links label ("相关阅读", "延伸閱讀：", "【関連記事】"), or one with its headline after it
 CJK_RELATED = re.compile(
     r"^[【<＜\[▶►■▲◆●]?\s*(?:相关阅读|相關閱讀|相关新闻|相關新聞|相关报道|相關報導|相关文章|相關文章|延伸阅读|延伸閱讀|推荐阅读|推薦閱讀|"
