@@ -560,3 +560,30 @@ def test_site_footer_at_the_bottom(lines):
 def test_a_story_about_a_privacy_policy_keeps_its_last_paragraph(last):
     text = ARTICLE + "\n" + last
     assert strip_furniture(text).text == text
+
+
+# --- rows of a layout table that held a menu ------------------------------------------------
+
+
+MENU_ROWS = ["| My Wire |  |  | RSS |  | Mobile |  | Newsletter |  | Align Center |",
+             "|  |  | HOME |  | F1 |  | NEWS |  | ARCHIVE |  | FORUMS |", "|  | Markets |  |"]
+
+
+def test_menu_rows_of_layout_tables_go_at_the_edges_and_mid_body():
+    text = "\n".join(MENU_ROWS[:2] + BODY[:2] + [MENU_ROWS[2]] + BODY[2:] + MENU_ROWS)
+    result = assert_body_intact(text)
+    assert families(result) == {"widget"}
+
+
+@pytest.mark.parametrize(
+    "rows",
+    [
+        ["| Pos. | Driver | Points |", "| 1 | Kyle Busch | 5040 |", "| 2 |  | 5035 |"],
+        ["| Docker Desktop for Mac (macOS) |  |  |", "| Docker Desktop for Windows |  |  |"],
+        ["|  | Predictable monthly repayments |  | Cannot be deducted from tax |"],
+        ["| H20 |  | 96 GB |  |"],
+    ],
+)
+def test_data_table_rows_with_empty_cells_stay(rows):
+    text = "\n".join(BODY[:3] + rows + BODY[3:])
+    assert strip_furniture(text).text == text, strip_furniture(text).removed

@@ -143,7 +143,25 @@ def inline_related(line: str) -> bool:
 
 def widget(line: str) -> bool:
     s = line.strip()
-    return (nwords(s) <= 10 and is_(WIDGET, s)) or bool(WIDGET_LINE.match(s))
+    return (nwords(s) <= 10 and is_(WIDGET, s)) or bool(WIDGET_LINE.match(s)) or menu_row(s)
+
+
+_NUMBER_CELL = re.compile(r"[\d.,%:+\-/$€£]")  # a cell opening on a number or a measure: data
+
+
+def menu_row(line: str) -> bool:
+    """A row of a layout table that held a menu: as many empty cells as filled ones, each filled
+    one a label of three words at most ("| My Site |  |  | RSS |  | Mobile |  | Newsletter
+    |"). A data table's row fills its cells or holds numbers or phrases ("| Docker Desktop for
+    Mac |  |  |", a comparison's ticks drawn as images): it is not one."""
+    s = line.strip()
+    if s.count("|") < 2:
+        return False
+    cells = [c.strip() for c in s.strip("|").split("|")]
+    full = [c for c in cells if WORD.search(c)]
+    if not full or len(cells) - len(full) < len(full):
+        return False
+    return all(nwords(c) <= 3 and not _NUMBER_CELL.match(c) for c in full)
 
 
 def aggregator(line: str) -> bool:
@@ -205,7 +223,7 @@ def _strong_widget(s: str, ctx: LineCtx) -> bool:
     n = nwords(s)
     if n == 0:  # no word at all: a rule, an empty table row ("|  |  |")
         return True
-    return n <= 8 and is_(WIDGET, s) and not is_(THIN_WIDGET, s) or bool(WIDGET_LINE.match(s) or SHORTCODE.search(s))
+    return n <= 8 and is_(WIDGET, s) and not is_(THIN_WIDGET, s) or bool(WIDGET_LINE.match(s) or SHORTCODE.search(s)) or menu_row(s)
 
 
 def _strong_related(s: str, ctx: LineCtx) -> bool:
