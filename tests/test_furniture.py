@@ -549,7 +549,7 @@ def test_chinese_sentences_that_share_the_labels_stay(para):
 )
 def test_site_footer_at_the_bottom(lines):
     result = assert_body_intact(ARTICLE + "\n" + "\n".join(lines))
-    assert families(result) == {"disclaimer"}
+    assert families(result) and families(result) <= {"disclaimer", "widget"}  # a link row is a menu too
 
 
 @pytest.mark.parametrize(
@@ -587,3 +587,31 @@ def test_menu_rows_of_layout_tables_go_at_the_edges_and_mid_body():
 def test_data_table_rows_with_empty_cells_stay(rows):
     text = "\n".join(BODY[:3] + rows + BODY[3:])
     assert strip_furniture(text).text == text, strip_furniture(text).removed
+
+
+@pytest.mark.parametrize(
+    "top",
+    [["Home > Headlines > Commerce widens AI chip rules"], ["Startseite » Wirtschaft » Halbleiter"],
+     ["News > World > Asia"], ["Canada | World | Business | Entertainment | Sport | Technology"]],
+)
+def test_breadcrumbs_and_menus_written_as_text_at_the_top(top):
+    result = assert_body_intact("\n".join(top + BODY))
+    assert families(result) == {"widget"}
+
+
+@pytest.mark.parametrize(
+    "line",
+    ["To read this article in full you must be registered with the site.",
+     "To continue reading, subscribe now.",
+     "To read this article in full you must have registered and have a Premium Content Subscription."],
+)
+def test_paywall_notices(line):
+    result = assert_body_intact(ARTICLE + "\n" + line + "\nSubscribe")
+    assert families(result) == {"newsletter"}
+
+
+def test_prose_with_angle_brackets_and_reading_stays():
+    lines = ["To read the report, the committee said, lawmakers must first agree on its scope.",
+             "Profits rose > 5% in the third quarter > analysts' 4% estimate > last year's 3%."]
+    text = "\n".join(BODY[:2] + lines + BODY[2:])
+    assert strip_furniture(text).text == text

@@ -30,7 +30,7 @@ from .patterns import (ADDRESS, AGENCY_ONLY, AGGREGATOR, ALSO_ON, BLURB_START, B
                        SECTION, SHARE_LABEL, SHARE_SENTENCE, SHORTCODE, TAG_START, THIN_WIDGET, URL_ANY,
                        URL_LABELLED, URL_ONLY, WIDGET, WIDGET_LINE, RELATED_LINE, DEAL_CTA, PRICE_AT,
                        CJK_SUBSCRIBE, JUMP_LINK, CJK_CREDIT, CJK_PAREN_CREDIT, CJK_CAPTION_CREDIT, CJK_NAMED_CREDIT,
-                       CJK_RIGHTS, CJK_RELATED, FOOTER_LINK, SITE_CUE)
+                       CJK_RIGHTS, CJK_RELATED, FOOTER_LINK, SITE_CUE, BREADCRUMB, PAYWALL)
 from .text import BULLET, CJK, WORD, ends_sentence, ends_with_period, is_, key, nwords
 
 TOP, EDGE, BOTTOM, ANYWHERE = "top", "edge", "bottom", "anywhere"
@@ -59,6 +59,8 @@ def newsletter(line: str) -> bool:
     n = nwords(s)
     if n == 0 or n > 70:
         return False
+    if n <= 40 and PAYWALL.match(s):
+        return True  # "To read this article in full you must be registered with the site."
     low = s.lower()
     has_kw = bool(NEWS_KW.search(low))
     cta = bool(CTA_ANY.search(low))
@@ -143,7 +145,13 @@ def inline_related(line: str) -> bool:
 
 def widget(line: str) -> bool:
     s = line.strip()
-    return (nwords(s) <= 10 and is_(WIDGET, s)) or bool(WIDGET_LINE.match(s)) or menu_row(s)
+    return (nwords(s) <= 10 and is_(WIDGET, s)) or bool(WIDGET_LINE.match(s)) or menu_row(s) or breadcrumb(s)
+
+
+def breadcrumb(s: str) -> bool:
+    """"Home > Headlines > Princess ... passes away", "News > World > Asia": no prose line is
+    cut into three or more short parts by ``>``."""
+    return nwords(s) <= 30 and not ends_with_period(s) and bool(BREADCRUMB.match(s.strip()))
 
 
 _NUMBER_CELL = re.compile(r"[\d.,%:+\-/$€£]")  # a cell opening on a number or a measure: data
@@ -159,7 +167,9 @@ def menu_row(line: str) -> bool:
         return False
     cells = [c.strip() for c in s.strip("|").split("|")]
     full = [c for c in cells if WORD.search(c)]
-    if not full or len(cells) - len(full) < len(full):
+    if not s.startswith("|") and len(full) >= 4 and len(full) == len(cells):
+        pass  # a menu written as text, not a table's row: "Canada | World | Business | Sport | ..."
+    elif not full or len(cells) - len(full) < len(full):
         return False
     return all(nwords(c) <= 3 and not _NUMBER_CELL.match(c) for c in full)
 
@@ -223,7 +233,7 @@ def _strong_widget(s: str, ctx: LineCtx) -> bool:
     n = nwords(s)
     if n == 0:  # no word at all: a rule, an empty table row ("|  |  |")
         return True
-    return n <= 8 and is_(WIDGET, s) and not is_(THIN_WIDGET, s) or bool(WIDGET_LINE.match(s) or SHORTCODE.search(s)) or menu_row(s)
+    return n <= 8 and is_(WIDGET, s) and not is_(THIN_WIDGET, s) or bool(WIDGET_LINE.match(s) or SHORTCODE.search(s)) or s.startswith("|") and menu_row(s)
 
 
 def _strong_related(s: str, ctx: LineCtx) -> bool:

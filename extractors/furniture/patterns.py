@@ -429,6 +429,18 @@ CJK_RIGHTS = re.compile(
     r"|禁止转载|禁止轉載|不得转载|不得轉載|请勿转载|請勿轉載|严禁转载|嚴禁轉載"
     r"|無断(?:転載|複製|転用)|転載を禁|複製を禁"
 )
+# a breadcrumb trail: "Home > Headlines > <headline>", "Startseite » Politik » Ausland", "News > World > Asia"
+BREADCRUMB = re.compile(
+    r"^(?:(?:home(?:\s?page)?|start(?:seite)?|accueil|inicio|portada|首页|首頁|ホーム|홈)\s*(?:>|»|›|/|::|&gt;)\s*\S.{0,200}"
+    r"|[^>»›]{1,40}(?:\s(?:>|»|›)\s[^>»›]{1,40}){2,})$",
+    re.I,
+)
+# a paywall's notice: "To read this article in full you must be registered", "To continue reading, subscribe"
+PAYWALL = re.compile(
+    r"^to\ (?:read|continue\ reading|access|view|see)\ (?:this|the|our)?\ ?(?:full\ )?(?:article|story|content|post)?\s*(?:in\ full)?,?\s*"
+    r"(?:you\ (?:must|need\ to|have\ to|will\ need\ to)|please|subscribe|log\ ?in|sign\ ?in|register)",
+    re.I | re.X,
+)
 # a site's footer links and notes: "Privacy Policy | Terms of Use | Contact Us", "For more information
 # on this site, please read our Privacy Policy", "Send questions about this website to the Webmaster"
 FOOTER_LINK = re.compile(
