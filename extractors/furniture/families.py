@@ -31,7 +31,7 @@ from .patterns import (ADDRESS, AGENCY_ONLY, AGGREGATOR, ALSO_ON, BLURB_START, B
                        URL_LABELLED, URL_ONLY, WIDGET, WIDGET_LINE, RELATED_LINE, DEAL_CTA, PRICE_AT,
                        CJK_SUBSCRIBE, JUMP_LINK, CJK_CREDIT, CJK_PAREN_CREDIT, CJK_CAPTION_CREDIT, CJK_NAMED_CREDIT,
                        CJK_RIGHTS, CJK_RELATED, FOOTER_LINK, SITE_CUE, BREADCRUMB, PAYWALL)
-from .text import BULLET, CJK, WORD, ends_sentence, ends_with_period, is_, key, nwords
+from .text import BULLET, WORD, ends_sentence, ends_with_period, has_cjk, is_, key, nwords
 
 TOP, EDGE, BOTTOM, ANYWHERE = "top", "edge", "bottom", "anywhere"
 
@@ -102,7 +102,7 @@ def credit(line: str) -> bool:
 def disclaimer(line: str) -> bool:
     s = line.strip()
     n = nwords(s)
-    if DISCLAIMER_START.match(s) or n <= 90 and CJK.search(s) and CJK_RIGHTS.search(s):
+    if DISCLAIMER_START.match(s) or n <= 90 and has_cjk(s) and CJK_RIGHTS.search(s):
         return True
     if COPYRIGHT_START.match(s) and n <= 40:
         return True
@@ -151,6 +151,8 @@ def widget(line: str) -> bool:
 def breadcrumb(s: str) -> bool:
     """"Home > Headlines > Princess ... passes away", "News > World > Asia": no prose line is
     cut into three or more short parts by ``>``."""
+    if not any(sep in s for sep in (">", "»", "›", "/", "::")):
+        return False
     return nwords(s) <= 30 and not ends_with_period(s) and bool(BREADCRUMB.match(s.strip()))
 
 
@@ -255,7 +257,7 @@ def _strong_credit(s: str, ctx: LineCtx) -> bool:
 
 def _cjk_caption(s: str) -> bool:
     """A credit standing alone in brackets, or a caption ending on a photo credit."""
-    if not CJK.search(s):
+    if not has_cjk(s):
         return False
     return bool(CJK_PAREN_CREDIT.match(s)) or nwords(s) <= 45 and bool(CJK_CAPTION_CREDIT.search(s))
 
@@ -264,7 +266,7 @@ def cjk_credit(s: str) -> bool:
     """An editor, reporter, translator, source or photo line ("责任编辑：张三", "來源：中央社",
     "记者 张三", "（ワシントン＝山田太郎）"). A labelled line that ends as a sentence is not one
     ("记者：您如何看待…？" is an interview's question), nor is a long one."""
-    if not CJK.search(s):
+    if not has_cjk(s):
         return False
     m = CJK_CREDIT.match(s)
     if m and not ends_sentence(s):

@@ -20,6 +20,11 @@ SENT_END = re.compile(r"[.!?。！？…]['\"’”)\]»]*$")
 # The cleaner looks at each line many times (every family, every pass): the pure per-line
 # helpers are memoised (bounded), which halves the cleaner's time on long pages.
 @functools.lru_cache(maxsize=16384)
+def has_cjk(line: str) -> bool:
+    return CJK.search(line) is not None
+
+
+@functools.lru_cache(maxsize=16384)
 def nwords(line: str) -> int:
     cjk = len(CJK.findall(line))
     if not cjk:
