@@ -5,7 +5,8 @@ comes out with the body: a disclaimer, "Share this article", a newsletter prompt
 rail, a comment form, an image credit, a table-of-contents toggle, an aggregator's generated
 questions. ``strip_furniture`` removes such lines from one page's text, by family, not by
 string: each family is a small grammar (a label vocabulary in English, German, French and
-Spanish, a sentence shape, a position), never a list of one site's phrases.
+Spanish, with Chinese, Japanese and Korean credits, notices and labels; a sentence shape, a
+position), never a list of one site's phrases.
 
 Where it cuts, from safest to boldest:
 
