@@ -40,7 +40,14 @@ from .furniture.dates import dateline
 from .furniture.text import nwords
 from .title_blocks import Block, PageText, tokens as _tokens  # one word splitter for titles and blocks
 
-_SEPARATOR = re.compile(r"\s+[|–—·•»›>:]\s+|\s+-{1,2}\s+|\s+::\s+|\s*\|\s*|\s+/\s+")
+_CJK_CHAR = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af"
+# an underscore or a full-width bar joins the parts of many Chinese and Japanese titles without
+# spaces ("标题_新浪科技_新浪网", "標題｜天下雜誌", "标题丨36氪"): always a separator
+_SEPARATOR = re.compile(r"\s+[|–—·•»›>:]\s+|\s+-{1,2}\s+|\s+::\s+|\s*[|｜丨]\s*|\s+/\s+"
+                        rf"|(?<=[{_CJK_CHAR}])\s*_+\s*|\s*_+\s*(?=[{_CJK_CHAR}])")
+# a hyphen, dash or colon next to CJK text, no spaces: the outlet's name ("标题-新华网", "見出し：日本
+# 経済新聞"), or the headline's own ("外国专家：中美合作…", "미-중 무역협상"): cut only off a site's name or a date
+_CJK_JOIN = re.compile(rf"(?<=[{_CJK_CHAR}])[-–—:：](?=\S)|(?<=\S)[-–—:：](?=[{_CJK_CHAR}])")
 _WORDS = re.compile(r"\w+")
 _CODE = re.compile(r"[{}<>]|function\s*\(|\bvar\s|document\.|window\.|\w\(\"|;\s*\w+\.\w+")
 _UMLAUT = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss"})
@@ -105,6 +112,19 @@ def _nwords(text: str) -> int:
 
 def strip_site(title: str, names: frozenset[str]) -> str:
     """Drop the site's name and dates from the edges of a title (rule 1)."""
+    stripped = _strip_segments(title, names)
+    joins = list(_CJK_JOIN.finditer(stripped))
+    if joins:
+        last, first = joins[-1], joins[0]
+        tail, head = stripped[last.end():].strip(), stripped[:first.start()].strip()
+        if tail and (_is_site(tail, names) or _is_date(tail)):
+            stripped = stripped[:last.start()].strip()
+        elif head and (_is_site(head, names) or _is_date(head)):
+            stripped = stripped[first.end():].strip()
+    return stripped
+
+
+def _strip_segments(title: str, names: frozenset[str]) -> str:
     segments = [s.strip() for s in _SEPARATOR.split(title) if s and s.strip()]
     while len(segments) > 1:
         if _is_site(segments[-1], names) or _is_date(segments[-1]):

@@ -235,6 +235,31 @@ def test_site_names_and_dates_leave_the_title(declared, site, host, expected):
     assert strip_site(declared, site_names([site], host)) == expected
 
 
+@pytest.mark.parametrize(
+    "declared, site, host, expected",
+    [
+        ("英伟达H20芯片获准出口_新浪科技_新浪网", None, "tech.sina.com.cn", "英伟达H20芯片获准出口"),
+        ("輝達H200獲准出口中國｜天下雜誌", None, "www.cw.com.tw", "輝達H200獲准出口中國"),
+        ("华为发布昇腾新芯片丨36氪", None, "36kr.com", "华为发布昇腾新芯片"),
+        ("短缺药品保供稳价 全力保障临床用药需求-新华网", "新华网", "www.news.cn", "短缺药品保供稳价 全力保障临床用药需求"),
+        ("米商務省、先端半導体の対中輸出を制限：日本経済新聞", "日本経済新聞", "www.nikkei.com", "米商務省、先端半導体の対中輸出を制限"),
+        # a colon or hyphen of the headline's own stays: a kicker, a pair of names
+        ("外国专家：中美合作共赢符合国际社会利益", None, "china.chinadaily.com.cn", "外国专家：中美合作共赢符合国际社会利益"),
+        ("미-중 무역협상 재개", None, "www.example.kr", "미-중 무역협상 재개"),
+        ("短缺药品保供稳价-全力保障临床用药需求", None, "www.news.cn", "短缺药品保供稳价-全力保障临床用药需求"),
+    ],
+)
+def test_chinese_japanese_korean_titles_lose_the_joined_site_name(declared, site, host, expected):
+    assert strip_site(declared, site_names([site], host)) == expected
+
+
+def test_a_chinese_page_title_without_a_heading_loses_its_site_parts():
+    body = "".join(f"<p>{p}</p>" for p in PARAS)
+    html = ("<!DOCTYPE html><html><head><meta charset='utf-8'><title>英伟达H20芯片获准出口_新浪科技_新浪网</title></head>"
+            f"<body><div>{body}</div></body></html>").encode("utf-8")
+    assert extract_article(html, url="https://tech.sina.com.cn/a").title == "英伟达H20芯片获准出口"
+
+
 def test_a_title_that_merely_contains_the_site_name_keeps_it():
     names = site_names(["BBC News"], "www.bbc.co.uk")
     assert strip_site("BBC apologises over Panorama edit", names) == "BBC apologises over Panorama edit"
