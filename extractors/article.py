@@ -41,7 +41,7 @@ from .urls import article_id, canonicalize, choose_canonical, is_http_url, outle
 __all__ = ["EXTRACTOR_VERSION", "EntryHints", "ExtractedArticle", "choose_published", "declared_canonical",
            "decode_html", "extract_article", "extract_text_article", "word_count"]
 
-EXTRACTOR_VERSION = "extract-3"
+EXTRACTOR_VERSION = "extract-4"  # eighth session: a <title> never closed, embedded-state bodies, CJK titles
 MIN_WORDS = 25  # fewer words than this is a stub, a paywall or an index page, not an article
 DECK_WORDS = 30  # a deck (standfirst) under the headline is no longer than this
 
