@@ -615,3 +615,11 @@ def test_prose_with_angle_brackets_and_reading_stays():
              "Profits rose > 5% in the third quarter > analysts' 4% estimate > last year's 3%."]
     text = "\n".join(BODY[:2] + lines + BODY[2:])
     assert strip_furniture(text).text == text
+
+
+@pytest.mark.parametrize("line", ["Others in the industry agreed.", "More from the region is expected.",
+                                  "Latest on the list: Malaysia.", "More on that later."])
+def test_short_sentences_that_open_like_rail_labels_stay(line):
+    """A rail label never ends on a full stop; these are the article's sentences."""
+    for text in ("\n".join(BODY[:2] + [line] + BODY[2:]), ARTICLE + "\n" + line):
+        assert strip_furniture(text).text == text, (line, strip_furniture(text).removed)

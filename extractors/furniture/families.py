@@ -132,6 +132,8 @@ def related_label(line: str) -> bool:
     s = line.strip()
     if nwords(s) <= 10 and (m := CJK_RELATED.match(s)) and not m.group("rest"):
         return True  # "相关阅读", "【関連記事】"
+    if s.endswith(".") and not s.endswith(("...", "..")):
+        return False  # a full stop ends a sentence ("Others in the industry agreed."), not a label
     return nwords(s) <= 10 and not ends_sentence(s.rstrip(".…")) and is_(RELATED_LABEL, s)
 
 
