@@ -618,8 +618,11 @@ def test_prose_with_angle_brackets_and_reading_stays():
 
 
 @pytest.mark.parametrize("line", ["Others in the industry agreed.", "More from the region is expected.",
-                                  "Latest on the list: Malaysia.", "More on that later."])
-def test_short_sentences_that_open_like_rail_labels_stay(line):
-    """A rail label never ends on a full stop; these are the article's sentences."""
+                                  "Latest on the list: Malaysia.", "More on that later.",
+                                  "Copyright disputes were not part of the case.",
+                                  "Subscribe-only briefings were held for lawmakers."])
+def test_short_sentences_that_open_like_furniture_stay(line):
+    """A rail label never ends on a full stop, a copyright notice names a year, a holder's rights
+    or ©, a prompt is an imperative: these are the article's sentences."""
     for text in ("\n".join(BODY[:2] + [line] + BODY[2:]), ARTICLE + "\n" + line):
         assert strip_furniture(text).text == text, (line, strip_furniture(text).removed)

@@ -104,8 +104,8 @@ def disclaimer(line: str) -> bool:
     n = nwords(s)
     if DISCLAIMER_START.match(s) or n <= 90 and has_cjk(s) and CJK_RIGHTS.search(s):
         return True
-    if COPYRIGHT_START.match(s) and n <= 40:
-        return True
+    if COPYRIGHT_START.match(s) and n <= 40 and not (ends_sentence(s) and not re.search(r"\d|©|\(c\)|rights", s, re.I)):
+        return True  # "Copyright 2008 The Associated Press. All rights reserved." (not "Copyright disputes were ...")
     if n <= 30 and FOOTER_LINK.search(s) and (not ends_sentence(s) or SITE_CUE.search(s)):
         return True  # the site's footer: its legal links, or a note about the site itself
     return n <= 90 and bool(LEGAL.search(s))

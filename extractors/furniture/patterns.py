@@ -107,7 +107,7 @@ CTA_START = re.compile(
         |there\ was\ an\ error|if\ you\ (?:enjoyed|liked|like|value|appreciate|found)|enjoyed\ this|like\ what\ you|support|become|start\ your
         |abonnieren|abonniere|abonnieren\ sie|melden\ sie\ sich|jetzt|holen\ sie|erhalten\ sie|registrieren
         |abonnez|inscrivez|recevez|téléchargez|rejoignez|ne\ manquez
-        |suscr[ií]b\w*|reg[ií]str\w*|recibe|descarga|únete|no\ te\ pierdas|assine|inscreva)\b""",
+        |suscr[ií]b\w*|reg[ií]str\w*|recibe|descarga|únete|no\ te\ pierdas|assine|inscreva)\b(?!-only\b)""",
     re.I | re.X,
 )
 CTA_ANY = re.compile(
