@@ -540,6 +540,7 @@ def test_chinese_sentences_that_share_the_labels_stay(para):
     "lines",
     [
         ["Privacy Policy | Terms of Use | Contact Us"],
+        ["Copyright The Associated Press."],
         ["Send questions and comments about this website to the Newsroom Webmaster.",
          "For more information on this site, please read our Privacy Policy and Terms of Service."],
         ["Home page | RSS Feed | Site map | See the forecast | Contact us"],

@@ -104,11 +104,21 @@ def disclaimer(line: str) -> bool:
     n = nwords(s)
     if DISCLAIMER_START.match(s) or n <= 90 and has_cjk(s) and CJK_RIGHTS.search(s):
         return True
-    if COPYRIGHT_START.match(s) and n <= 40 and not (ends_sentence(s) and not re.search(r"\d|©|\(c\)|rights", s, re.I)):
-        return True  # "Copyright 2008 The Associated Press. All rights reserved." (not "Copyright disputes were ...")
+    if COPYRIGHT_START.match(s) and n <= 40 and not _copyright_sentence(s):
+        return True  # "Copyright 2008 The Associated Press. All rights reserved.", "Copyright Reuters."
     if n <= 30 and FOOTER_LINK.search(s) and (not ends_sentence(s) or SITE_CUE.search(s)):
         return True  # the site's footer: its legal links, or a note about the site itself
     return n <= 90 and bool(LEGAL.search(s))
+
+
+def _copyright_sentence(s: str) -> bool:
+    """"Copyright disputes were not part of the case.": a sentence of five words or more with
+    lower-case words in it, and no year, rights or © (a notice names its holder: "Copyright
+    Reuters.", "Copyright The Associated Press.")."""
+    if not ends_sentence(s) or re.search(r"\d|©|\(c\)|rights", s, re.I):
+        return False
+    words = WORD.findall(s)
+    return len(words) >= 5 and sum(w[0].islower() for w in words[1:]) >= 2
 
 
 def comments(line: str) -> bool:
