@@ -265,8 +265,8 @@ def _close_title(html: str) -> str:
     ``</title>``: nothing is left for the body. A title holds no tags, so it is closed before
     the next one."""
     m = _TITLE_OPEN.search(html)
-    if m is None or html.find("</title", m.end()) >= 0 or _TITLE_CLOSE.search(html, m.end()):
-        return html  # (the plain find first: most pages close it in lower case, found in C)
+    if m is None or _TITLE_CLOSE.search(html, m.end()):
+        return html
     end = html.find("<", m.end())
     return html if end < 0 else html[:end] + "</title>" + html[end:]
 

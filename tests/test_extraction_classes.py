@@ -89,7 +89,8 @@ def test_real_lost_bodies_get_a_second_opinion(prefix):
 
 
 @pytest.mark.parametrize("head", ["<title>Chip rules widen i library-->\n<script src='/a.js'></script>",
-                                  "<TITLE lang='en'>Chip rules widen (The Daily", "<title>"])
+                                  "<TITLE lang='en'>Chip rules widen (The Daily", "<title>",
+                                  "<title>Chip rules widen<script>var t = '</titles>';</script>"])
 def test_a_title_never_closed_does_not_swallow_the_page(head):
     """A damaged page whose ``<title>`` is never closed: the parser would read the whole
     document as the title's text (nothing left to extract); the title ends at the next tag."""
