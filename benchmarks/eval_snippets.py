@@ -46,6 +46,9 @@ def _norm(text: str) -> str:
 
 
 def registered_domain(url: str) -> str:
+    """The split's key. Not ``extractors.urls.site_of``: that one follows the public-suffix list
+    (each ``*.blogspot.com`` blog its own site), which would move 6 pages between the parts after
+    both were evaluated; the parts stay as first drawn."""
     host = (urlsplit(url).hostname or "").lower().removeprefix("www.")
     labels = host.split(".")
     country = len(labels) >= 3 and len(labels[-2]) <= 3 and len(labels[-1]) == 2  # bbc.co.uk

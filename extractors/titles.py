@@ -37,10 +37,9 @@ from lxml.etree import Element
 from lxml.html import HtmlElement
 
 from .furniture.dates import dateline
-from .furniture.text import nwords
+from .furniture.text import CJK_CHARS as _CJK_CHAR, nwords
 from .title_blocks import Block, PageText, tokens as _tokens  # one word splitter for titles and blocks
 
-_CJK_CHAR = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af"
 # an underscore or a full-width bar joins the parts of many Chinese and Japanese titles without
 # spaces ("标题_新浪科技_新浪网", "標題｜天下雜誌", "标题丨36氪"): always a separator
 _SEPARATOR = re.compile(r"\s+[|–—·•»›>:]\s+|\s+-{1,2}\s+|\s+::\s+|\s*[|｜丨]\s*|\s+/\s+"

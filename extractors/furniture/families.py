@@ -163,7 +163,7 @@ def widget(line: str) -> bool:
 def breadcrumb(s: str) -> bool:
     """"Home > Headlines > Princess ... passes away", "News > World > Asia": no prose line is
     cut into three or more short parts by ``>``."""
-    if not any(sep in s for sep in (">", "»", "›", "/", "::")):
+    if not any(sep in s for sep in (">", "»", "›", "/", "::", "&gt;")):  # BREADCRUMB's separators
         return False
     return nwords(s) <= 30 and not ends_with_period(s) and bool(BREADCRUMB.match(s.strip()))
 
@@ -181,9 +181,8 @@ def menu_row(line: str) -> bool:
         return False
     cells = [c.strip() for c in s.strip("|").split("|")]
     full = [c for c in cells if WORD.search(c)]
-    if not s.startswith("|") and len(full) >= 4 and len(full) == len(cells):
-        pass  # a menu written as text, not a table's row: "Canada | World | Business | Sport | ..."
-    elif not full or len(cells) - len(full) < len(full):
+    as_text = not s.startswith("|") and len(full) >= 4 and len(full) == len(cells)  # "Canada | World | ..."
+    if not as_text and (not full or len(cells) - len(full) < len(full)):
         return False
     return all(nwords(c) <= 3 and not _NUMBER_CELL.match(c) for c in full)
 

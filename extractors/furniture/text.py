@@ -8,7 +8,8 @@ import re
 import unicodedata
 
 WORD = re.compile(r"\w+")
-CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]")
+CJK_CHARS = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af"  # kana, Han, Hangul: a character class
+CJK = re.compile(f"[{CJK_CHARS}]")
 QUOTES = str.maketrans({"’": "'", "‘": "'", "`": "'", "´": "'", "“": '"', "”": '"', "„": '"',
                          "«": '"', "»": '"', "\u00a0": " ", "\u2009": " ", "\u202f": " "})
 EDGE_PUNCT = " \t-–—•·*|:>»›‹«<…./\\#_~=+[](){}\"'!¡?¿,;"
