@@ -35,13 +35,13 @@ from .language import choose_language
 from .pagemeta import page_metadata
 from .published import choose_published, choose_published_with_source, page_published
 from .structured import StructuredData, read_structured
-from .titles import PageText, choose_title, page_headings, site_names
+from .titles import PageText, choose_title, name_without_title, page_headings, site_names
 from .urls import article_id, canonicalize, choose_canonical, is_http_url, outlet_of, site_of
 
 __all__ = ["EXTRACTOR_VERSION", "EntryHints", "ExtractedArticle", "choose_published", "declared_canonical",
            "decode_html", "extract_article", "extract_text_article", "word_count"]
 
-EXTRACTOR_VERSION = "extract-4"  # eighth session: a <title> never closed, embedded-state bodies, CJK titles
+EXTRACTOR_VERSION = "extract-5"  # ninth session: titles naming the site, site names repeating the title
 MIN_WORDS = 25  # fewer words than this is a stub, a paywall or an index page, not an article
 DECK_WORDS = 30  # a deck (standfirst) under the headline is no longer than this
 
@@ -293,10 +293,11 @@ def _read_page(tree: HtmlElement, url: str, hints: EntryHints) -> _Page:
     meta = page_metadata(tree, url)
     structured = read_structured(tree)
     head = _head_facts(tree)
-    declared_name = [head.get("site_name"), structured.publisher, structured.site_name, head.get("app_name")]
+    titles = [head.get("og_title"), structured.headline, head.get("title"), meta.title, hints.title]
+    declared_name = [name_without_title(name, titles)
+                     for name in (head.get("site_name"), structured.publisher, structured.site_name, head.get("app_name"))]
     site_name = _site_name(declared_name, url)
     host = urlsplit(url).hostname if is_http_url(url) else None
-    titles = [head.get("og_title"), structured.headline, head.get("title"), meta.title, hints.title]
     return _Page(
         tree=tree, url=url, meta=meta, structured=structured, site_name=site_name, head=head,
         names=site_names([site_name, hints.declared_source, hints.source_name], host),

@@ -18,6 +18,7 @@ from lxml import etree
 from lxml.html import HtmlElement
 
 from .furniture.dates import dateline
+from .furniture.families import breadcrumb, credit
 from .furniture.text import nwords
 
 _WORDS = re.compile(r"\w+")
@@ -270,7 +271,8 @@ def _make_block(parts: list[tuple[str, tuple]], first: bool = False) -> Block:
     classes = " ".join(el.get("class") or "" for el in elements)
     styled = heading or _bold(elements) or bool(_STYLED_CLASS.search(classes))
     furniture = (2 * linked > len(text) and not heading) or bool(_FURNITURE_CLASS.search(classes)) \
-        or bool(_FURNITURE_TEXT.search(text) or _CODE.search(text)) or dateline(text) or dateline(text, strict=True)
+        or bool(_FURNITURE_TEXT.search(text) or _CODE.search(text)) or dateline(text) or dateline(text, strict=True) \
+        or credit(text) or breadcrumb(text)  # "Illustration: A. Name/Axios", "Start » Film » Geschichte"
     deck_class = _DECK_ONLY_CLASS if first else _DECK_CLASS
     deck_like = (heading and not any(el.tag == "h1" for el in elements)) or bool(deck_class.search(classes))
     return Block(text, styled, deck_like, furniture, first)

@@ -42,7 +42,7 @@ from .title_blocks import Block, PageText, tokens as _tokens  # one word splitte
 
 # an underscore or a full-width bar joins the parts of many Chinese and Japanese titles without
 # spaces ("标题_新浪科技_新浪网", "標題｜天下雜誌", "标题丨36氪"): always a separator
-_SEPARATOR = re.compile(r"\s+[|–—·•»›>:]\s+|\s+-{1,2}\s+|\s+::\s+|\s*[|｜丨]\s*|\s+/\s+"
+_SEPARATOR = re.compile(r"\s+[|–—·•»«›‹>:]\s+|\s+-{1,2}\s+|\s+::\s+|\s*[|｜丨]\s*|\s+/\s+"
                         rf"|(?<=[{_CJK_CHAR}])\s*_+\s*|\s*_+\s*(?=[{_CJK_CHAR}])")
 # a hyphen, dash or colon next to CJK text, no spaces: the outlet's name ("标题-新华网", "見出し：日本
 # 経済新聞"), or the headline's own ("外国专家：中美合作…", "미-중 무역협상"): cut only off a site's name or a date
@@ -85,6 +85,20 @@ def site_names(names: Iterable[str | None], host: str | None) -> frozenset[str]:
 
 
 _DOMAIN = re.compile(r"\b[\w-]+(?:\.[\w-]+)*\.[a-z]{2,6}\b", re.I)
+
+
+def name_without_title(name: str | None, titles: Iterable[str | None]) -> str | None:
+    """A declared site name that repeats the page's title (``og:site_name`` set to the whole
+    ``<title>``, "Headline | Outlet", or to the headline itself) names the site by its other
+    parts only, or not at all: else the headline would be read as the site's name and dropped."""
+    if not name:
+        return name
+    keys = {key for key in (" ".join(_tokens(t)) for t in titles if t) if key.count(" ") >= 2}
+    parts = [s.strip() for s in _SEPARATOR.split(name) if s and s.strip()]
+    kept = [s for s in parts if " ".join(_tokens(s)) not in keys]
+    if len(kept) == len(parts):
+        return name
+    return _rejoin(name, kept) if kept else None
 
 
 def _is_site(segment: str, names: frozenset[str]) -> bool:
@@ -259,11 +273,14 @@ def choose_title(declared: list[str], names: frozenset[str], headings: dict[str,
     for key, (text, _rank) in headings.items():
         if _usable(text, names) and (not readings or _related(text, readings)):
             cands.setdefault(key, (text, False))
-    confirmed = next((shown[0] for shown in (headings.get(" ".join(_tokens(r))) for r in readings)
-                      if shown and shown[1] == 2), None)  # the common case: the declared title is the h1
+    # the common case: the declared title is the h1 (then even one that names the site is the
+    # headline: "Install Docker Engine", "15 Jahre rete-mirabile.net")
+    confirmed = next((shown[0] for shown in (headings.get(" ".join(_tokens(r)))
+                                             for r in readings + _named_readings(declared, names))
+                      if shown and shown[1] == 2), None)
     with_deck = with_deck and page is not None and not page.marks_headline()  # microdata names one too
     if page is None or confirmed and not with_deck:
-        return confirmed or (readings[0] if readings else None)
+        return confirmed or _last_resort(readings, declared, names)
     if not with_deck:  # a publisher's headline: the page's blocks are not read
         start = page.body_start(body)
         shown = _best_shown(cands, headings, page, start, 3 if readings else 2)
@@ -271,7 +288,7 @@ def choose_title(declared: list[str], names: frozenset[str], headings: dict[str,
             # headline element right above the article, of four words or more (all 4 points)
             headlines = {key: (text, False) for key, (text, rank) in headings.items() if rank == 2}
             shown = _best_shown(headlines, headings, page, start, 4)
-        return shown or (readings[0] if readings else None)
+        return shown or _last_resort(readings, declared, names)
     at = page.first_paragraph(body)
     blocks = page.blocks_above(at) if at is not None else []
     found = _declared_block(blocks, readings, names)
@@ -287,7 +304,41 @@ def choose_title(declared: list[str], names: frozenset[str], headings: dict[str,
     shown = _best_shown(cands, headings, page, start, 3 if readings else 2)
     if shown:
         return _with_deck(shown, blocks, with_deck)
-    return readings[0] if readings else None
+    return _last_resort(readings, declared, names)
+
+
+def _named_readings(declared: list[str], names: frozenset[str]) -> list[str]:
+    """Readings of the declared titles that hold the site's name among other words, so that
+    ``_usable`` refuses them; never the bare name. Only from a title that had the site's name
+    cut from its edge ("Install Docker Engine | Docker Documentation"): what is left is the
+    headline, naming the site. A whole title naming the site ("Financial Times FT.com") is its
+    label, and so is the logo's ``h1`` that repeats it. A headline when the page shows it as one."""
+    out = []
+    for title in declared:
+        reading = strip_site(title, names)
+        if reading and reading != title and not _usable(reading, names) and not _CODE.search(reading) and _nwords(reading) <= MAX_WORDS \
+                and len(_own_words(reading, names)) >= 2:  # not "BBC Sport Online", "Axios Future"
+            out.append(reading)
+    return out
+
+
+def _own_words(text: str, names: frozenset[str]) -> list[str]:
+    """The words of ``text`` that are no part of one of the site's names."""
+    return [w for w in _tokens(text) if not any(f in n for f in _squash(w) for n in names)]
+
+
+def _last_resort(readings: list[str], declared: list[str], names: frozenset[str]) -> str | None:
+    """The first usable reading of the declared titles; else the first that is not the bare
+    site name nor code, of one word too ("Zeitphilosophie"): a page's own word for itself says
+    more than no title (the weekly queries drop untitled rows)."""
+    if readings:
+        return readings[0]
+    for title in declared:
+        reading = strip_site(title, names)
+        if reading and not _squash(reading) & names and not _CODE.search(reading) \
+                and 1 <= _nwords(reading) <= MAX_WORDS:
+            return reading
+    return None
 
 
 def _declared_block(blocks: list[Block], readings: list[str], names: frozenset[str]) -> int | None:

@@ -286,6 +286,58 @@ def test_the_h1_counts_after_a_menu_full_of_titled_elements():
     assert extract_article(html, url="https://wire.example.com/opinion/a").title == HEADLINE
 
 
+def _titled_page(title: str, h1: str, head: str = "", menu_heading: str = "Primary menu") -> bytes:
+    body = "".join(f"<p>{p}</p>" for p in PARAS)
+    return (f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>{title}</title>{head}</head><body>"
+            f"<header><h2>{menu_heading}</h2><nav><a href='/'>Home</a></nav></header>"
+            f"<article><h1>{h1}</h1>{body}</article></body></html>").encode("utf-8")
+
+
+@pytest.mark.parametrize("title, h1, url", [
+    ("Install Docker Engine | Docker Documentation", "Install Docker Engine", "https://docs.docker.com/engine/install/"),
+    ("15 Jahre rete-mirabile.net — rete-mirabile.net", "15 Jahre rete-mirabile.net", "https://rete-mirabile.net/notizen/a/"),
+])
+def test_a_headline_naming_the_site_is_kept_when_the_page_shows_it(title, h1, url):
+    """Once the site's name is cut from the title's edge, what is left may still name the site:
+    the page's h1 saying the same makes it the headline (it used to be refused as a site label,
+    leaving no title, or a menu's heading)."""
+    assert extract_article(_titled_page(title, h1), url=url).title == h1
+
+
+def test_a_whole_title_naming_the_site_is_its_label_even_as_the_logo_h1():
+    html = _titled_page("Financial Times FT.com", "Financial Times FT.com", menu_heading="Markets")
+    html = html.replace(b"<article><h1>", b"<article><h2>Chip rules widen as Beijing protests</h2><h1>", 1)
+    assert extract_article(html, url="https://www.ft.com/cms/s/0/a.html").title != "Financial Times FT.com"
+
+
+@pytest.mark.parametrize("site_name", [f"{HEADLINE} | Die FURCHE", HEADLINE])
+def test_a_site_name_that_repeats_the_title_does_not_swallow_it(site_name):
+    """og:site_name set to the whole <title> (or to the headline): the headline is not taken for
+    the site's name (and dropped); the source is the name's other part, or the host."""
+    html = _titled_page(HEADLINE, HEADLINE, f'<meta property="og:site_name" content="{site_name}">')
+    art = extract_article(html, url="https://www.furche.at/a-2497954")
+    assert art.title == HEADLINE
+    assert HEADLINE not in (art.source or "")
+
+
+@pytest.mark.parametrize("title, expected", [("Geschichte | Klänge des Verschweigens", "Geschichte"),
+                                             ("Lexikon « Nalas Löwenseiten", "Lexikon")])
+def test_a_one_word_page_title_beats_no_title(title, expected):
+    body = "".join(f"<p>{p}</p>" for p in PARAS)
+    html = (f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>{title}</title></head><body>"
+            f"<div><b>Start » Film » Geschichte</b></div><div>{body}</div></body></html>").encode("utf-8")
+    host = "www.klaenge-des-verschweigens.de" if "Klänge" in title else "www.nalas-loewenseiten.info"
+    assert extract_article(html, url=f"http://{host}/film/geschichte/").title == expected
+
+
+def test_a_credit_under_the_headline_is_no_deck():
+    body = "".join(f"<p>{p}</p>" for p in PARAS)
+    html = ("<!DOCTYPE html><html><head><meta charset='utf-8'><title>Axios Future</title></head><body>"
+            f"<div><b>{HEADLINE}</b></div><div>Illustration: Sarah Grillo/Axios</div><div>{body}</div></body></html>"
+            ).encode("utf-8")
+    assert extract_article(html, url="https://www.axios.com/newsletters/a").title == HEADLINE
+
+
 def _seo_page(h1: str, filler_words: int) -> bytes:
     filler = " ".join(f"menu{i}" for i in range(filler_words))
     body = "".join(f"<p>{p}</p>" for p in PARAS)
