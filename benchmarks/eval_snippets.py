@@ -79,11 +79,35 @@ def _texts(page: dict) -> dict:
 
     body = Path(page["path"]).read_bytes()
     try:
-        ours = extract_article(body, url=page["url"]).text
+        article = extract_article(body, url=page["url"])
+        ours, title = article.text, article.title
     except ExtractorError:
-        ours = ""
+        ours, title = "", None
     return {"chipwire": _norm(ours), "trafilatura": _norm(trafilatura.extract(body) or ""),
-            "trafilatura, no comments": _norm(trafilatura.extract(body, include_comments=False) or "")}
+            "trafilatura, no comments": _norm(trafilatura.extract(body, include_comments=False) or ""),
+            "title": title, "title_shown": bool(ours) and _title_shown(body, title)}
+
+
+def _title_shown(body: bytes, title: str | None) -> bool:
+    """No annotation of titles here, so a plausibility check: the title is (part of) one of the
+    page's ``h1`` texts, or part of its ``<title>`` or og:title. A title that is neither (a menu's
+    heading, a teaser, a credit run into the headline) is suspicious; so is no title at all."""
+    import trafilatura
+
+    from extractors.article import decode_html
+
+    tree = trafilatura.load_html(decode_html(body))
+    if not title or tree is None:
+        return False
+
+    def norm(text: str) -> str:
+        return " ".join(re.findall(r"\w+", text.lower()))
+
+    key = norm(title)
+    h1s = [norm(h.text_content()) for h in tree.iter("h1")]
+    declared = [norm(el.text_content()) for el in tree.iter("title")]
+    declared += [norm(c) for c in tree.xpath("//meta[@property='og:title']/@content")]
+    return any(key == h or (len(h) > 10 and h in key) or key in h for h in h1s) or any(key in d for d in declared)
 
 
 def score(pages: list[dict], texts: list[dict], system: str) -> dict:
@@ -112,6 +136,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--lost", type=int, default=0, metavar="N",
                         help="list N pages where chipwire misses a 'with' snippet trafilatura finds, or keeps a 'without' one it drops")
+    parser.add_argument("--titles", type=int, default=0, metavar="N",
+                        help="list N pages whose title is suspicious (none, or neither an h1 nor part of a declared title)")
     args = parser.parse_args(argv)
     if not (args.data / "evaldata.json").exists():
         sys.exit(f"no evaldata.json in {args.data}: give --data the tests/ folder of a trafilatura checkout")
@@ -125,6 +151,11 @@ def main(argv: list[str] | None = None) -> int:
         r = score(pages, texts, system)
         print(f"{system:24s} {r['precision']:9.4f} {r['recall']:7.4f} {r['f1']:7.4f} {r['accuracy']:8.4f}   "
               f"{r['tp']}/{r['fn']}/{r['fp']}/{r['tn']}")
+    answered = [t for t in texts if t["chipwire"]]
+    print(f"chipwire's titles on the {len(answered)} pages it extracts: {sum(not t['title'] for t in answered)} without "
+          f"a title, {sum(not t['title_shown'] for t in answered)} neither an h1 nor part of a declared title (suspicious)")
+    for page, text in [(p, t) for p, t in zip(pages, texts) if t["chipwire"] and not t["title_shown"]][:args.titles]:
+        print(f"  {Path(page['path']).name}: {text['title']!r}")
     if args.lost:
         shown = 0
         for page, text in zip(pages, texts):
