@@ -29,6 +29,7 @@ import argparse
 import hashlib
 import json
 import re
+import unicodedata
 import sys
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
@@ -42,7 +43,10 @@ _SPACE = re.compile(r"\s+")
 
 
 def _norm(text: str) -> str:
-    return _SPACE.sub(" ", text or "").strip()
+    """Spaces collapsed, and Unicode's canonical composition (NFC) on both sides: trafilatura
+    writes NFC, chipwire keeps the page's code points (a Bengali page's U+09DF and the snippet's
+    U+09AF U+09BC are the same letter)."""
+    return _SPACE.sub(" ", unicodedata.normalize("NFC", text or "")).strip()
 
 
 def registered_domain(url: str) -> str:
