@@ -158,6 +158,23 @@ def test_unmistakable_single_line_widgets_mid_body(widget):
     assert [r.line for r in result.removed] == [widget]
 
 
+@pytest.mark.parametrize("items", [
+    ["- Mazda fertigt flexibler 4. November 2021", "- Spar-Spaß mit dem Cupra Formentor 2.0 TDI 3. November 2021",
+     "3. November 2021", "- Französischer Gleiter 2. November 2021"],
+    ["• Huawei prépare une nouvelle puce 12 mars 2025", "• Les règles américaines, expliquées 11 mars 2025"],
+])
+def test_an_unintroduced_run_of_dated_links_at_the_end(items):
+    """Related links with their dates after them, in languages without Title Case headlines."""
+    result = assert_body_intact(ARTICLE + "\n" + "\n".join(items))
+    assert families(result) == {"related"} and len(result.removed) == len(items)
+
+
+def test_a_dated_list_the_article_introduces_stays():
+    timeline = ["- Erste Regeln für KI-Chips 7. Oktober 2022", "- Verschärfung der Regeln 17. Oktober 2023"]
+    text = ARTICLE + "\nDie Regeln kamen in zwei Schritten:\n" + "\n".join(timeline)
+    assert strip_furniture(text).removed == ()
+
+
 def test_related_box_mid_body_takes_its_headlines():
     text = "\n".join(BODY[:2] + ["Mehr zum Thema", "Huawei stellt neuen KI-Chip vor", "Was die neuen Regeln bedeuten"] + BODY[2:])
     result = assert_body_intact(text)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from .dates import dateline
+from .dates import DATE, dateline
 from .families import ANCHORS, ANYWHERE, BOTTOM, EDGE, TOP, LineCtx, classify, related_label, section_tags, tag_list, title_case
 from .headline import matches_title, title_variants
 from .patterns import GLUED, SUMMARY, TOC_TOKEN, URL_FRAGMENT, URL_ONLY
@@ -169,15 +169,29 @@ def _headline_run(page: Page, order: list[int]) -> list[int]:
     run = []
     for j in reversed(order):
         item = page.lines[j]
-        if list_item(item) and 4 <= len(WORD.findall(item)) <= 30 and title_case(item):
+        if list_item(item) and 4 <= len(WORD.findall(item)) <= 30 and (title_case(item) or _dated_link(item)):
+            run.append(j)
+        elif run and dateline(item, strict=True):  # a bare date between dated links
             run.append(j)
         else:
             break
+    while run and not list_item(page.lines[run[-1]]):  # the run starts with a link, not a date
+        run.pop()
     sentences = sum(1 for j in run if ends_sentence(page.lines[j]) and not page.lines[j].rstrip().endswith("?"))
     if not (2 <= len(run) <= 12 and len(run) < len(order) and sentences * 4 <= len(run)):
         return []
     before = page.lines[order[len(order) - len(run) - 1]].rstrip()
     return run if ends_sentence(before) and not before.endswith(":") else []
+
+
+def _dated_link(item: str) -> bool:
+    """A link with its date after it ("- Mazda fertigt flexibler 4. November 2021"): a related
+    list in any language, where Title Case is English's sign."""
+    s = item.strip().rstrip(" .)")
+    last = None
+    for last in DATE.finditer(s):
+        pass
+    return last is not None and last.end() >= len(s) and last.start() > 0 and not ends_sentence(s[:last.start()].strip())
 
 
 def _last_line_family(page: Page, order: list[int]) -> str | None:
