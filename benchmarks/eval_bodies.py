@@ -88,6 +88,8 @@ def apply_settings(settings: list[str]) -> None:
         module = importlib.import_module(f"extractors.{module_name}")
         if name == "SECOND_OPINION" and value == "off":
             module.choose_body = _first_only(module)
+        elif isinstance(getattr(module, name), bool):  # bool("off") would be True
+            setattr(module, name, value.lower() not in ("", "0", "off", "false", "no"))
         else:
             setattr(module, name, type(getattr(module, name))(value))
 

@@ -35,13 +35,14 @@ from .language import choose_language
 from .pagemeta import page_metadata
 from .published import choose_published, choose_published_with_source, page_published
 from .structured import StructuredData, read_structured
+from .title_blocks import first_prose, tokens
 from .titles import PageText, choose_title, name_without_title, page_headings, site_names
 from .urls import article_id, canonicalize, choose_canonical, is_http_url, outlet_of, site_of
 
 __all__ = ["EXTRACTOR_VERSION", "EntryHints", "ExtractedArticle", "choose_published", "declared_canonical",
            "decode_html", "extract_article", "extract_text_article", "word_count"]
 
-EXTRACTOR_VERSION = "extract-5"  # ninth session: titles naming the site, site names repeating the title
+EXTRACTOR_VERSION = "extract-5"  # ninth session: titles naming the site, site names repeating the title, lines above the headline
 MIN_WORDS = 25  # fewer words than this is a stub, a paywall or an index page, not an article
 DECK_WORDS = 30  # a deck (standfirst) under the headline is no longer than this
 
@@ -218,6 +219,46 @@ def _strip_title(text: str, title: str | None) -> str:
     return "\n".join(lines).strip()
 
 
+ABOVE_HEADLINE = True  # cut the extraction's leading lines the page shows above the headline
+_ABOVE_MAX_LINES, _ABOVE_MAX_SHARE = 8, 0.2
+
+
+def _above_headline(text: str, title: str | None, page_text: PageText) -> str:
+    """Drop the extraction's leading lines that are not where the article is on the page:
+    above its headline (a teaser of another story, a kicker, a date bar: trafilatura's area began
+    above the headline), or further down the page than the lines that follow them (a box
+    trafilatura put first). Where the article is: the median page position of the extraction's
+    first lines; its headline: the title, when the page shows it once, above that (a title
+    shown twice, in a caption or a share box too, says nothing). A line the page shows twice
+    counts where it is in place. Only when the text does not open on a paragraph, only a few
+    lines, a small share of the words, and never all of the text."""
+    if not ABOVE_HEADLINE or "\n" not in text:
+        return text
+    lines = text.split("\n")
+    if first_prose(lines[:1]):  # the usual start: a paragraph (the page's text is not read: ~1 ms)
+        return text
+    spots = []  # (line index, its positions on the page) of the first lines the page shows
+    for i, line in enumerate(lines[: _ABOVE_MAX_LINES + 3]):
+        toks = tokens(line)[:8]
+        found = page_text.positions(" ".join(toks)) if len(toks) >= 3 else []
+        if found:
+            spots.append((i, found))
+    if len(spots) < 3:
+        return text
+    middle = sorted(found[0] for _, found in spots)[len(spots) // 2]
+    shown = page_text.positions(title) if title else []
+    headline = shown[0] if len(shown) == 1 and shown[0] < middle else -1  # a title shown twice: no telling where
+    cut = 0
+    for i, found in spots:
+        if any(headline <= at <= middle for at in found):  # a line shown twice counts where it is in place
+            break
+        cut = i + 1
+    words = sum(len(ln.split()) for ln in lines[:cut])
+    if not cut or cut > _ABOVE_MAX_LINES or words > _ABOVE_MAX_SHARE * len(text.split()):
+        return text
+    return "\n".join(lines[cut:]).strip()
+
+
 def _hosts(*urls: str | None) -> set[str]:
     hosts = set()
     for u in urls:
@@ -329,7 +370,7 @@ def _strip_deck(text: str, title: str | None, headings: dict) -> str:
 def _read_body(page: _Page, raw: str, source: str) -> Candidate:
     """One extraction, cleaned at page level, and whether it is an article."""
     title = _title(page, raw)
-    text = _strip_title(raw.strip(), title)
+    text = _above_headline(_strip_title(raw.strip(), title), title, page.text)
     words = word_count(text)
     if words < MIN_WORDS:
         return Candidate(text, source, f"no article body found ({words} words)", title)

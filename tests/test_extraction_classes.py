@@ -17,10 +17,10 @@ import pytest
 from lxml.html import document_fromstring
 
 from extractors import body as body_mod
-from extractors.article import EntryHints, extract_article
+from extractors.article import EntryHints, _above_headline, extract_article
 from extractors.body import Candidate, choose_body, coverage, flatten_layout_tables, prose_block
 from extractors.structured import read_structured
-from extractors.titles import site_names, strip_site
+from extractors.titles import PageText, site_names, strip_site
 
 UTC = timezone.utc
 CORPORA = Path(__file__).resolve().parents[1].parent / "shared" / "corpora"
@@ -336,6 +336,54 @@ def test_a_credit_under_the_headline_is_no_deck():
             f"<div><b>{HEADLINE}</b></div><div>Illustration: Sarah Grillo/Axios</div><div>{body}</div></body></html>"
             ).encode("utf-8")
     assert extract_article(html, url="https://www.axios.com/newsletters/a").title == HEADLINE
+
+
+# --- lines the page shows elsewhere than the article ---------------------------------------------
+
+
+def _page_text(html: str) -> PageText:
+    return PageText(document_fromstring(html))
+
+
+TEASER = "Other desk: a different story that the site shows at the end of the page for its readers"
+
+
+def test_leading_lines_from_further_down_the_page_go():
+    """trafilatura sometimes puts a box that stands below the article (another story's teaser)
+    first: lines the page shows after the lines that follow them are cut."""
+    html = (f"<html><body><h1>{HEADLINE}</h1>" + "".join(f"<p>{p}</p>" for p in PARAS)
+            + f"<aside><p>{TEASER}</p></aside></body></html>")
+    text = TEASER + "\n" + "\n".join(PARAS)
+    assert _above_headline(text, HEADLINE, _page_text(html)) == "\n".join(PARAS)
+
+
+def test_leading_lines_above_the_headline_go_only_when_the_headline_is_shown_once():
+    kicker = "Breaking news from the markets desk this morning on chips"
+    html = (f"<html><body><div>{kicker}</div><h1>{HEADLINE}</h1>" + "".join(f"<p>{p}</p>" for p in PARAS)
+            + "</body></html>")
+    text = kicker + "\n" + "\n".join(PARAS)
+    assert _above_headline(text, HEADLINE, _page_text(html)) == "\n".join(PARAS)
+    twice = html.replace("</body>", f"<figure><figcaption>{HEADLINE}</figcaption></figure></body>")
+    assert _above_headline(text, HEADLINE, _page_text(twice)) == text  # no telling which is the headline
+
+
+def test_a_deck_the_page_also_shows_above_the_headline_stays():
+    """A deck repeated in a header teaser above the h1 is in place where it is shown the
+    second time; a text that opens on a paragraph is not looked at."""
+    deck = "Officials widen the rules for the third time in two years"
+    html = (f"<html><body><div class='teaser'>{deck}</div><h1>{HEADLINE}</h1><p class='deck'>{deck}</p>"
+            + "".join(f"<p>{p}</p>" for p in PARAS) + "</body></html>")
+    text = deck + "\n" + "\n".join(PARAS)
+    assert _above_headline(text, HEADLINE, _page_text(html)) == text
+    html = f"<html><body><div>{PARAS[1]}</div><h1>{HEADLINE}</h1>" + "".join(f"<p>{p}</p>" for p in PARAS) + "</body></html>"
+    assert _above_headline("\n".join(PARAS[1:]), HEADLINE, _page_text(html)) == "\n".join(PARAS[1:])
+
+
+@pytest.mark.parametrize("prefix, gone", [("bf325bf4", "WEATHER PLUS BULLETIN"), ("708163a2", "Related To Story")])
+def test_real_pages_lose_what_stands_above_the_article(prefix, gone):
+    truth, html = _l3s(prefix)
+    art = extract_article(html, url=truth["url"])
+    assert gone not in art.text and _f1(truth["body"], art.text) >= 0.9
 
 
 def _seo_page(h1: str, filler_words: int) -> bytes:
