@@ -15,7 +15,7 @@ from __future__ import annotations
 from .furniture import strip_furniture
 from .sitelearn import MIN_STORIES, SiteProfile, strip_site_furniture
 
-CLEANER_VERSION = "clean-4"  # ninth session: dated related links; before: new families, toc pass, deck, outlet learning, CJK credits, footers, menu rows
+CLEANER_VERSION = "clean-4"  # ninth session: dated related links, pagination, syndication notes; before: new families, toc pass, deck, outlet learning, CJK credits, footers, menu rows
 
 
 def clean_text(extracted: str, *, title: str | None = None, url: str | None = None,

@@ -150,7 +150,8 @@ def test_related_rails_at_the_bottom(label):
     ["LESEN SIE AUCH: Huawei baut eigene KI-Chips", "Read next: Nvidia's China revenue slides",
      "À lire aussi : la Chine accélère sur les puces", "[Related: The export rules, explained]",
      "Advertisement", "Anzeige", "Publicidad", "Story continues below advertisement", "Share this article",
-     "Photo: Ann Wang / Reuters", "Image credit: Getty Images"],
+     "Photo: Ann Wang / Reuters", "Image credit: Getty Images", "Page 2 of 3", "Seite 1 von 2",
+     "Featured Advertising", "Sponsored Links"],
 )
 def test_unmistakable_single_line_widgets_mid_body(widget):
     text = "\n".join(BODY[:2] + [widget] + BODY[2:])
@@ -173,6 +174,12 @@ def test_a_dated_list_the_article_introduces_stays():
     timeline = ["- Erste Regeln für KI-Chips 7. Oktober 2022", "- Verschärfung der Regeln 17. Oktober 2023"]
     text = ARTICLE + "\nDie Regeln kamen in zwei Schritten:\n" + "\n".join(timeline)
     assert strip_furniture(text).removed == ()
+
+
+def test_a_syndicated_teaser_note_at_the_end():
+    note = "The full article contains 345 words and appears in Press Association newspaper."
+    result = assert_body_intact(ARTICLE + "\n" + note)
+    assert [r.line for r in result.removed] == [note]
 
 
 def test_related_box_mid_body_takes_its_headlines():

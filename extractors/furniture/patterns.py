@@ -264,6 +264,7 @@ WIDGET = full(r"""
 | (?:auf\ dieser\ seite|in\ diesem\ (?:artikel|beitrag)|sur\ cette\ page|dans\ cet\ article|en\ esta\ página|en\ este\ artículo|nesta\ página) | audio | zoom | enlarge(?:\ (?:this\ )?image)? | click\ to\ enlarge
 | (?:view|open|see)\ (?:the\ )?(?:gallery|slideshow|photos?|images?)(?:\ \(?\d+\)?)? | (?:image|photo|slide)\ \d+\ (?:of|/|von|de|sur)\ \d+ | \d+\ (?:/|of)\ \d+
 | next | previous | prev | back\ to\ top | top | font\ size | text\ size | a\ a | bookmark | save(?:\ (?:article|story|for\ later))?
+| (?:page|seite|página|pagina)\ \d+\ (?:of|/|von|de|sur|di)\ \d+ | featured\ advertis(?:ing|ements?) | sponsored\ (?:links|content|stories|results)
 | inhaltsverzeichnis | inhalt | table\ des\ matières | sommaire | índice(?:\ de\ contenidos?)? | tabla\ de\ contenidos? | contenidos? | conteúdo
 | what'?s\ (?:included|inside|in\ this\ (?:article|guide|post)) | in\ this\ (?:guide|post) | quick\ (?:links|navigation)
 | (?:\d+\ )?(?:min(?:ute)?s?|mins?)\ (?:read|lesezeit|de\ lecture|de\ lectura|de\ leitura)
@@ -438,7 +439,8 @@ BREADCRUMB = re.compile(
 # a paywall's notice: "To read this article in full you must be registered", "To continue reading, subscribe"
 PAYWALL = re.compile(
     r"^to\ (?:read|continue\ reading|access|view|see)\ (?:this|the|our)?\ ?(?:full\ )?(?:article|story|content|post)?\s*(?:in\ full)?,?\s*"
-    r"(?:you\ (?:must|need\ to|have\ to|will\ need\ to)|please|subscribe|log\ ?in|sign\ ?in|register)",
+    r"(?:you\ (?:must|need\ to|have\ to|will\ need\ to)|please|subscribe|log\ ?in|sign\ ?in|register)"
+    r"|^the\ full\ (?:article|story|text)\ (?:contains|has|is)\ [\d,]+\ words",  # a syndicated teaser's note
     re.I | re.X,
 )
 # a site's footer links and notes: "Privacy Policy | Terms of Use | Contact Us", "For more information
