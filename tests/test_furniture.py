@@ -182,6 +182,32 @@ def test_a_syndicated_teaser_note_at_the_end():
     assert [r.line for r in result.removed] == [note]
 
 
+TEASERS = ["Other News in Science", "High-Altitude Telescope Will Begin Operation Shortly",
+           "The observatory, a joint project of two space agencies, nears operational status after years of delays "
+           "and will carry a telescope of two and a half metres to the stratosphere.",
+           "NASA Sets February 7 As Atlantis' Launch Date",
+           "NASA officials announced that February 7 is the new launch date of the space shuttle Atlantis, which will "
+           "carry the European laboratory Columbus to the station.",
+           "» E-mail To A Friend » Print » Text size:"]
+
+
+@pytest.mark.parametrize("notice", ["© 2007 - 2008 - eFluxMedia", "©All rights reserved, news from Canadian Press",
+                                    "Copyright (c) PA Sport 2008, All Rights Reserved."])
+def test_what_follows_the_articles_copyright_notice(notice):
+    """Other stories' headlines with their teaser sentences under the article's notice: the
+    anchored pass stops at a sentence; most lines are headlines or furniture, so they go."""
+    result = assert_body_intact(ARTICLE + "\n" + notice + "\n" + "\n".join(TEASERS))
+    assert result.text == ARTICLE
+
+
+def test_a_notice_followed_by_prose_or_a_credit_mid_body_keeps_the_text():
+    prose = BODY[:3] + ["© 2024 Reuters"] + BODY[3:]  # the rest is paragraphs, not headlines
+    assert strip_furniture("\n".join(prose)).text.count("\n") >= len(BODY) - 1
+    caption = BODY[:2] + ["The new fab outside Phoenix, photographed in May. © AFP 2023"] + BODY[2:] + TEASERS[1:3]
+    kept = strip_furniture("\n".join(caption)).text
+    assert all(p in kept for p in BODY)
+
+
 def test_related_box_mid_body_takes_its_headlines():
     text = "\n".join(BODY[:2] + ["Mehr zum Thema", "Huawei stellt neuen KI-Chip vor", "Was die neuen Regeln bedeuten"] + BODY[2:])
     result = assert_body_intact(text)

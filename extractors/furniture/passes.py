@@ -13,7 +13,7 @@ import re
 from .dates import DATE, dateline
 from .families import ANCHORS, ANYWHERE, BOTTOM, EDGE, TOP, LineCtx, classify, related_label, section_tags, tag_list, title_case
 from .headline import matches_title, title_variants
-from .patterns import GLUED, SUMMARY, TOC_TOKEN, URL_FRAGMENT, URL_ONLY
+from .patterns import COPYRIGHT_START, GLUED, SUMMARY, TOC_TOKEN, URL_FRAGMENT, URL_ONLY
 from .text import WORD, ends_sentence, ends_with_period, headline_like, is_, list_item, nwords, tokens
 
 
@@ -275,11 +275,47 @@ def anchored(page: Page) -> bool:
     return True
 
 
+_RESERVED = re.compile(r"\brights\ reserved\b|alle\ rechte\ vorbehalten|tous\ droits\ réservés|todos\ los\ derechos\ reservados"
+                       r"|\b(?:19|20)\d\d\b", re.I | re.X)
+_TAIL_WORDS, _TAIL_FURNITURE = 0.4, 0.5
+
+
+def _rights_notice(page: Page, line: str) -> bool:
+    """A copyright notice that closes an article ("© 2007 - 2008 - eFluxMedia", "©All rights
+    reserved, news from Canadian Press"): the disclaimer family's notice, opening on ©/copyright
+    and naming a year or reserved rights (a photo credit with © inside a caption does not open
+    on it)."""
+    s = line.strip()
+    return nwords(s) <= 20 and bool(COPYRIGHT_START.match(s)) and bool(_RESERVED.search(s)) \
+        and page.family(s, EDGE) == "disclaimer"
+
+
+def after_notice(page: Page) -> bool:
+    """Below the article's copyright notice, what the page shows next: other stories'
+    headlines and teasers, share bars, polls. Cut when most of those lines are headlines or
+    furniture and they hold under ``_TAIL_WORDS`` of the words (the anchored pass needs every
+    line to look like furniture; a teaser's sentence stops it)."""
+    order = page.idx()
+    total = sum(nwords(page.lines[j]) for j in order)
+    for pos in range(len(order) // 3, len(order) - 1):
+        if not _rights_notice(page, page.lines[order[pos]]):
+            continue
+        tail = order[pos + 1:]
+        shaped = sum(1 for j in tail if headline_like(page.lines[j], 25) or list_item(page.lines[j])
+                     or page.family(page.lines[j], EDGE))
+        if sum(nwords(page.lines[j]) for j in tail) <= _TAIL_WORDS * total and shaped >= _TAIL_FURNITURE * len(tail):
+            page.cut(order[pos], "disclaimer")
+            for j in tail:
+                page.cut(j, page.family(page.lines[j], EDGE) or "related")
+            return True
+    return False
+
+
 def bottom(page: Page) -> bool:
     changed = peel(page)
     if len(page.idx()) <= 1:
         return changed
-    return anchored(page) or changed
+    return anchored(page) or after_notice(page) or changed
 
 
 # --- line repairs ----------------------------------------------------------------------------------
