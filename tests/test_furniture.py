@@ -208,6 +208,22 @@ def test_a_notice_followed_by_prose_or_a_credit_mid_body_keeps_the_text():
     assert all(p in kept for p in BODY)
 
 
+@pytest.mark.parametrize("meta", [
+    "05/10/2018 - Publicado por: Clarissa Borba - Categoria: Saúde - Tags: sad arrombamento veiculo",
+    "New Delhi, News Nation Bureau | Updated : 19 November 2019, 09:01 AM",
+    "Tuesday, 12 March 2024 | Reuters Staff",
+])
+def test_a_line_of_the_pages_metadata_at_either_edge(meta):
+    for text in (meta + "\n" + ARTICLE, ARTICLE + "\n" + meta):
+        result = assert_body_intact(text)
+        assert [r.line for r in result.removed] == [meta]
+
+
+def test_a_sentence_with_dashes_and_a_date_is_no_metadata():
+    line = "Nvidia - the chipmaker - said on 5 May 2024 that it would comply with the rules"
+    assert strip_furniture(line + "\n" + ARTICLE).removed == ()
+
+
 def test_related_box_mid_body_takes_its_headlines():
     text = "\n".join(BODY[:2] + ["Mehr zum Thema", "Huawei stellt neuen KI-Chip vor", "Was die neuen Regeln bedeuten"] + BODY[2:])
     result = assert_body_intact(text)
@@ -225,6 +241,7 @@ def test_related_box_mid_body_takes_its_headlines():
         ["Join the conversation"],
         ["17 Comments"],
         ["You must be logged in to post a comment."],
+        ["Post Comment (+)"],
     ],
 )
 def test_comment_forms_and_stubs(lines):

@@ -304,7 +304,33 @@ def _strong_newsletter(s: str, ctx: LineCtx) -> bool:
 
 def _top_dateline(s: str, ctx: LineCtx) -> bool:
     # one dateline: a run of dated lines is a schedule, i.e. content
-    return dateline(s) and not (ctx.nxt and dateline(ctx.nxt))
+    return dateline(s) and not (ctx.nxt and dateline(ctx.nxt)) or meta_line(s)
+
+
+_META_SEP = re.compile(r"\s+[|·•–—-]\s+|\s*\|\s*")
+_META_LABEL = re.compile(
+    r"""^(?:categor(?:y|ies|ia|ía|ie)|catégorie|kategorie|rubri[ck]|ressort|section|sección|secção|tags?|schlagwörter|etiquetas
+      |mots[-\ ]clés|themen|source|fuente|fonte|quelle|by|por|par|von|publicado\ por|publié\ par|veröffentlicht\ von|posted\ by
+      |written\ by|autor(?:a)?|author|auteur|updated|aktualisiert|actualizado|atualizado|mis\ à\ jour|published|publicado|publié
+      |veröffentlicht|posted|filed)\b\s*:?\s*\S""",
+    re.I | re.X,
+)
+_DESK = re.compile(r"\b(?:bureau|desk|staff|correspondent|newsroom|agencies|redaktion|rédaction|redacción)\s*$", re.I)
+
+
+def meta_line(line: str) -> bool:
+    """The page's metadata in one line, parts joined by separators: "05/10/2018 - Publicado por:
+    Clarissa Borba - Categoria: Saúde - Tags: ...", "New Delhi, News Nation Bureau | Updated : 19
+    November 2019, 09:01 AM". Every part is a date, a labelled field (by, category, tags,
+    source, updated ...) or a desk's name; one of them a date."""
+    s = line.strip()
+    if nwords(s) > 40 or ends_with_period(s):
+        return False
+    parts = [p.strip() for p in _META_SEP.split(s) if p and p.strip()]
+    if len(parts) < 2 or any(nwords(p) > 10 for p in parts):
+        return False
+    dated = [dateline(p) for p in parts]
+    return any(dated) and all(d or _META_LABEL.match(p) or _DESK.search(p) for p, d in zip(parts, dated))
 
 
 def related_line(s: str, ctx: LineCtx | None = None) -> bool:
@@ -338,7 +364,7 @@ def _line(test: Callable[[str], bool]) -> Test:
 REGISTRY: tuple[Family, ...] = (
     Family("title", doc="the headline repeated (found by the title pass, fuzzy at the top)"),
     Family("byline", {TOP: _line(byline)}, doc="By Jane Doe, Technology Correspondent"),
-    Family("dateline", {TOP: _top_dateline, BOTTOM: lambda s, ctx: dateline(s, strict=True)},
+    Family("dateline", {TOP: _top_dateline, BOTTOM: lambda s, ctx: dateline(s, strict=True) or meta_line(s)},
            doc="Updated: Tue., Nov. 19, 2019 (at the bottom: a bare or an updated date)"),
     Family("blurb", {TOP: _line(blurb)}, doc="a site's self-description, street address, review count"),
     Family("summary", doc="a summary box's label and its bullets (top-block pass)"),

@@ -125,7 +125,7 @@ COMMENTS = full(r"""
 | (?:show|view|load|read|see|hide|open|close)\ (?:all\ )?(?:\d+\ )?(?:comments?|replies|the\ discussion)
 | (?:no\ )?comments?\ (?:yet|closed|are\ closed|are\ off|disabled|have\ been\ closed)(?:\ for\ this\ (?:article|post|story))?
 | comments\ (?:on|for)\ this\ (?:entry|post|article|story)\ are\ closed
-| leave\ a\ (?:reply|comment|response)(?:\ cancel\ reply)? | cancel\ reply | reply | post\ (?:a|your)\ comment | add\ (?:a|your)\ comment
+| leave\ a\ (?:reply|comment|response)(?:\ cancel\ reply)? | cancel\ reply | reply | post\ (?:a\ |your\ )?comment | add\ (?:a|your)\ comment
 | write\ a\ comment | submit\ (?:a\ )?comment | join\ the\ (?:discussion|conversation|debate) | be\ the\ first\ to\ comment.{0,30}
 | sort\ by\b.{0,20} | (?:newest|oldest)\ first | tell\ us\ what\ you\ think.{0,10} | (?:one|two|three|\d+)\ (?:thoughts?|responses?|comments?|replies)\ (?:on|to)\ .{1,150} | what\ do\ you\ think | have\ your\ say | start\ the\ conversation | conversation
 | (?:\d+\ )?kommentare?(?:\ \(?\d+\)?)? | kommentar\ (?:schreiben|verfassen|abgeben) | (?:schreibe|hinterlasse|verfasse)\ einen\ kommentar
