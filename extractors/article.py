@@ -35,6 +35,7 @@ from .language import choose_language
 from .pagemeta import page_metadata
 from .published import choose_published, choose_published_with_source, page_published
 from .structured import StructuredData, read_structured
+from .furniture.text import headline_like, nwords
 from .title_blocks import first_prose, tokens
 from .titles import PageText, choose_title, name_without_title, page_headings, site_names
 from .urls import article_id, canonicalize, choose_canonical, is_http_url, outlet_of, site_of
@@ -259,6 +260,44 @@ def _above_headline(text: str, title: str | None, page_text: PageText) -> str:
     return "\n".join(lines[cut:]).strip()
 
 
+LINKED_HEADLINES = True
+
+
+_SLUG = re.compile(r"(?:[a-z0-9]+-){3,}[a-z0-9]+|\d{5,}", re.I)
+
+
+def _story_link(href: str, url: str) -> bool:
+    """A link to another article of the page's own site: same site, a path with a slug of four
+    words or more, or a long number (an article's id)."""
+    parts = urlsplit(href)
+    if parts.netloc and (not is_http_url(url) or site_of(href) != site_of(url)):
+        return False
+    return bool(_SLUG.search(parts.path or ""))
+
+
+def _linked_headlines(text: str, page: _Page) -> str:
+    """Lines that are the whole text of a link to another article of the site and read as a
+    headline (no sentence end, five words or more): a related story's link set between the
+    paragraphs ("Tsai says Beijing must face reality ..."). Not when they would be a fifth of the
+    words. The links' targets are read only for the lines that are some link's text."""
+    if not LINKED_HEADLINES or "\n" not in text:
+        return text
+    wrapped = "\n" + page.anchors + "\n"
+    lines = text.split("\n")
+    maybe = {i: norm for i, ln in enumerate(lines)
+             if nwords(ln) >= 5 and headline_like(ln, 20) and "\n" + (norm := _norm(ln)) + "\n" in wrapped}
+    if not maybe:
+        return text
+    wanted = set(maybe.values())
+    linked = {norm for a in page.tree.iter("a") if (norm := _norm(a.text_content())) in wanted
+              and _story_link(a.get("href") or "", page.url)}
+    gone = [i for i, norm in maybe.items() if norm in linked]
+    if not gone or sum(nwords(lines[i]) for i in gone) > 0.2 * nwords(text):
+        return text
+    drop = set(gone)
+    return "\n".join(ln for i, ln in enumerate(lines) if i not in drop)
+
+
 def _hosts(*urls: str | None) -> set[str]:
     hosts = set()
     for u in urls:
@@ -378,7 +417,7 @@ def _read_body(page: _Page, raw: str, source: str) -> Candidate:
     link_words = sum(word_count(ln) for ln in text.split("\n") if (norm := _norm(ln)) and norm in page.anchors)
     if link_words > 0.5 * words:  # trafilatura's fallback kept a menu: no body here
         return Candidate(text, source, f"no article body found (only navigation: {link_words} of {words} words are links)", title)
-    cleaned = _strip_deck(clean_text(text, title=title, url=page.url), title, page.headings)
+    cleaned = _linked_headlines(_strip_deck(clean_text(text, title=title, url=page.url), title, page.headings), page)
     words = word_count(cleaned)
     if words < MIN_WORDS:
         return Candidate(cleaned, source, f"no article body found ({words} words once page furniture is removed)", title)

@@ -386,6 +386,25 @@ def test_real_pages_lose_what_stands_above_the_article(prefix, gone):
     assert gone not in art.text and _f1(truth["body"], art.text) >= 0.9
 
 
+def _linked_page(href: str, link: str = "Tsai says Beijing must face reality on its chip plans") -> bytes:
+    paras = [f"<p>{p}</p>" for p in PARAS]
+    paras.insert(3, f"<p><a href='{href}'>{link}</a></p>")
+    return (f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>{HEADLINE}</title></head><body>"
+            f"<article><h1>{HEADLINE}</h1>{''.join(paras)}</article></body></html>").encode("utf-8")
+
+
+def test_a_link_to_another_story_between_the_paragraphs_goes():
+    url = "https://news.example.com/2025/03/commerce-widens-ai-chip-rules-10101"
+    link = "Tsai says Beijing must face reality on its chip plans"
+    for href in ("/2025/03/tsai-says-beijing-must-face-reality-20202", "https://www.example.com/world/article/3046526"):
+        assert link not in extract_article(_linked_page(href), url=url).text
+    # a product on another site, a link without an article's path, a sentence: they stay
+    for href, text in (("https://amzn.to/2hWHtYm", "Satechi 72W USB-C Power Delivery Car Charger"),
+                       ("/topics/chips", "More of our coverage on chips and export rules"),
+                       ("/2025/03/tsai-says-beijing-must-face-reality-20202", "Tsai said Beijing must face reality on chips.")):
+        assert text in extract_article(_linked_page(href, text), url=url).text
+
+
 def _seo_page(h1: str, filler_words: int) -> bytes:
     filler = " ".join(f"menu{i}" for i in range(filler_words))
     body = "".join(f"<p>{p}</p>" for p in PARAS)
