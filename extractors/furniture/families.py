@@ -111,6 +111,18 @@ def disclaimer(line: str) -> bool:
     return n <= 90 and bool(LEGAL.search(s))
 
 
+_RESERVED = re.compile(r"\brights\ reserved\b|alle\ rechte\ vorbehalten|tous\ droits\ réservés|todos\ los\ derechos\ reservados"
+                       r"|\b(?:19|20)\d\d\b", re.I | re.X)
+
+
+def closing_notice(line: str) -> bool:
+    """A copyright notice that closes an article ("© 2007 - 2008 - eFluxMedia", "©All rights
+    reserved, news from Canadian Press"): a disclaimer opening on ©/copyright and naming a year or
+    reserved rights (a photo credit with © inside a caption does not open on it)."""
+    s = line.strip()
+    return nwords(s) <= 20 and bool(COPYRIGHT_START.match(s)) and bool(_RESERVED.search(s)) and disclaimer(s)
+
+
 def _copyright_sentence(s: str) -> bool:
     """"Copyright disputes were not part of the case.": a sentence of five words or more with
     lower-case words in it, and no year, rights or © (a notice names its holder: "Copyright
@@ -365,7 +377,7 @@ REGISTRY: tuple[Family, ...] = (
     Family("title", doc="the headline repeated (found by the title pass, fuzzy at the top)"),
     Family("byline", {TOP: _line(byline)}, doc="By Jane Doe, Technology Correspondent"),
     Family("dateline", {TOP: _top_dateline, BOTTOM: lambda s, ctx: dateline(s, strict=True) or meta_line(s)},
-           doc="Updated: Tue., Nov. 19, 2019 (at the bottom: a bare or an updated date)"),
+           doc="Updated: Tue., Nov. 19, 2019 (at the bottom: a bare or an updated date); a line of metadata: date - by - category - tags"),
     Family("blurb", {TOP: _line(blurb)}, doc="a site's self-description, street address, review count"),
     Family("summary", doc="a summary box's label and its bullets (top-block pass)"),
     Family("url", {EDGE: lambda s, ctx: url_line(s, ctx.url), ANYWHERE: _own_url}, doc="a bare URL, the page's own URL"),

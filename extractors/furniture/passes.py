@@ -2,8 +2,8 @@
 alive, and why the others were cut); line families come from ``families.classify``.
 
 Order within one round (``one_pass``): glued widget prefixes, URLs split over two lines, the
-top block, the middle of the body, then the bottom block (peeled, then anchored) until it stops
-changing. ``strip_furniture`` runs rounds to a fixed point.
+top block, the middle of the body, then the bottom block (peeled, then anchored, then what
+follows the article's copyright notice) until it stops changing. ``strip_furniture`` runs rounds to a fixed point.
 """
 
 from __future__ import annotations
@@ -11,9 +11,10 @@ from __future__ import annotations
 import re
 
 from .dates import DATE, dateline
-from .families import ANCHORS, ANYWHERE, BOTTOM, EDGE, TOP, LineCtx, classify, related_label, section_tags, tag_list, title_case
+from .families import (ANCHORS, ANYWHERE, BOTTOM, EDGE, TOP, LineCtx, classify, closing_notice, related_label, section_tags,
+                       tag_list, title_case)
 from .headline import matches_title, title_variants
-from .patterns import COPYRIGHT_START, GLUED, SUMMARY, TOC_TOKEN, URL_FRAGMENT, URL_ONLY
+from .patterns import GLUED, SUMMARY, TOC_TOKEN, URL_FRAGMENT, URL_ONLY
 from .text import WORD, ends_sentence, ends_with_period, headline_like, is_, list_item, nwords, tokens
 
 
@@ -275,19 +276,7 @@ def anchored(page: Page) -> bool:
     return True
 
 
-_RESERVED = re.compile(r"\brights\ reserved\b|alle\ rechte\ vorbehalten|tous\ droits\ réservés|todos\ los\ derechos\ reservados"
-                       r"|\b(?:19|20)\d\d\b", re.I | re.X)
 _TAIL_WORDS, _TAIL_FURNITURE = 0.4, 0.5
-
-
-def _rights_notice(page: Page, line: str) -> bool:
-    """A copyright notice that closes an article ("© 2007 - 2008 - eFluxMedia", "©All rights
-    reserved, news from Canadian Press"): the disclaimer family's notice, opening on ©/copyright
-    and naming a year or reserved rights (a photo credit with © inside a caption does not open
-    on it)."""
-    s = line.strip()
-    return nwords(s) <= 20 and bool(COPYRIGHT_START.match(s)) and bool(_RESERVED.search(s)) \
-        and page.family(s, EDGE) == "disclaimer"
 
 
 def after_notice(page: Page) -> bool:
@@ -298,13 +287,14 @@ def after_notice(page: Page) -> bool:
     order = page.idx()
     total = sum(nwords(page.lines[j]) for j in order)
     for pos in range(len(order) // 3, len(order) - 1):
-        if not _rights_notice(page, page.lines[order[pos]]):
+        notice = page.lines[order[pos]]
+        if not closing_notice(notice) or page.family(notice, EDGE) is None:
             continue
         tail = order[pos + 1:]
         shaped = sum(1 for j in tail if headline_like(page.lines[j], 25) or list_item(page.lines[j])
                      or page.family(page.lines[j], EDGE))
         if sum(nwords(page.lines[j]) for j in tail) <= _TAIL_WORDS * total and shaped >= _TAIL_FURNITURE * len(tail):
-            page.cut(order[pos], "disclaimer")
+            page.cut(order[pos], page.family(notice, EDGE))
             for j in tail:
                 page.cut(j, page.family(page.lines[j], EDGE) or "related")
             return True
