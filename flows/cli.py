@@ -370,6 +370,9 @@ def cmd_export(args) -> int:
     return 0
 
 
+SERVE_STOP_SECONDS = 30  # serve stops in ~8 s; Prefect's runner can swallow a Ctrl-C while it starts
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -380,7 +383,7 @@ def main(argv: list[str] | None = None) -> int:
                "reextract": cmd_reextract, "reclassify": cmd_reclassify, "serve": cmd_serve,
                "export": cmd_export, "server": cmd_server, "search": search_cmd.cmd_search,
                "report": report_cmd.cmd_report, **label_cmd.HANDLERS}[args.command]
-    with interrupt.interruptible():
+    with interrupt.interruptible(deadline=SERVE_STOP_SECONDS if args.command == "serve" else None):
         try:
             code = handler(args)
         except KeyboardInterrupt as err:  # Ctrl-C or SIGTERM before a run had started

@@ -22,7 +22,10 @@ EXIT_CODES = {signal.SIGINT: 130, signal.SIGTERM: 143}
 
 
 @contextlib.contextmanager
-def interruptible() -> Iterator[None]:
+def interruptible(deadline: float | None = None) -> Iterator[None]:
+    """``deadline``: seconds the process may take to wind down after the first signal before it
+    exits at once (for `serve`, whose libraries can swallow the interruption while they start;
+    it holds no data of its own: its runs are processes of their own that stop by themselves)."""
     fired: list[int] = []
     handled = threading.Event()
 
@@ -30,6 +33,10 @@ def interruptible() -> Iterator[None]:
         handled.set()
         fired.append(signum)
         if len(fired) == 1:
+            if deadline is not None:
+                timer = threading.Timer(deadline, _overdue, args=(signum, deadline))
+                timer.daemon = True
+                timer.start()
             raise Interrupted(signum)
         if len(fired) >= 3:
             os._exit(EXIT_CODES.get(fired[0], 130))
@@ -44,6 +51,13 @@ def interruptible() -> Iterator[None]:
         for sig, handler in previous.items():  # once interrupted, the process only winds down
             with contextlib.suppress(ValueError, TypeError):
                 signal.signal(sig, signal.SIG_IGN if fired else handler)
+
+
+def _overdue(signum: int, deadline: float) -> None:
+    with contextlib.suppress(OSError):
+        os.write(2, f"chipwire: still stopping {deadline:.0f} s after "
+                    f"{'SIGTERM' if signum == signal.SIGTERM else 'Ctrl-C'}: exiting now\n".encode())
+    os._exit(EXIT_CODES.get(signum, 130))
 
 
 class _Relay:
@@ -98,6 +112,10 @@ def interrupted_by(err: BaseException) -> BaseException | None:
         if isinstance(err, KeyboardInterrupt) or type(err).__name__ == "TerminationSignal":
             return err
         seen.add(id(err))
+        if isinstance(err, BaseExceptionGroup):  # a task group's: the interruption is one of its members
+            found = next((f for f in map(interrupted_by, err.exceptions) if f is not None), None)
+            if found is not None:
+                return found
         err = err.__context__ or err.__cause__
     return None
 

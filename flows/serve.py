@@ -196,8 +196,8 @@ def serve(settings: Settings, every: float, report: str | None = None) -> int:
                 asyncio.run(_serve(settings, every, conn.info, deployments, report))
             except KeyboardInterrupt as err:
                 code = exit_code(err)
-            except Exception as err:  # noqa: BLE001 -- one line, not a traceback
-                stopped = interrupted_by(err)
+            except (Exception, BaseExceptionGroup) as err:  # noqa: BLE001 -- one line, not a traceback
+                stopped = interrupted_by(err)  # a task group's may hold the interruption
                 if stopped is not None:  # an error of the shutdown the interruption started
                     code = exit_code(stopped)
                 else:

@@ -399,3 +399,51 @@ def test_nothing_a_run_started_outlives_it(tmp_path, cli_env, how):
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(proc.pid, signal.SIGKILL)
     assert not left, [(p, (Path("/proc") / str(p) / "cmdline").read_bytes()[:200]) for p in left if _alive(p)]
+
+
+# --- a library that swallows the interruption (serve's deadline) ---------------------------------
+
+_SWALLOWER = """
+import sys, time
+sys.path.insert(0, {repo!r})
+from flows import interrupt
+def work():
+    print("ready", flush=True)  # inside the try below: the signal may land while this prints
+    time.sleep(3600)
+with interrupt.interruptible(deadline={deadline}):
+    while True:  # a library's loop that catches the KeyboardInterrupt and carries on
+        try:
+            work()
+        except KeyboardInterrupt:
+            pass
+"""
+
+
+@pytest.mark.parametrize("sig, code", [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
+def test_a_swallowed_interruption_still_ends_the_process_by_its_deadline(sig, code):
+    """`serve` runs Prefect's runner, which can swallow a Ctrl-C that lands while it starts (it
+    hung > 120 s, once in about six starts, found by CI): with a deadline the process exits on
+    its own, with one line and the signal's exit code."""
+    repo = str(Path(__file__).resolve().parents[1])
+    proc = subprocess.Popen([sys.executable, "-c", _SWALLOWER.format(repo=repo, deadline=1.0)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        assert proc.stdout.readline().strip() == "ready"
+        proc.send_signal(sig)
+        _, err = proc.communicate(timeout=STOP_WITHIN)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == code
+    assert err.strip().splitlines()[-1].startswith("chipwire: still stopping 1 s after")
+    assert "Traceback" not in err
+
+
+def test_an_interruption_inside_a_task_group_is_found():
+    from flows.errors import Interrupted
+    from flows.interrupt import exit_code, interrupted_by
+
+    group = BaseExceptionGroup("runner", [RuntimeError("loop torn down"), Interrupted(signal.SIGTERM)])
+    found = interrupted_by(group)
+    assert isinstance(found, Interrupted) and exit_code(found) == 143
+    assert interrupted_by(ExceptionGroup("runner", [RuntimeError("x")])) is None
