@@ -18,6 +18,7 @@ What the page lacks, the feed entry that announced it fills (``EntryHints``).
 from __future__ import annotations
 
 import codecs
+import functools
 import re
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -279,7 +280,7 @@ def _linked_headlines(text: str, page: _Page) -> str:
     """Lines that are the whole text of a link to another article of the site and read as a
     headline (no sentence end, five words or more): a related story's link set between the
     paragraphs ("Tsai says Beijing must face reality ..."). Not when they would be a fifth of the
-    words. The links' targets are read only for the lines that are some link's text."""
+    words. The links' targets are looked at only for the lines that are some link's text."""
     if not LINKED_HEADLINES or "\n" not in text:
         return text
     wrapped = "\n" + page.anchors + "\n"
@@ -289,8 +290,7 @@ def _linked_headlines(text: str, page: _Page) -> str:
     if not maybe:
         return text
     wanted = set(maybe.values())
-    linked = {norm for a in page.tree.iter("a") if (norm := _norm(a.text_content())) in wanted
-              and _story_link(a.get("href") or "", page.url)}
+    linked = {text for text, href in page.links if text in wanted and _story_link(href, page.url)}
     gone = [i for i, norm in maybe.items() if norm in linked]
     if not gone or sum(nwords(lines[i]) for i in gone) > 0.2 * nwords(text):
         return text
@@ -332,7 +332,12 @@ class _Page:
     declared_titles: tuple[str, ...]
     headings: dict  # titles.page_headings
     text: PageText
-    anchors: str  # every link's text, normalised, one per line
+    links: tuple[tuple[str, str], ...]  # every link's text, normalised, and its href
+
+    @functools.cached_property
+    def anchors(self) -> str:
+        """Every link's text, normalised, one per line."""
+        return "\n".join(text for text, _href in self.links)
 
 
 _TITLE_OPEN = re.compile(r"<title\b[^>]*>", re.I)
@@ -382,7 +387,7 @@ def _read_page(tree: HtmlElement, url: str, hints: EntryHints) -> _Page:
         tree=tree, url=url, meta=meta, structured=structured, site_name=site_name, head=head,
         names=site_names([site_name, hints.declared_source, hints.source_name], host),
         declared_titles=tuple(t for t in titles if t), headings=page_headings(tree), text=PageText(tree),
-        anchors="\n".join(_norm(a.text_content()) for a in tree.xpath("//a")),
+        links=tuple((_norm(a.text_content()), a.get("href") or "") for a in tree.xpath("//a")),
     )
 
 

@@ -218,11 +218,12 @@ def _usable(title: str | None, names: frozenset[str]) -> bool:
     return not _is_site(title, names)
 
 
-def _candidates(declared: list[str], names: frozenset[str]) -> list[str]:
-    """Every reading of the declared titles: whole, stripped of the site, and each segment."""
+def _candidates(stripped: list[tuple[str, str]], names: frozenset[str]) -> list[str]:
+    """Every reading of the declared titles: whole, stripped of the site, and each segment
+    (``stripped``: each declared title with its ``strip_site`` reading)."""
     out: list[str] = []
-    for title in declared:
-        for cand in (strip_site(title, names), title, *(s.strip() for s in _SEPARATOR.split(title))):
+    for title, reading in stripped:
+        for cand in (reading, title, *(s.strip() for s in _SEPARATOR.split(title))):
             if cand and _usable(cand, names) and cand not in out:
                 out.append(cand)
     return out
@@ -265,22 +266,23 @@ def choose_title(declared: list[str], names: frozenset[str], headings: dict[str,
     page declares no publisher's headline (og:title, JSON-LD; nor does microdata mark one), so
     its blocks are read (rule 4) and a deck under the headline is part of its title."""
     declared = [d for d in (clean_declared(t) for t in declared) if d]
+    stripped = [(d, strip_site(d, names)) for d in declared]  # each title with its reading, once
     cands: dict[str, tuple[str, bool]] = {}
-    for text in _candidates(declared, names):
+    for text in _candidates(stripped, names):
         cands.setdefault(" ".join(_tokens(text)), (text, True))
     # a heading unrelated to the declared titles stands in only for titles that say nothing
-    readings = [t for t in (strip_site(d, names) for d in declared) if _usable(t, names)]
+    readings = [t for _, t in stripped if _usable(t, names)]
     for key, (text, _rank) in headings.items():
         if _usable(text, names) and (not readings or _related(text, readings)):
             cands.setdefault(key, (text, False))
     # the common case: the declared title is the h1 (then even one that names the site is the
     # headline: "Install Docker Engine", "15 Jahre rete-mirabile.net")
     confirmed = next((shown[0] for shown in (headings.get(" ".join(_tokens(r)))
-                                             for r in readings + _named_readings(declared, names))
+                                             for r in readings + _named_readings(stripped, names))
                       if shown and shown[1] == 2), None)
     with_deck = with_deck and page is not None and not page.marks_headline()  # microdata names one too
     if page is None or confirmed and not with_deck:
-        return confirmed or _last_resort(readings, declared, names)
+        return confirmed or _last_resort(readings, stripped, names)
     if not with_deck:  # a publisher's headline: the page's blocks are not read
         start = page.body_start(body)
         shown = _best_shown(cands, headings, page, start, 3 if readings else 2)
@@ -288,7 +290,7 @@ def choose_title(declared: list[str], names: frozenset[str], headings: dict[str,
             # headline element right above the article, of four words or more (all 4 points)
             headlines = {key: (text, False) for key, (text, rank) in headings.items() if rank == 2}
             shown = _best_shown(headlines, headings, page, start, 4)
-        return shown or _last_resort(readings, declared, names)
+        return shown or _last_resort(readings, stripped, names)
     at = page.first_paragraph(body)
     blocks = page.blocks_above(at) if at is not None else []
     found = _declared_block(blocks, readings, names)
@@ -304,18 +306,17 @@ def choose_title(declared: list[str], names: frozenset[str], headings: dict[str,
     shown = _best_shown(cands, headings, page, start, 3 if readings else 2)
     if shown:
         return _with_deck(shown, blocks, with_deck)
-    return _last_resort(readings, declared, names)
+    return _last_resort(readings, stripped, names)
 
 
-def _named_readings(declared: list[str], names: frozenset[str]) -> list[str]:
+def _named_readings(stripped: list[tuple[str, str]], names: frozenset[str]) -> list[str]:
     """Readings of the declared titles that hold the site's name among other words, so that
     ``_usable`` refuses them; never the bare name. Only from a title that had the site's name
     cut from its edge ("Install Docker Engine | Docker Documentation"): what is left is the
     headline, naming the site. A whole title naming the site ("Financial Times FT.com") is its
     label, and so is the logo's ``h1`` that repeats it. A headline when the page shows it as one."""
     out = []
-    for title in declared:
-        reading = strip_site(title, names)
+    for title, reading in stripped:
         if reading and reading != title and not _usable(reading, names) and not _CODE.search(reading) and _nwords(reading) <= MAX_WORDS \
                 and len(_own_words(reading, names)) >= 2:  # not "BBC Sport Online", "Axios Future"
             out.append(reading)
@@ -327,14 +328,13 @@ def _own_words(text: str, names: frozenset[str]) -> list[str]:
     return [w for w in _tokens(text) if not any(f in n for f in _squash(w) for n in names)]
 
 
-def _last_resort(readings: list[str], declared: list[str], names: frozenset[str]) -> str | None:
+def _last_resort(readings: list[str], stripped: list[tuple[str, str]], names: frozenset[str]) -> str | None:
     """The first usable reading of the declared titles; else the first that is not the bare
     site name nor code, of one word too ("Zeitphilosophie"): a page's own word for itself says
     more than no title (the weekly queries drop untitled rows)."""
     if readings:
         return readings[0]
-    for title in declared:
-        reading = strip_site(title, names)
+    for _title, reading in stripped:
         if reading and not _squash(reading) & names and not _CODE.search(reading) \
                 and 1 <= _nwords(reading) <= MAX_WORDS:
             return reading

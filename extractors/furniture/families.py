@@ -30,7 +30,8 @@ from .patterns import (ADDRESS, AGENCY_ONLY, AGGREGATOR, ALSO_ON, BLURB_START, B
                        SECTION, SHARE_LABEL, SHARE_SENTENCE, SHORTCODE, TAG_START, THIN_WIDGET, URL_ANY,
                        URL_LABELLED, URL_ONLY, WIDGET, WIDGET_LINE, RELATED_LINE, DEAL_CTA, PRICE_AT,
                        CJK_SUBSCRIBE, JUMP_LINK, CJK_CREDIT, CJK_PAREN_CREDIT, CJK_CAPTION_CREDIT, CJK_NAMED_CREDIT,
-                       CJK_RIGHTS, CJK_RELATED, FOOTER_LINK, SITE_CUE, BREADCRUMB, PAYWALL)
+                       CJK_RIGHTS, CJK_RELATED, FOOTER_LINK, SITE_CUE, BREADCRUMB, PAYWALL, META_SEP, META_LABEL, DESK,
+                       RESERVED)
 from .text import BULLET, WORD, ends_sentence, ends_with_period, has_cjk, is_, key, nwords
 
 TOP, EDGE, BOTTOM, ANYWHERE = "top", "edge", "bottom", "anywhere"
@@ -111,16 +112,12 @@ def disclaimer(line: str) -> bool:
     return n <= 90 and bool(LEGAL.search(s))
 
 
-_RESERVED = re.compile(r"\brights\ reserved\b|alle\ rechte\ vorbehalten|tous\ droits\ réservés|todos\ los\ derechos\ reservados"
-                       r"|\b(?:19|20)\d\d\b", re.I | re.X)
-
-
 def closing_notice(line: str) -> bool:
     """A copyright notice that closes an article ("© 2007 - 2008 - eFluxMedia", "©All rights
     reserved, news from Canadian Press"): a disclaimer opening on ©/copyright and naming a year or
     reserved rights (a photo credit with © inside a caption does not open on it)."""
     s = line.strip()
-    return nwords(s) <= 20 and bool(COPYRIGHT_START.match(s)) and bool(_RESERVED.search(s)) and disclaimer(s)
+    return nwords(s) <= 20 and bool(COPYRIGHT_START.match(s)) and bool(RESERVED.search(s)) and disclaimer(s)
 
 
 def _copyright_sentence(s: str) -> bool:
@@ -319,17 +316,6 @@ def _top_dateline(s: str, ctx: LineCtx) -> bool:
     return dateline(s) and not (ctx.nxt and dateline(ctx.nxt)) or meta_line(s)
 
 
-_META_SEP = re.compile(r"\s+[|·•–—-]\s+|\s*\|\s*")
-_META_LABEL = re.compile(
-    r"""^(?:categor(?:y|ies|ia|ía|ie)|catégorie|kategorie|rubri[ck]|ressort|section|sección|secção|tags?|schlagwörter|etiquetas
-      |mots[-\ ]clés|themen|source|fuente|fonte|quelle|by|por|par|von|publicado\ por|publié\ par|veröffentlicht\ von|posted\ by
-      |written\ by|autor(?:a)?|author|auteur|updated|aktualisiert|actualizado|atualizado|mis\ à\ jour|published|publicado|publié
-      |veröffentlicht|posted|filed)\b\s*:?\s*\S""",
-    re.I | re.X,
-)
-_DESK = re.compile(r"\b(?:bureau|desk|staff|correspondent|newsroom|agencies|redaktion|rédaction|redacción)\s*$", re.I)
-
-
 def meta_line(line: str) -> bool:
     """The page's metadata in one line, parts joined by separators: "05/10/2018 - Publicado por:
     Clarissa Borba - Categoria: Saúde - Tags: ...", "New Delhi, News Nation Bureau | Updated : 19
@@ -338,11 +324,11 @@ def meta_line(line: str) -> bool:
     s = line.strip()
     if nwords(s) > 40 or ends_with_period(s):
         return False
-    parts = [p.strip() for p in _META_SEP.split(s) if p and p.strip()]
+    parts = [p.strip() for p in META_SEP.split(s) if p and p.strip()]
     if len(parts) < 2 or any(nwords(p) > 10 for p in parts):
         return False
     dated = [dateline(p) for p in parts]
-    return any(dated) and all(d or _META_LABEL.match(p) or _DESK.search(p) for p, d in zip(parts, dated))
+    return any(dated) and all(d or META_LABEL.match(p) or DESK.search(p) for p, d in zip(parts, dated))
 
 
 def related_line(s: str, ctx: LineCtx | None = None) -> bool:

@@ -469,3 +469,17 @@ CJK_NAMED_CREDIT = re.compile(
     # the outlet, then the name with what the person did: "界面新聞 / 何渝婷編譯", "王小明 整理"
     r"|^(?:[^\s／/|｜]{2,12}\s*[／/|｜]\s*)?[\u4e00-\u9fff·]{2,4}\s*(?:编译|編譯|整理|撰稿|撰文|综合报道|綜合報導)$"
 )
+
+# a line of the page's metadata: its parts, their labels, a desk's name (families.meta_line)
+META_SEP = re.compile(r"\s+[|·•–—-]\s+|\s*\|\s*")
+META_LABEL = re.compile(
+    r"""^(?:categor(?:y|ies|ia|ía|ie)|catégorie|kategorie|rubri[ck]|ressort|section|sección|secção|tags?|schlagwörter|etiquetas
+      |mots[-\ ]clés|themen|source|fuente|fonte|quelle|by|por|par|von|publicado\ por|publié\ par|veröffentlicht\ von|posted\ by
+      |written\ by|autor(?:a)?|author|auteur|updated|aktualisiert|actualizado|atualizado|mis\ à\ jour|published|publicado|publié
+      |veröffentlicht|posted|filed)\b\s*:?\s*\S""",
+    re.I | re.X,
+)
+DESK = re.compile(r"\b(?:bureau|desk|staff|correspondent|newsroom|agencies|redaktion|rédaction|redacción)\s*$", re.I)
+# what a copyright notice that closes an article names: a year or reserved rights (families.closing_notice)
+RESERVED = re.compile(r"\brights\ reserved\b|alle\ rechte\ vorbehalten|tous\ droits\ réservés|todos\ los\ derechos\ reservados"
+                       r"|\b(?:19|20)\d\d\b", re.I | re.X)
