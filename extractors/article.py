@@ -20,6 +20,7 @@ from __future__ import annotations
 import codecs
 import functools
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from html import escape as html_escape
@@ -44,7 +45,7 @@ from .urls import article_id, canonicalize, choose_canonical, is_http_url, outle
 __all__ = ["EXTRACTOR_VERSION", "EntryHints", "ExtractedArticle", "choose_published", "declared_canonical",
            "decode_html", "extract_article", "extract_text_article", "word_count"]
 
-EXTRACTOR_VERSION = "extract-5"  # ninth session: titles naming the site, site names repeating the title, lines above the headline
+EXTRACTOR_VERSION = "extract-6"  # tenth session: text stored in Unicode NFC
 MIN_WORDS = 25  # fewer words than this is a stub, a paywall or an index page, not an article
 DECK_WORDS = 30  # a deck (standfirst) under the headline is no longer than this
 
@@ -356,8 +357,18 @@ def _close_title(html: str) -> str:
     return html if end < 0 else html[:end] + "</title>" + html[end:]
 
 
+def nfc(text: str | None) -> str | None:
+    """Text in Unicode's composed form (NFC), as analysts type it and as trafilatura writes its
+    own output: a page written with combining marks ("e" + U+0301, Vietnamese, Korean jamo)
+    would otherwise store words that a query, a search or a furniture pattern typed in the
+    usual composed form never matches. Canonical equivalence only: no character changes
+    meaning (NFKC, which folds full-width forms and ligatures, is kept for features and
+    signatures). About 0.1 ms for a page."""
+    return unicodedata.normalize("NFC", text) if text else text
+
+
 def _parse(body: bytes | str, content_type: str | None) -> HtmlElement:
-    html = decode_html(body, content_type) if isinstance(body, bytes) else body
+    html = nfc(decode_html(body, content_type) if isinstance(body, bytes) else body)
     html = _close_title(html)
     if _looks_binary(html):
         raise ExtractionError("binary content, not an HTML page")
@@ -413,6 +424,7 @@ def _strip_deck(text: str, title: str | None, headings: dict) -> str:
 
 def _read_body(page: _Page, raw: str, source: str) -> Candidate:
     """One extraction, cleaned at page level, and whether it is an article."""
+    raw = nfc(raw)  # the page is NFC, but trafilatura's fallbacks decode JSON ("e\\u0301") themselves
     title = _title(page, raw)
     text = _above_headline(_strip_title(raw.strip(), title), title, page.text)
     words = word_count(text)
@@ -464,7 +476,7 @@ def _assemble(page: _Page, found: Candidate, hints: EntryHints, url: str, canoni
     written, source = page_published(page.tree, page.structured.published, page.url, now, extensive=not stated)
     published, published_source = choose_published_with_source(written, source, hints.published_at,
                                                                hints.published_source)
-    author = (page.meta.author or "").strip() or hints.author
+    author = (page.meta.author or "").strip() or nfc(hints.author)
     return ExtractedArticle(
         article_id=article_id(canonical),
         url=url,
@@ -472,7 +484,7 @@ def _assemble(page: _Page, found: Candidate, hints: EntryHints, url: str, canoni
         canonical_url=canonical,
         syndicated_from=syndicated,
         source=hints.declared_source or site_name or hints.source_name or site_of(canonical) or "file",
-        title=found.title or hints.title,
+        title=found.title or nfc(hints.title),
         author=author or None,
         published_at=published,
         language=choose_language(_language_declared(page) or hints.language, found.text),
@@ -537,13 +549,13 @@ def extract_text_article(
     the same cleaner as HTML pages. The title is the first line when it reads like one; a date
     stated in the first lines is used."""
     hints = hints or EntryHints()
-    text = decode_html(body) if isinstance(body, bytes) else body
+    text = nfc(decode_html(body) if isinstance(body, bytes) else body)
     if _looks_binary(text):
         raise ExtractionError("binary content, not a text article")
     nonblank = [ln.strip() for ln in text.replace("\r\n", "\n").split("\n") if ln.strip()]
     if not nonblank:
         raise NotAnArticle("empty file")
-    title = _text_title(nonblank, hints)
+    title = nfc(_text_title(nonblank, hints))
     published, published_source = _text_date(nonblank, hints, now)
     cleaned = clean_text(_strip_title("\n".join(nonblank), title), title=title, url=url)
     words = word_count(cleaned)
@@ -552,7 +564,7 @@ def extract_text_article(
     return ExtractedArticle(
         article_id=article_id(url), url=url, final_url=url, canonical_url=canonicalize(url), syndicated_from=None,
         source=hints.declared_source or hints.source_name or site_of(url) or "file",
-        title=title, author=hints.author, published_at=published, published_at_source=published_source,
+        title=title, author=nfc(hints.author), published_at=published, published_at_source=published_source,
         language=choose_language(hints.language, cleaned), text=cleaned, description=None, word_count=words,
         extracted_text=cleaned, site=outlet_of(url, hints.declared_source),
         outlet_names=(hints.declared_source,) if hints.declared_source else (),

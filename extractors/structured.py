@@ -14,6 +14,7 @@ from __future__ import annotations
 import html
 import json
 import re
+import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -140,4 +141,6 @@ def read_structured(tree: HtmlElement) -> StructuredData:
     body_from = "json-ld" if fields.get("body") else None
     if embedded and len(embedded) > len(fields.get("body") or ""):
         fields["body"], body_from = embedded, "embedded-json"
-    return StructuredData(body_from=body_from, **{k: v for k, v in fields.items() if v})
+    # JSON may spell a letter and its accent as two escapes: NFC, as the page's own text (article.nfc)
+    return StructuredData(body_from=body_from, **{k: unicodedata.normalize("NFC", v) if isinstance(v, str) else v
+                                                  for k, v in fields.items() if v})

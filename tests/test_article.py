@@ -244,6 +244,51 @@ def test_utf8_bytes_declared_as_latin1():
     assert "Wirtschaftsminister Müller" in art.text and "Zölle" in art.text
 
 
+def _decomposed(text: str) -> str:
+    import unicodedata
+
+    return unicodedata.normalize("NFD", text)
+
+
+def test_text_written_with_combining_marks_is_stored_composed():
+    """A page that spells "é" as "e" + U+0301 is stored in NFC: the word an analyst types (and a
+    search or furniture pattern holds) matches it."""
+    import unicodedata
+
+    html = page(paras=[_decomposed(p) for p in BODY_FR], title=_decomposed("Puces: l'Amérique étend ses contrôles"))
+    assert "e\u0301" in html
+    art = extract(html, url="https://puces.example.fr/a/1")
+    assert art.title == "Puces: l'Amérique étend ses contrôles"
+    for value in (art.title, art.text, art.extracted_text):
+        assert unicodedata.is_normalized("NFC", value)
+    assert "étendant les contrôles" in art.text
+
+
+def test_json_ld_body_with_escaped_combining_marks_is_stored_composed():
+    import json
+    import unicodedata
+
+    body = "\n".join(_decomposed(p) for p in BODY_FR)
+    ld = json.dumps({"@type": "NewsArticle", "headline": _decomposed("Puces: l'Amérique étend ses contrôles"),
+                     "articleBody": body})  # ensure_ascii: the marks arrive as \u0301 escapes
+    assert "\\u0301" in ld
+    html = page(head=f'<script type="application/ld+json">{ld}</script>', paras=["Lire la suite."],
+                title="Puces")
+    art = extract(html, url="https://puces.example.fr/a/2")
+    assert unicodedata.is_normalized("NFC", art.text) and "étendant les contrôles" in art.text
+
+
+def test_text_file_with_combining_marks_is_stored_composed():
+    import unicodedata
+
+    from extractors.article import extract_text_article
+
+    text = _decomposed("Puces: l'Amérique étend ses contrôles\n\n" + "\n\n".join(BODY_FR))
+    art = extract_text_article(text.encode("utf-8"), url="file:///saved/puces.txt")
+    assert art.title == "Puces: l'Amérique étend ses contrôles"
+    assert unicodedata.is_normalized("NFC", art.text) and "étendant les contrôles" in art.text
+
+
 def test_latin1_bytes_declared_as_utf8_in_the_header():
     html = page(paras=BODY_DE, title="Zölle für Chips: Müller warnt", charset="utf-8")
     body = html.encode("latin-1")

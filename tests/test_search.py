@@ -127,6 +127,19 @@ def test_german_query_with_another_inflection_finds_the_german_article(demo, cap
     assert hits[0]["article_id"] == target["article_id"]
 
 
+def test_a_query_typed_with_combining_marks_finds_the_composed_text(demo, capsys):
+    """Stored text is NFC; a query in decomposed form (a kana and its separate voicing mark, as
+    some input methods and copied PDFs give it) is read as the same characters."""
+    import unicodedata
+
+    ja = article(demo, "ja-tools")
+    assert "だと" in ja["text"]  # "限定的だと説明": だ is one character, U+3060
+    query = unicodedata.normalize("NFD", "だと")  # た + U+3099 + と
+    assert len(query) == 3
+    hits = search_json(capsys, demo, query)
+    assert hits and hits[0]["article_id"] == ja["article_id"]
+
+
 def test_unsegmented_chinese_and_japanese_text_is_found(demo, capsys):
     zh = article(demo, "zh-customs")
     ja = article(demo, "ja-tools")

@@ -13,6 +13,7 @@ articles that say ``芯片`` without ``华为`` rank below those that say both.
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
 
@@ -133,6 +134,7 @@ def units(schema, analysis: _Analysis, text: str) -> list[list]:
     """The query's units (a word, a CJK character pair, a quoted phrase), each as its clauses
     over every group's fields; SearchQueryError when there is nothing to look for."""
     out = []
+    text = unicodedata.normalize("NFC", text)  # stored text is NFC (extractors.article.nfc)
     pieces = [(q, True) for q in _PHRASE.findall(text)] + [(_PHRASE.sub(" ", text).replace('"', " "), False)]
     for piece, phrase in pieces:
         for run in _CJK_RUN.findall(piece):
