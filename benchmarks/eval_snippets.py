@@ -78,6 +78,9 @@ def load(data: Path, split: str) -> list[dict]:
 def _texts(page: dict) -> dict:
     import trafilatura
 
+    from eval_bodies import apply_settings
+
+    apply_settings(page.get("settings", []))
     from extractors.article import extract_article
     from extractors.errors import ExtractorError
 
@@ -142,14 +145,17 @@ def main(argv: list[str] | None = None) -> int:
                         help="list N pages where chipwire misses a 'with' snippet trafilatura finds, or keeps a 'without' one it drops")
     parser.add_argument("--titles", type=int, default=0, metavar="N",
                         help="list N pages whose title is suspicious (none, or neither an h1 nor part of a declared title)")
+    parser.add_argument("--set", action="append", default=[], metavar="MODULE.NAME=VALUE",
+                        help="override a rule's constant, as in eval_bodies.py (body.LOST_COVERAGE=0.6)")
     args = parser.parse_args(argv)
     if not (args.data / "evaldata.json").exists():
         sys.exit(f"no evaldata.json in {args.data}: give --data the tests/ folder of a trafilatura checkout")
-    pages = load(args.data, args.split)
+    pages = [dict(p, settings=args.set) for p in load(args.data, args.split)]
     with ProcessPoolExecutor(args.jobs) as pool:
         texts = list(pool.map(_texts, pages, chunksize=8))
     print(f"trafilatura's evaluation pages, split {args.split}: {len(pages)} pages, "
-          f"{sum(len(p['with']) for p in pages)} 'with' and {sum(len(p['without']) for p in pages)} 'without' snippets")
+          f"{sum(len(p['with']) for p in pages)} 'with' and {sum(len(p['without']) for p in pages)} 'without' snippets"
+          + (f"; settings: {', '.join(args.set)}" if args.set else ""))
     print(f"{'':24s} {'precision':>9s} {'recall':>7s} {'F1':>7s} {'accuracy':>8s}   tp/fn/fp/tn")
     for system in ("trafilatura", "trafilatura, no comments", "chipwire"):
         r = score(pages, texts, system)
