@@ -152,7 +152,10 @@ def _by_terms(analysis: Analysis, taxonomy: Taxonomy, entities: tuple[EntityHit,
 
 
 def _by_model(m: Model, analysis: Analysis, taxonomy: Taxonomy, entities: tuple[EntityHit, ...]) -> Classification:
-    pred = m.predict(analysis.title, analysis.text, term_features(analysis, taxonomy, m.themes))
+    # below both the relevance threshold and 0.5 nothing reads a theme's presence (no themes;
+    # _model_doubt is the relevance's own doubt there): long articles skip their passages
+    pred = m.predict(analysis.title, analysis.text, term_features(analysis, taxonomy, m.themes),
+                     passages_from=min(0.5, taxonomy.relevance.threshold))
     is_relevant = pred.relevance >= taxonomy.relevance.threshold
     themes = _model_themes(m, pred, analysis, taxonomy) if is_relevant else ()
     return Classification(round(pred.relevance, 4), is_relevant, themes, entities, "model",

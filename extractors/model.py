@@ -112,18 +112,22 @@ class Model:
     def logits(self, title: str, text: str, terms: np.ndarray) -> np.ndarray:
         return self._fixed(title, text, terms) + self._body(np.concatenate([gram_hashes(title), gram_hashes(text)]))
 
-    def predict(self, title: str, text: str, terms: np.ndarray) -> Prediction:
+    def predict(self, title: str, text: str, terms: np.ndarray, passages_from: float = 0.0) -> Prediction:
         """Scores of one article; ``terms`` is features.term_features(..., self.themes).
 
         The model learned from opening paragraphs (about 800 characters): in a longer article a
         theme covered only further down would be diluted by the rest, so each theme's presence
         is the highest of the whole article's and of each CHUNK_CHARS passage's (with the
-        article's title, headline block and term features)."""
+        article's title, headline block and term features). Passages are scored only when the
+        article's relevance is at least ``passages_from``: a caller that reads no presence
+        below some relevance (an irrelevant article gets no themes) skips that work."""
         if len(text) < 1.5 * CHUNK_CHARS:
             return self.from_logits(self.logits(title, text, terms))
         fixed, title_h = self._fixed(title, text, terms), gram_hashes(title)
         parts = [np.concatenate([title_h, gram_hashes(c)]) for c in chunks(text[:MAX_CHARS])]
         pred = self.from_logits(fixed + self._body(np.concatenate(parts)))
+        if pred.relevance < passages_from:
+            return pred
         n = len(self.themes)
         presence = np.array([pred.presence[t] for t in self.themes])
         for hs in parts:

@@ -89,6 +89,30 @@ def evalmod_devset():
     return eval_classify_module().load_devset()
 
 
+def test_long_articles_skip_passages_only_where_nothing_reads_them(taxonomy, evalmod_devset, monkeypatch):
+    """An article below both 0.5 and the relevance threshold gets no themes and the relevance's
+    own doubt, so its passages are not scored: the classification is the same as with them."""
+    from extractors.model import CHUNK_CHARS
+
+    arts = sorted(evalmod_devset, key=lambda a: a.id)
+    long = [(a.title, "\n\n".join(x.text for x in (a, b, c)), a.language)
+            for a, b, c in zip(arts, arts[1:] + arts[:1], arts[2:] + arts[:2])]
+    long = [x for x in long if len(x[1]) >= 1.5 * CHUNK_CHARS]
+    fast = [classify(t, x, lang, taxonomy) for t, x, lang in long]
+    original = Model.predict
+    calls = []
+
+    def every_passage(self, title, text, terms, passages_from=0.0):
+        calls.append(passages_from)
+        return original(self, title, text, terms)
+
+    monkeypatch.setattr(Model, "predict", every_passage)
+    full = [classify(t, x, lang, taxonomy) for t, x, lang in long]
+    assert fast == full
+    assert calls and all(0 < p <= 0.5 for p in calls)
+    assert sum(c.relevance < 0.5 for c in fast) >= 5 and sum(c.is_relevant for c in fast) >= 5
+
+
 def test_themes_carry_the_models_probability(taxonomy, evalmod_devset):
     a = next(x for x in evalmod_devset if x.id == "t001")
     c = classify(a.title, a.text, a.language, taxonomy)
