@@ -101,9 +101,9 @@ def _title_shown(body: bytes, title: str | None) -> bool:
     heading, a teaser, a credit run into the headline) is suspicious; so is no title at all."""
     import trafilatura
 
-    from extractors.article import decode_html
+    from extractors.article import decode_html, nfc
 
-    tree = trafilatura.load_html(decode_html(body))
+    tree = trafilatura.load_html(nfc(decode_html(body)))  # titles are stored in NFC
     if not title or tree is None:
         return False
 
