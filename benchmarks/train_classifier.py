@@ -1,6 +1,7 @@
 """Train the shipped classifier model, or cross-validate its settings on the tuning part.
 
     python benchmarks/train_classifier.py --cv [--grid]     figures of 5-fold CV (folds by story)
+    python benchmarks/train_classifier.py --cv --curve      the same with a quarter, half, ... of the training stories
     python benchmarks/train_classifier.py                   train and write extractors/models/
 
 Training documents: the news-labelled corpus's tuning part (benchmarks/news_split.json; read
@@ -146,6 +147,9 @@ def main(argv: list[str] | None = None) -> int:
                     help="override a TrainParams field (primary_offsets=THEME:OFFSET,...; empty for none)")
     ap.add_argument("--temporal", action="store_true",
                     help="with --cv: hold out the newest stories of the tuning part instead of 5 folds")
+    ap.add_argument("--curve", action="store_true",
+                    help="with --cv: a learning curve (each fold's training stories subsampled to 25, 50, 75, 100%%, "
+                         "three draws each): does more labelled data still help?")
     ap.add_argument("--verbose", "-v", action="store_true")
     ap.add_argument("--out", type=Path, default=DEFAULT_MODEL)
     args = ap.parse_args(argv)
@@ -155,6 +159,8 @@ def main(argv: list[str] | None = None) -> int:
     t0 = time.perf_counter()
     prep = prepare(docs, taxonomy)
     print(f"{len(docs)} training documents, features in {time.perf_counter() - t0:.1f} s")
+    if args.cv and args.curve:
+        return _curve(prep, params, taxonomy, args.temporal)
     if args.cv:
         return _cv(prep, params, taxonomy, args)
     meta = {"corpus": "news-labelled", "corpus_version": version, "split": "benchmarks/news_split.json (tune part)",
@@ -182,6 +188,42 @@ def write_sidecar(path: Path, model, cv: dict) -> None:
                 cross_validation={name: {k: m[k] for k in _KEEP} for name, m in cv.items()})
     meta["cross_validation"]["all"]["per_language"] = cv["all"]["per_language"]
     path.write_text(json.dumps(meta, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+
+
+CURVE_SHARES = (0.25, 0.5, 0.75, 1.0)
+CURVE_DRAWS = 3
+
+
+def _subsample(docs, train: list[int], share: float, draw: int) -> list[int]:
+    """The training indices of a share of the training stories (whole stories, chosen by a hash
+    of the story id and the draw: deterministic)."""
+    import hashlib
+
+    stories = sorted({docs[i].story or docs[i].id for i in train},
+                     key=lambda s: hashlib.sha1(f"{draw}:{s}".encode()).hexdigest())
+    keep = set(stories[: max(1, round(share * len(stories)))])
+    return [i for i in train if (docs[i].story or docs[i].id) in keep]
+
+
+def _curve(prep, params, taxonomy, temporal: bool) -> int:
+    """News figures of held-out documents when each split's training part is cut to a share of
+    its stories; the mean over CURVE_DRAWS draws (one draw at 100%)."""
+    splits = [newest_split(prep.docs)] if temporal else group_folds(prep.docs, 5)
+    news = [i for i, d in enumerate(prep.docs) if d.source == "news-labelled"]
+    print(f"learning curve ({'newest stories held out' if temporal else '5-fold CV by story'}; news documents scored)")
+    for share in CURVE_SHARES:
+        rows = []
+        for draw in range(CURVE_DRAWS if share < 1.0 else 1):
+            cut = [(_subsample(prep.docs, list(tr), share, draw), te) for tr, te in splits]
+            outs = held_out_outcomes(prep, params, taxonomy, cut)
+            idx = [i for i in news if outs[i] is not None]
+            rows.append((document_metrics([prep.docs[i] for i in idx], [outs[i] for i in idx], taxonomy.theme_ids),
+                         sum(len(tr) for tr, _ in cut) / len(cut)))
+        mean = lambda k: sum(m[k] for m, _ in rows) / len(rows)  # noqa: E731
+        print(f"  {share:4.0%} of training stories (~{sum(n for _, n in rows) / len(rows):.0f} documents): "
+              f"rel {mean('relevance_accuracy'):.3f} prim {mean('primary_accuracy'):.3f} "
+              f"found {mean('present_found'):.3f} absent {mean('absent_assigned'):.3f}")
+    return 0
 
 
 def _cv(prep, params, taxonomy, args) -> int:
