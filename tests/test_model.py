@@ -380,3 +380,22 @@ def test_a_taxonomy_of_themes_the_model_never_saw_still_gives_relevant_articles_
     assert c.method == "model" and c.is_relevant
     # one passing mention: below the rules' min_terms, forced as the rules force a relevant article's best theme
     assert [h.theme for h in c.themes] == ["chip_packaging"]
+
+
+def test_learning_curve_cuts_whole_stories_to_the_share_deterministically():
+    import importlib.util
+
+    path = REPO / "benchmarks" / "train_classifier.py"
+    spec = importlib.util.spec_from_file_location("train_classifier_for_test", path)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    docs = [Document(id=f"d{i}", title="t", text="x", lang="en", relevant=False, story=f"s{i // 3}")
+            for i in range(60)]  # 20 stories of 3 documents
+    train = list(range(60))
+    half = mod._subsample(docs, train, 0.5, 0)
+    stories = {docs[i].story for i in half}
+    assert len(stories) == 10 and len(half) == 30  # whole stories, half of them
+    assert half == mod._subsample(docs, train, 0.5, 0)  # deterministic
+    assert half != mod._subsample(docs, train, 0.5, 1)  # another draw, other stories
+    assert set(mod._subsample(docs, train, 0.25, 0)) < set(range(60))
+    assert mod._subsample(docs, train, 1.0, 0) == train
