@@ -32,6 +32,7 @@ import gzip
 import json
 import os
 import resource
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -264,6 +265,8 @@ def bench(n_pages: int, n_feeds: int, skip_naive: bool, skip_limit: bool, mix: s
             out["naive_pps"] = measure_naive(site, n_feeds, tmp / "naive.duckdb")
     finally:
         sites.__exit__(None, None, None)
+        stop_local_server(tmp / "data" / "chipwire.duckdb", env)  # (again: a failed run may have left it)
+        shutil.rmtree(tmp, ignore_errors=True)  # ~60 MB a 1,000 pages: warehouses, bodies, indexes
     return out
 
 
