@@ -135,13 +135,20 @@ def flatten_layout_tables(body):
     return body
 
 
-def _own_text(el: HtmlElement) -> str:
+def _own_text(el: HtmlElement) -> tuple[str, int]:
+    """An element's own text (its text, its inline children's, the tails) and how many of its
+    words are the text of its links (each child's text read once)."""
     parts = [el.text or ""]
+    linked = 0
     for child in el:
-        if isinstance(child.tag, str) and child.tag in _INLINE:
-            parts.append(child.text_content() or "")
+        tag = child.tag
+        if isinstance(tag, str) and tag in _INLINE:
+            text = child.text_content() or ""
+            parts.append(text)
+            if tag == "a":
+                linked += len(text.split())
         parts.append(child.tail or "")
-    return " ".join(parts)
+    return " ".join(parts), linked
 
 
 def prose_block(tree: HtmlElement) -> str:
@@ -149,12 +156,9 @@ def prose_block(tree: HtmlElement) -> str:
     links under a third) hold the most words. A reference for the body's size, not the body."""
     blocks: dict[HtmlElement, list[str]] = {}
     for el in tree.iter(*_PROSE_TAGS):
-        text = _own_text(el)
+        text, linked = _own_text(el)
         words = len(text.split())
-        if words < 10:
-            continue
-        linked = sum(len((a.text_content() or "").split()) for a in el if isinstance(a.tag, str) and a.tag == "a")
-        if linked * 3 > words:
+        if words < 10 or linked * 3 > words:
             continue
         holder = el.getparent() if el.tag == "p" and el.getparent() is not None else el
         blocks.setdefault(holder, []).append(text)
