@@ -100,48 +100,50 @@ def parse_feed(data: bytes, url: str, content_type: str | None = None) -> Parsed
         parsed = feedparser.parse(data, response_headers=headers, sanitize_html=False)
     except Exception as err:  # feedparser is robust, but bytes are hostile
         raise FeedError(f"feed could not be parsed: {type(err).__name__}: {err}") from None
-
-    bozo = None
-    exc = parsed.get("bozo_exception")
-    # feedparser also sets bozo for a missing or non-XML Content-Type and for a charset
-    # declaration it had to override: facts about the HTTP answer, not a malformed feed.
-    if parsed.get("bozo") and not isinstance(exc, _BENIGN):
-        bozo = f"{type(exc).__name__}: {exc}" if exc else "malformed feed"
-        bozo = bozo.splitlines()[0][:300]
+    bozo = _bozo(parsed)
     version = parsed.get("version") or ""
     if not parsed.entries and not version:
         raise FeedError(f"not a feed: {bozo or 'no RSS, Atom or RDF document found'}")
-
     feed_meta = parsed.get("feed", {})
     feed_lang = normalize_tag(feed_meta.get("language"))
-    entries: list[FeedEntry] = []
-    skipped = 0
-    for entry in parsed.entries:
-        link = _link(entry, url)
-        if not link:
-            skipped += 1
-            continue
-        link = resolve_aggregator_link(link, entry)
-        entries.append(
-            FeedEntry(
-                link=link,
-                entry_id=str(entry.get("id") or link),
-                title=_text(entry.get("title")),
-                author=_author(entry),
-                # RSS 1.0's dc:date and Atom entries without <published> only have 'updated'
-                published_at=_when(entry, "published") or _when(entry, "created") or _when(entry, "updated"),
-                updated_at=_when(entry, "updated"),
-                summary=(_text(entry.get("summary")) or "")[:2000] or None,
-                language=normalize_tag(entry.get("language")) or feed_lang,
-                opaque=is_opaque_aggregator_link(link),
-            )
-        )
+    entries = [_entry(entry, url, feed_lang) for entry in parsed.entries]
     return ParsedFeed(
         url=url,
         format=version,
         title=_text(feed_meta.get("title")),
         language=feed_lang,
-        entries=tuple(entries),
+        entries=tuple(e for e in entries if e is not None),
         bozo=bozo,
-        skipped=skipped,
+        skipped=sum(e is None for e in entries),
+    )
+
+
+def _bozo(parsed) -> str | None:
+    """What was malformed, in one line; None for a well-formed feed. feedparser also sets bozo
+    for a missing or non-XML Content-Type and for a charset declaration it had to override:
+    facts about the HTTP answer, not a malformed feed."""
+    exc = parsed.get("bozo_exception")
+    if not parsed.get("bozo") or isinstance(exc, _BENIGN):
+        return None
+    bozo = f"{type(exc).__name__}: {exc}" if exc else "malformed feed"
+    return bozo.splitlines()[0][:300]
+
+
+def _entry(entry, url: str, feed_lang: str | None) -> FeedEntry | None:
+    """One entry, or None when it has no link (counted as skipped)."""
+    link = _link(entry, url)
+    if not link:
+        return None
+    link = resolve_aggregator_link(link, entry)
+    return FeedEntry(
+        link=link,
+        entry_id=str(entry.get("id") or link),
+        title=_text(entry.get("title")),
+        author=_author(entry),
+        # RSS 1.0's dc:date and Atom entries without <published> only have 'updated'
+        published_at=_when(entry, "published") or _when(entry, "created") or _when(entry, "updated"),
+        updated_at=_when(entry, "updated"),
+        summary=(_text(entry.get("summary")) or "")[:2000] or None,
+        language=normalize_tag(entry.get("language")) or feed_lang,
+        opaque=is_opaque_aggregator_link(link),
     )
