@@ -18,39 +18,69 @@ from .work import classify_row
 
 
 # -- cleaning with what each site teaches --------------------------------------------------------
+# sites read, cleaned and written together (one scan of each table, one transaction), up to
+# this many sites or this many of their articles in hand (a larger site goes alone)
+SITES_PER_BATCH = 500
+ARTICLES_PER_BATCH = 3000
+
+
+def site_batches(sizes: dict[str, int]) -> list[list[str]]:
+    """The sites (sorted) in consecutive batches within SITES_PER_BATCH and ARTICLES_PER_BATCH."""
+    batches: list[list[str]] = []
+    held = 0
+    for site in sorted(sizes):
+        if not batches or len(batches[-1]) >= SITES_PER_BATCH or (batches[-1] and held + sizes[site] > ARTICLES_PER_BATCH):
+            batches.append([])
+            held = 0
+        batches[-1].append(site)
+        held += sizes[site]
+    return batches
+
+
 def clean_sites(wh: Warehouse, sites: set[str], progress: Callable[[int], None] | None = None,
                 stop=None, taxonomy=None, model="default") -> StageReport:
     """Learn each site's recurring furniture from all its stored pages, and clean every page of
     the site with it (pages stored before the furniture was learnt included). ``taxonomy``:
     classify the articles whose text changed, in hand, and store their classification with
     their text (so the classify stage does not find them again); None: leave that to it.
-    ``model``: the classifier's model (``work.classifier_model``). ``stop`` ends the stage after the site in hand."""
+    ``model``: the classifier's model (``work.classifier_model``). ``stop`` ends the stage after
+    the site in hand (the sites done so far are written). Sites go in batches
+    (``site_batches``): a run or backfill touching many sites reads each table once a batch,
+    not once a site, and commits once a batch."""
     changed = done = 0
     verdicts: dict[str, bool] = {}
-    for site in sorted(sites):
-        if stop is not None and stop.is_set():
-            break
-        done += 1
-        texts, furniture = clean_site(wh, site)
+    for batch in site_batches(wh.articles.site_sizes(sorted(sites))) if sites else []:
+        lines, articles = wh.articles.sites_lines(batch), wh.articles.sites_articles(batch)
+        finished, texts, furniture = [], [], []
+        for site in batch:
+            if stop is not None and stop.is_set():
+                break
+            site_texts, site_furniture = clean_site(lines[site], articles[site])
+            finished.append(site)
+            texts += site_texts
+            furniture += [{"site": site, **f} for f in site_furniture]
+            if progress:
+                progress(1)
         classified = None
         if taxonomy is not None and texts:
             classified = ClassifiedBatch.of(classify_row(t.article_id, t.title, t.text, t.language, t.story_date,
                                                          taxonomy, model) for t in texts)
             verdicts.update({r.article_id: bool(r.is_relevant) for r in classified.rows})
-        wh.articles.save_site_cleaning(site, texts, furniture, classified)
+        if finished:
+            wh.articles.save_sites_cleaning(finished, texts, furniture, classified)
+        done += len(finished)
         changed += len(texts)
-        if progress:
-            progress(1)
+        if len(finished) < len(batch):
+            break
     return StageReport(counts={"sites_cleaned": done, "articles_recleaned": changed}, verdicts=verdicts)
 
 
-def clean_site(wh: Warehouse, site: str) -> tuple[list[CleanedText], list[dict]]:
+def clean_site(lines: dict[str, list[tuple[str, bool]]], articles: list[dict]) -> tuple[list[CleanedText], list[dict]]:
     """One site's articles whose text site cleaning changes (their new texts), and the
-    furniture it learnt (line, pages)."""
-    lines = wh.articles.site_lines(site)
+    furniture it learnt (line, pages), from its stored line fingerprints and articles."""
     profile = build_profile(lines)
     texts, removed = [], Counter()
-    for a in wh.articles.site_articles(site):
+    for a in articles:
         if _untouched(a, lines.get(a["article_id"]), profile):
             continue
         text, gone = site_clean(a["extracted_text"], profile)

@@ -118,3 +118,57 @@ def test_site_furniture_is_gone_from_every_seed_page_and_bodies_are_intact(inges
         url = f"{bases[art['outlet']]}/{art['path']}"
         extra = [x for x in text.splitlines() if " ".join(_tokens(x)) not in clean_lines | {dek[url]}]
         assert not extra, (art["path"], extra[:3])
+
+
+def _site_state(wh):
+    _, texts = wh.operations.query("select article_id, text from articles order by 1")
+    _, furniture = wh.operations.query("select site, line, pages from site_furniture order by 1, 2")
+    return texts, furniture
+
+
+def test_sites_cleaned_in_batches_or_stopped_midway_reach_the_same_state(ingested, monkeypatch):
+    """Site cleaning reads and writes many sites together (one scan, one transaction a batch):
+    batches of two sites give what the run gave; a stop after the first site writes that site
+    alone, and the next run finishes the rest."""
+    import threading
+
+    from flows import refine
+
+    wh, _ = ingested
+    after_run = _site_state(wh)
+    sites = set(wh.articles.all_sites())
+    assert len(sites) >= 3 and after_run[1], "the demo's outlets teach some furniture"
+
+    def undo():
+        with wh.transaction() as con:
+            con.execute("UPDATE articles SET text = extracted_text")
+            con.execute("DELETE FROM site_furniture")
+
+    undo()
+    assert _site_state(wh) != after_run
+    monkeypatch.setattr(refine, "SITES_PER_BATCH", 2)
+    report = refine.clean_sites(wh, sites)
+    assert report.counts["sites_cleaned"] == len(sites) and _site_state(wh) == after_run
+
+    undo()
+    stop = threading.Event()
+    report = refine.clean_sites(wh, sites, progress=lambda n: stop.set(), stop=stop)
+    assert report.counts["sites_cleaned"] == 1
+    first = sorted(sites)[0]
+    _, furniture = _site_state(wh)
+    assert {row[0] for row in furniture} <= {first}
+    refine.clean_sites(wh, sites)
+    assert _site_state(wh) == after_run
+
+
+def test_site_batches_hold_a_bounded_number_of_sites_and_articles(monkeypatch):
+    from flows import refine
+
+    monkeypatch.setattr(refine, "SITES_PER_BATCH", 3)
+    monkeypatch.setattr(refine, "ARTICLES_PER_BATCH", 10)
+    sizes = {"a": 4, "b": 4, "c": 1, "d": 1, "e": 1, "f": 25, "g": 2}
+    batches = refine.site_batches(sizes)
+    assert [s for b in batches for s in b] == sorted(sizes)  # every site once, in order
+    assert batches == [["a", "b", "c"], ["d", "e"], ["f"], ["g"]]
+    assert all(len(b) <= 3 and (len(b) == 1 or sum(sizes[s] for s in b) <= 10) for b in batches)
+    assert refine.site_batches({}) == []

@@ -152,21 +152,36 @@ class Articles:
             return con.execute("SELECT count(*) FROM articles").fetchone()[0]
 
     # -- site cleaning ---------------------------------------------------------------------
-    def site_lines(self, site: str) -> dict[str, list[tuple[str, bool]]]:
-        """article_id -> [(fingerprint, prose)] for every stored page of ``site``."""
-        out: dict[str, list[tuple[str, bool]]] = {}
+    def site_sizes(self, sites: list[str]) -> dict[str, int]:
+        """How many articles with an extracted text each of ``sites`` has (0 for none)."""
         with self.wh.connect() as con:
-            for aid, fp, prose in con.execute(
-                    "SELECT article_id, fingerprint, prose FROM site_lines WHERE site = ?", [site]).fetchall():
-                out.setdefault(aid, []).append((fp, prose))
+            counts = dict(con.execute(
+                "SELECT site, count(*) FROM articles WHERE site IN (SELECT unnest($sites)) "
+                "AND extracted_text IS NOT NULL GROUP BY site", {"sites": list(sites)}).fetchall())
+        return {site: int(counts.get(site, 0)) for site in sites}
+
+    def sites_lines(self, sites: list[str]) -> dict[str, dict[str, list[tuple[str, bool]]]]:
+        """site -> article_id -> [(fingerprint, prose)] for every stored page of ``sites``: one
+        scan of the table for many sites (a query per site scans it once per site)."""
+        out: dict[str, dict[str, list[tuple[str, bool]]]] = {site: {} for site in sites}
+        with self.wh.connect() as con:
+            for site, aid, fp, prose in con.execute(
+                    "SELECT site, article_id, fingerprint, prose FROM site_lines "
+                    "WHERE site IN (SELECT unnest($sites))", {"sites": list(sites)}).fetchall():
+                out[site].setdefault(aid, []).append((fp, prose))
         return out
 
-    def site_articles(self, site: str) -> list[dict]:
+    def sites_articles(self, sites: list[str]) -> dict[str, list[dict]]:
+        """site -> its articles with an extracted text (ordered by id), for many sites at once."""
+        out: dict[str, list[dict]] = {site: [] for site in sites}
         with self.wh.connect() as con:
-            return dicts(con.execute(
-                "SELECT article_id, url, final_url, title, text, extracted_text, language, "
-                "coalesce(published_at, fetched_at) AS story_date FROM articles "
-                "WHERE site = ? AND extracted_text IS NOT NULL ORDER BY article_id", [site]))
+            for row in dicts(con.execute(
+                    "SELECT site, article_id, url, final_url, title, text, extracted_text, language, "
+                    "coalesce(published_at, fetched_at) AS story_date FROM articles "
+                    "WHERE site IN (SELECT unnest($sites)) AND extracted_text IS NOT NULL "
+                    "ORDER BY site, article_id", {"sites": list(sites)})):
+                out[row.pop("site")].append(row)
+        return out
 
     def forget_stale_sites(self) -> int:
         """Drop what was learnt for sites (outlets) no stored article belongs to any more: after
@@ -182,10 +197,11 @@ class Articles:
             return [r[0] for r in con.execute(
                 "SELECT DISTINCT site FROM articles WHERE site IS NOT NULL ORDER BY 1").fetchall()]
 
-    def save_site_cleaning(self, site: str, texts: list[CleanedText], furniture: list[dict],
-                           classified: ClassifiedBatch | None = None) -> None:
-        """Replace the clean text of a site's pages and what was learnt of its furniture, and
-        (``classified``) the classification of the pages whose text changed, together."""
+    def save_sites_cleaning(self, sites: list[str], texts: list[CleanedText], furniture: list[dict],
+                            classified: ClassifiedBatch | None = None) -> None:
+        """Replace, in one transaction, the clean text of these sites' pages that changed, what
+        was learnt of each site's furniture (``furniture``: {"site", "line", "pages"}; a site
+        with none has none left), and (``classified``) the classification of the changed pages."""
         now = utcnow()
         with self.wh.transaction() as con:
             if texts:
@@ -196,8 +212,8 @@ class Articles:
             if classified:
                 write_classifications(con, classified.rows, classified.themes, classified.entities,
                                       classified.signatures, classified.bands, now=now)
-            con.execute("DELETE FROM site_furniture WHERE site = ?", [site])
+            con.execute("DELETE FROM site_furniture WHERE site IN (SELECT unnest($sites))", {"sites": list(sites)})
             if furniture:
-                rows = {f["line"]: {"site": site, "line": f["line"], "pages": f["pages"]} for f in furniture}
+                rows = {(f["site"], f["line"]): f for f in furniture}
                 with staged(con, "furn_batch", pa.Table.from_pylist(list(rows.values()))):
                     con.execute("INSERT INTO site_furniture SELECT site, line, pages, $now FROM furn_batch", {"now": now})
