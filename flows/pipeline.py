@@ -190,7 +190,8 @@ def clean_stage(run: Run, sites: set[str], advance) -> None:
 
     path = run.settings.taxonomy_path  # None: classification is left to the classify stage, as in the workers
     report = clean_sites(run.wh, sites, advance, stop=run.stop, taxonomy=load_taxonomy(path) if path else None,
-                         model=classifier_model(run.settings.model_path))
+                         model=classifier_model(run.settings.model_path),
+                         pool=run.pool.classify if run.pool is not None else None)
     run.note_classified(report.verdicts)
     run.counts.add(report.counts)
     refresh_index(run)  # cleaned texts
@@ -282,24 +283,28 @@ def extract_stored(run: Run, source=None, *, expected: int = 0, all_sites: bool 
     settings, wh = run.settings, run.wh
     source = source if source is not None else StoredPages(run)
     waiting = wh.frontier.count_by_state().get("fetched", 0) + expected
-    with run.progress.stage("extracting", total=waiting) as advance:
-        if settings.task_runner != "local":  # Dask: each batch a Prefect task on the cluster
-            sites = _extract_window(run, source, steps.compute, 4, steps.load, advance)
-        else:
-            extractor = Extractor(settings.workers, str(settings.taxonomy_path) if settings.taxonomy_path else None,
-                                  _model_path(settings))
-            if waiting >= 16:  # workers load while the first pages are fetched
-                extractor.start()
-            try:
+    extractor = None
+    try:
+        with run.progress.stage("extracting", total=waiting) as advance:
+            if settings.task_runner != "local":  # Dask: each batch a Prefect task on the cluster
+                sites = _extract_window(run, source, steps.compute, 4, steps.load, advance)
+            else:
+                extractor = Extractor(settings.workers, str(settings.taxonomy_path) if settings.taxonomy_path else None,
+                                      _model_path(settings))
+                if waiting >= 16:  # workers load while the first pages are fetched
+                    extractor.start()
                 sites = _extract_window(run, source, extractor.submit, 2, steps.load, advance)
-            finally:
-                extractor.close()
-    if all_sites:
-        wh.articles.forget_stale_sites()
-        sites = set(wh.articles.all_sites())
-    if sites and not run.stop.is_set():
-        with run.progress.stage("cleaning sites", total=len(sites)) as advance:
-            steps.clean(run, sites, advance)
+        if all_sites:
+            wh.articles.forget_stale_sites()
+            sites = set(wh.articles.all_sites())
+        if sites and not run.stop.is_set():
+            run.pool = extractor  # the pool's workers classify what site cleaning changes
+            with run.progress.stage("cleaning sites", total=len(sites)) as advance:
+                steps.clean(run, sites, advance)
+    finally:
+        run.pool = None
+        if extractor is not None:
+            extractor.close()
 
 
 def fetch_and_extract(run: Run, sources: Sources, budget: float | None = None, steps: Steps = PLAIN) -> None:

@@ -12,7 +12,7 @@ from extractors.article import word_count
 from extractors.clean import CLEANER_VERSION, site_clean
 from extractors.sitelearn import body_lines, build_profile
 from warehouse.db import Warehouse
-from warehouse.records import CleanedText, ClassifiedBatch, StageReport
+from warehouse.records import Classified, CleanedText, ClassifiedBatch, StageReport
 
 from .work import classify_row
 
@@ -38,12 +38,14 @@ def site_batches(sizes: dict[str, int]) -> list[list[str]]:
 
 
 def clean_sites(wh: Warehouse, sites: set[str], progress: Callable[[int], None] | None = None,
-                stop=None, taxonomy=None, model="default") -> StageReport:
+                stop=None, taxonomy=None, model="default",
+                pool: Callable[[list[CleanedText]], list[Classified] | None] | None = None) -> StageReport:
     """Learn each site's recurring furniture from all its stored pages, and clean every page of
     the site with it (pages stored before the furniture was learnt included). ``taxonomy``:
     classify the articles whose text changed, in hand, and store their classification with
     their text (so the classify stage does not find them again); None: leave that to it.
-    ``model``: the classifier's model (``work.classifier_model``). ``stop`` ends the stage after
+    ``model``: the classifier's model (``work.classifier_model``); ``pool``: classifies a batch's
+    changed texts on the extraction workers (``work.Extractor.classify``; None: here). ``stop`` ends the stage after
     the site in hand (the sites done so far are written). Sites go in batches
     (``site_batches``): a run or backfill touching many sites reads each table once a batch,
     not once a site, and commits once a batch."""
@@ -63,8 +65,9 @@ def clean_sites(wh: Warehouse, sites: set[str], progress: Callable[[int], None] 
                 progress(1)
         classified = None
         if taxonomy is not None and texts:
-            classified = ClassifiedBatch.of(classify_row(t.article_id, t.title, t.text, t.language, t.story_date,
-                                                         taxonomy, model) for t in texts)
+            by_pool = pool(texts) if pool is not None else None
+            classified = ClassifiedBatch.of(by_pool if by_pool is not None else (
+                classify_row(t.article_id, t.title, t.text, t.language, t.story_date, taxonomy, model) for t in texts))
             verdicts.update({r.article_id: bool(r.is_relevant) for r in classified.rows})
         if finished:
             wh.articles.save_sites_cleaning(finished, texts, furniture, classified)

@@ -101,17 +101,18 @@ class Run:
         self.robots: dict = {}  # robots.txt rules per origin, fetched once a run
         self.notes: list[str] = []  # one-line remarks for the summary
         self.classified: dict[str, bool] = {}  # article_id -> is_relevant, classified by this run
+        self.pool = None  # the extraction pool (work.Extractor) while it is up, for the stages after it
         self._background: list = []
 
     def __getstate__(self) -> dict:
         """A copy sent to another process (a Dask worker runs the fetch task there): its own
         counts and stop signal, which the flow's process merges from the task's result."""
-        state = {k: v for k, v in self.__dict__.items() if k not in ("counts", "stop", "_background")}
+        state = {k: v for k, v in self.__dict__.items() if k not in ("counts", "stop", "_background", "pool")}
         return dict(state, progress=Progress(enabled=False))
 
     def __setstate__(self, state: dict) -> None:
         self.__dict__.update(state)
-        self.counts, self.stop, self._background = Counts(), Stop(), []
+        self.counts, self.stop, self._background, self.pool = Counts(), Stop(), [], None
 
     def note_classified(self, verdicts: Mapping[str, bool]) -> None:
         """Articles this run classified (an article classified twice counts once, as last seen)."""

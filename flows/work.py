@@ -22,8 +22,8 @@ from extractors.errors import ExtractorError
 from extractors.sitelearn import line_rows
 from extractors.urls import site_of
 from warehouse import codec
-from warehouse.records import (ArticleBands, ArticleRow, Classified, ClassRow, EntityRow, Extracted, Extraction,
-                               Failure, SignatureRow, ThemeRow, WaitingPage)
+from warehouse.records import (ArticleBands, ArticleRow, Classified, CleanedText, ClassRow, EntityRow, Extracted,
+                               Extraction, Failure, SignatureRow, ThemeRow, WaitingPage)
 
 PRELOAD = ["flows.work", "extractors.classify", "extractors.dedup"]  # warehouse.codec: no DuckDB
 
@@ -180,6 +180,22 @@ def classify_row(article_id: str, title, text, language, story_date, taxonomy, m
     )
 
 
+@dataclass(frozen=True)
+class ClassifyJob:
+    """An article whose text site cleaning changed, to classify again (in a pool worker)."""
+
+    text: CleanedText
+    taxonomy_path: str
+    model_path: str | None = None
+
+
+def classify_cleaned(job: ClassifyJob) -> Classified:
+    """Top-level (picklable): ``classify_row`` of a cleaned text with the worker's taxonomy."""
+    t = job.text
+    return classify_row(t.article_id, t.title, t.text, t.language, t.story_date, _taxonomy(job.taxonomy_path),
+                        model=classifier_model(job.model_path))
+
+
 # -- the pool ---------------------------------------------------------------------------------------
 def _source_hint(page: WaitingPage) -> str | None:
     """A feed's name names the outlet only for links on the feed's own site (not for an
@@ -247,6 +263,16 @@ class Extractor:
             return PendingBatch(done=[extract_one(j, self._local_taxonomy(j)) for j in jobs])
         self.start()
         return PendingBatch(results=self._pool.map(extract_one, jobs, chunksize=4))
+
+    def classify(self, texts: list[CleanedText]) -> list[Classified] | None:
+        """The classifications of texts site cleaning changed, on the pool's workers (which hold
+        the taxonomy and model already), in order; None when the pool is not running or the
+        batch is small (the caller classifies in its own process: starting workers for a few
+        texts costs more than it saves)."""
+        if self._pool is None or self.taxonomy_path is None or len(texts) < 16:
+            return None
+        jobs = [ClassifyJob(t, self.taxonomy_path, self.model_path) for t in texts]
+        return list(self._pool.map(classify_cleaned, jobs, chunksize=8))
 
     def _local_taxonomy(self, job: ExtractJob):
         if job.taxonomy_path is None:

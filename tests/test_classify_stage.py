@@ -200,3 +200,29 @@ def test_an_article_site_cleaning_changes_is_classified_once(tmp_path, monkeypat
     assert run.counts["articles_classified"] == recleaned == len(run.classified)
     stale = wh.operations.query("select count(*) from articles where classified_at < updated_at")[1]
     assert stale == [(0,)]
+
+
+def test_the_extraction_pool_classifies_cleaned_texts_as_the_flow_does(classified):
+    """What site cleaning changes is classified on the extraction pool's workers (they hold the
+    taxonomy and the model): the same rows as classifying in the flow's process; a pool that is
+    not running, or a handful of texts, is left to the caller."""
+    from flows.work import Extractor, classify_row
+    from warehouse.records import CleanedText
+
+    wh, _, _ = classified
+    _, rows = wh.operations.query("select article_id, title, text, language, published_at from articles order by 1")
+    texts = [CleanedText(aid, text + "\n" + "Postscript.", len(text.split()), "clean-test", title=title,
+                         language=lang, story_date=when) for aid, title, text, lang, when in rows]
+    assert len(texts) >= 16
+    path = str(default_taxonomy_path())
+    taxonomy = load_taxonomy(default_taxonomy_path())
+    here = [classify_row(t.article_id, t.title, t.text, t.language, t.story_date, taxonomy) for t in texts]
+    pool = Extractor(workers=2, taxonomy_path=path)
+    assert pool.classify(texts) is None  # not started
+    pool.start()
+    try:
+        assert pool.classify(texts[:5]) is None  # too few to be worth the round trip
+        assert pool.classify(texts) == here
+    finally:
+        pool.close()
+    assert sum(c.row.is_relevant for c in here) >= 5
