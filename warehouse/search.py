@@ -44,8 +44,8 @@ from .errors import SearchIndexBusy, SearchIndexError, WarehouseError
 from .opening import WaitingMarkers
 from .search_schema import SCHEMA_VERSION, build_schema, group_of, register
 
-CHUNK = 2000  # up to this many changed articles are read in one query
-SLICE = 5000  # rows of the articles table read per step otherwise
+CHUNK = 500  # up to this many changed articles are read in one query
+SLICE = 1000  # rows of the articles table read per step otherwise (held at once: ~10-20 MB of text)
 WRITER_HEAP = 32_000_000  # bytes of tantivy's indexing buffer (one thread) for updates: kept small
 REBUILD_HEAP = 64_000_000  # and for a rebuild (fewer, larger segments to merge), split among
 REBUILD_THREADS = 2  # indexing threads (tantivy's), beside the thread that reads the warehouse
