@@ -446,3 +446,23 @@ def test_no_sql_of_the_warehouse_package_splices_in_a_value():
                         isinstance(s, ast.Name) for s in (part.left, part.right)):
                     offenders.append(f"{path.name}:{part.lineno}: {ast.unparse(part)}")
     assert offenders == []
+
+
+def test_a_packed_body_holds_no_more_memory_than_its_size():
+    """Compressed bodies wait in memory between fetching and extraction by the hundred: each must
+    cost its compressed size, not the compressor's worst-case buffer (about the body's size)."""
+    import tracemalloc
+
+    from warehouse import codec
+
+    body = ("<p>" + " ".join(f"word{i % 5000}" for i in range(60_000)) + "</p>").encode()
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        packed = codec.pack(body)
+        held = tracemalloc.get_traced_memory()[0] - before
+    finally:
+        tracemalloc.stop()
+    assert len(packed) < len(body) / 3
+    assert held < 1.5 * len(packed) + 4096, (held, len(packed), len(body))
+    assert codec.unpack(packed) == body
