@@ -21,7 +21,7 @@ import codecs
 import functools
 import re
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from html import escape as html_escape
 from urllib.parse import urlsplit
@@ -367,6 +367,13 @@ def nfc(text: str | None) -> str | None:
     return unicodedata.normalize("NFC", text) if text else text
 
 
+def _composed(hints: EntryHints | None) -> EntryHints:
+    """The hints (none: empty), with the feed's title and author (text that may be stored) in NFC."""
+    if hints is None:
+        return EntryHints()
+    return replace(hints, title=nfc(hints.title), author=nfc(hints.author))
+
+
 def _parse(body: bytes | str, content_type: str | None) -> HtmlElement:
     html = nfc(decode_html(body, content_type) if isinstance(body, bytes) else body)
     html = _close_title(html)
@@ -451,7 +458,7 @@ def extract_article(
     now: datetime | None = None,
 ) -> ExtractedArticle:
     """Extract the article of one HTML page. Raises ExtractionError / NotAnArticle."""
-    hints = hints or EntryHints()
+    hints = _composed(hints)
     final_url = final_url or url
     tree = _parse(body, content_type)
     page = _read_page(tree, final_url, hints)
@@ -476,7 +483,7 @@ def _assemble(page: _Page, found: Candidate, hints: EntryHints, url: str, canoni
     written, source = page_published(page.tree, page.structured.published, page.url, now, extensive=not stated)
     published, published_source = choose_published_with_source(written, source, hints.published_at,
                                                                hints.published_source)
-    author = (page.meta.author or "").strip() or nfc(hints.author)
+    author = (page.meta.author or "").strip() or hints.author
     return ExtractedArticle(
         article_id=article_id(canonical),
         url=url,
@@ -484,7 +491,7 @@ def _assemble(page: _Page, found: Candidate, hints: EntryHints, url: str, canoni
         canonical_url=canonical,
         syndicated_from=syndicated,
         source=hints.declared_source or site_name or hints.source_name or site_of(canonical) or "file",
-        title=found.title or nfc(hints.title),
+        title=found.title or hints.title,
         author=author or None,
         published_at=published,
         language=choose_language(_language_declared(page) or hints.language, found.text),
@@ -548,14 +555,14 @@ def extract_text_article(
     """A saved plain-text article (a naive capture: title on top, paragraphs, furniture) through
     the same cleaner as HTML pages. The title is the first line when it reads like one; a date
     stated in the first lines is used."""
-    hints = hints or EntryHints()
+    hints = _composed(hints)
     text = nfc(decode_html(body) if isinstance(body, bytes) else body)
     if _looks_binary(text):
         raise ExtractionError("binary content, not a text article")
     nonblank = [ln.strip() for ln in text.replace("\r\n", "\n").split("\n") if ln.strip()]
     if not nonblank:
         raise NotAnArticle("empty file")
-    title = nfc(_text_title(nonblank, hints))
+    title = _text_title(nonblank, hints)
     published, published_source = _text_date(nonblank, hints, now)
     cleaned = clean_text(_strip_title("\n".join(nonblank), title), title=title, url=url)
     words = word_count(cleaned)
@@ -564,7 +571,7 @@ def extract_text_article(
     return ExtractedArticle(
         article_id=article_id(url), url=url, final_url=url, canonical_url=canonicalize(url), syndicated_from=None,
         source=hints.declared_source or hints.source_name or site_of(url) or "file",
-        title=title, author=nfc(hints.author), published_at=published, published_at_source=published_source,
+        title=title, author=hints.author, published_at=published, published_at_source=published_source,
         language=choose_language(hints.language, cleaned), text=cleaned, description=None, word_count=words,
         extracted_text=cleaned, site=outlet_of(url, hints.declared_source),
         outlet_names=(hints.declared_source,) if hints.declared_source else (),

@@ -63,11 +63,8 @@ def clean_sites(wh: Warehouse, sites: set[str], progress: Callable[[int], None] 
             furniture += [{"site": site, **f} for f in site_furniture]
             if progress:
                 progress(1)
-        classified = None
-        if taxonomy is not None and texts:
-            by_pool = pool(texts) if pool is not None else None
-            classified = ClassifiedBatch.of(by_pool if by_pool is not None else (
-                classify_row(t.article_id, t.title, t.text, t.language, t.story_date, taxonomy, model) for t in texts))
+        classified = _classify(texts, taxonomy, model, pool) if taxonomy is not None and texts else None
+        if classified is not None:
             verdicts.update({r.article_id: bool(r.is_relevant) for r in classified.rows})
         if finished:
             wh.articles.save_sites_cleaning(finished, texts, furniture, classified)
@@ -76,6 +73,14 @@ def clean_sites(wh: Warehouse, sites: set[str], progress: Callable[[int], None] 
         if len(finished) < len(batch):
             break
     return StageReport(counts={"sites_cleaned": done, "articles_recleaned": changed}, verdicts=verdicts)
+
+
+def _classify(texts: list[CleanedText], taxonomy, model, pool) -> ClassifiedBatch:
+    """The changed texts' classifications: on the pool when it takes them, else here."""
+    done = pool(texts) if pool is not None else None
+    if done is None:
+        done = [classify_row(t.article_id, t.title, t.text, t.language, t.story_date, taxonomy, model) for t in texts]
+    return ClassifiedBatch.of(done)
 
 
 def clean_site(lines: dict[str, list[tuple[str, bool]]], articles: list[dict]) -> tuple[list[CleanedText], list[dict]]:

@@ -546,3 +546,11 @@ def test_body_document_is_a_copy_of_the_body_alone():
     document.find("body/p").drop_tree()
     assert tostring(tree) == before
     assert body_document(document_fromstring("<html><head><title>t</title></head></html>").find("head")) is None
+
+
+def test_a_feeds_title_and_author_with_combining_marks_are_stored_composed():
+    from extractors.article import extract_text_article
+
+    hints = EntryHints(title=_decomposed("Puces: l'Amérique étend ses contrôles"), author=_decomposed("Zoé Lefèvre"))
+    art = extract_text_article("\n\n".join(BODY_FR).encode("utf-8"), url="file:///saved/puces2.txt", hints=hints)
+    assert art.title == "Puces: l'Amérique étend ses contrôles" and art.author == "Zoé Lefèvre"
