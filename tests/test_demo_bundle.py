@@ -172,3 +172,28 @@ def test_site_batches_hold_a_bounded_number_of_sites_and_articles(monkeypatch):
     assert batches == [["a", "b", "c"], ["d", "e"], ["f"], ["g"]]
     assert all(len(b) <= 3 and (len(b) == 1 or sum(sizes[s] for s in b) <= 10) for b in batches)
     assert refine.site_batches({}) == []
+
+
+def test_sites_articles_reads_a_text_equal_to_its_extraction_once(ingested):
+    """Site cleaning holds a batch's articles in memory: a text equal to its extracted text is
+    one string shared by both keys; a cleaned one keeps its own, and both are read right."""
+    from flows import refine
+
+    wh, _ = ingested
+    before = _site_state(wh)
+    sites = sorted(wh.articles.all_sites())
+    with wh.transaction() as con:  # one site's cleaning undone: its texts are their extractions again
+        con.execute("UPDATE articles SET text = extracted_text WHERE site = $s", {"s": sites[0]})
+    try:
+        _, rows = wh.operations.query("select article_id, text, extracted_text from articles "
+                                      "where extracted_text is not null order by 1")
+        got = {a["article_id"]: a for site_rows in wh.articles.sites_articles(sites).values() for a in site_rows}
+        assert set(got) == {r[0] for r in rows}
+        same = [r[0] for r in rows if r[1] == r[2]]
+        assert same and len(same) < len(rows), "some texts cleaned, some not"
+        for aid, text, extracted in rows:
+            assert (got[aid]["text"], got[aid]["extracted_text"]) == (text, extracted)
+        assert all(got[aid]["text"] is got[aid]["extracted_text"] for aid in same)
+    finally:
+        refine.clean_sites(wh, {sites[0]})
+    assert _site_state(wh) == before

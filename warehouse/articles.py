@@ -172,14 +172,20 @@ class Articles:
         return out
 
     def sites_articles(self, sites: list[str]) -> dict[str, list[dict]]:
-        """site -> its articles with an extracted text (ordered by id), for many sites at once."""
+        """site -> its articles with an extracted text (ordered by id), for many sites at once.
+        A text equal to its extracted text (most) is read once and shared by both keys: a batch's
+        texts are what site cleaning holds in memory."""
         out: dict[str, list[dict]] = {site: [] for site in sites}
         with self.wh.connect() as con:
             for row in dicts(con.execute(
-                    "SELECT site, article_id, url, final_url, title, text, extracted_text, language, "
+                    "SELECT site, article_id, url, final_url, title, "
+                    "CASE WHEN text IS NOT DISTINCT FROM extracted_text THEN NULL ELSE text END AS text, "
+                    "text IS NOT DISTINCT FROM extracted_text AS same, extracted_text, language, "
                     "coalesce(published_at, fetched_at) AS story_date FROM articles "
                     "WHERE site IN (SELECT unnest($sites)) AND extracted_text IS NOT NULL "
                     "ORDER BY site, article_id", {"sites": list(sites)})):
+                if row.pop("same"):
+                    row["text"] = row["extracted_text"]
                 out[row.pop("site")].append(row)
         return out
 
