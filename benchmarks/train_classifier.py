@@ -7,7 +7,9 @@
 Training documents: the news-labelled corpus's tuning part (benchmarks/news_split.json; read
 from ../shared at run time, never copied), the dev set's tune split (tests/devset, its held
 split stays out for evaluation) and the articles written for training (tests/trainset). The
-test part of the corpus is not read here. Needs the ``train`` extra (scikit-learn).
+test part of the corpus is not read here. ``--extra FILE.jsonl``: more labelled news in the
+corpus's format, trained on and never scored (the shipped model has none). Needs the ``train``
+extra (scikit-learn).
 """
 
 from __future__ import annotations
@@ -63,12 +65,37 @@ def news_part(corpus: Path, part: str) -> tuple[list[Document], str]:
     return [d for d in parse_news_jsonl(raw.decode("utf-8")) if d.story in stories], corpus_version(raw)
 
 
-def training_documents(corpus: Path = CORPUS) -> tuple[list[Document], str]:
+def training_documents(corpus: Path = CORPUS, extra: list[Path] = (), extra_weight: float = 1.0) -> tuple[list[Document], str]:
     news, version = news_part(corpus, "tune")
     splits = devset_split()
     dev = [d for d in read_articles(DEVSET, "devset") if splits[d.id] == "tune"]
     own = read_articles(TRAINSET, "trainset") if TRAINSET.is_dir() else []
-    return news + dev + own, version
+    return news + dev + own + [replace(d, weight=extra_weight) for d in extra_documents(corpus, extra)], version
+
+
+def extra_documents(corpus: Path, files: list[Path]) -> list[Document]:
+    """More labelled news in the corpus's own format (``--extra``; source ``news-extra``),
+    without any document the test part could know: one whose URL is in the corpus, or whose
+    story is one of the test part's (another outlet's copy of a held-out event); nor a repeated
+    URL, nor one a reviewer marked ``"drop": true``. docs/classification.md: what such data did."""
+    if not files:
+        return []
+    rows = [json.loads(line) for line in (corpus / "news.jsonl").read_text(encoding="utf-8").splitlines() if line.strip()]
+    known = {r["url"].rstrip("/") for r in rows}
+    test = set(load_split()["test"])
+    kept, dropped = [], 0
+    for path in files:
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if not line.strip():
+                continue
+            row = json.loads(line)
+            if row.get("drop") or row["url"].rstrip("/") in known or row.get("story") in test:
+                dropped += 1
+                continue
+            known.add(row["url"].rstrip("/"))
+            kept.append(line)
+    print(f"extra: {len(kept)} documents ({dropped} left out: dropped by review, in the corpus, a repeat, or a test story)", file=sys.stderr)
+    return parse_news_jsonl("\n".join(kept), source="news-extra")
 
 
 def held_out_outcomes(prep, params: TrainParams, taxonomy, splits, threshold: float = 0.5) -> list[Outcome | None]:
@@ -97,7 +124,9 @@ def newest_split(docs) -> tuple[list[int], list[int]]:
     training data."""
     held = set(make_split([d for d in docs if d.source == "news-labelled"])["test"])
     newest = [d.source == "news-labelled" and d.story in held for d in docs]
-    return [i for i, n in enumerate(newest) if not n], [i for i, n in enumerate(newest) if n]
+    # any other document of a held-out story (an --extra copy of that event) trains on nothing
+    return ([i for i, d in enumerate(docs) if d.story not in held],
+            [i for i, n in enumerate(newest) if n])
 
 
 def run_cv(prep, params: TrainParams, taxonomy, verbose: bool = False, temporal: bool = False) -> dict:
@@ -150,12 +179,16 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--curve", action="store_true",
                     help="with --cv: a learning curve (each fold's training stories subsampled to 25, 50, 75, 100%%, "
                          "three draws each): does more labelled data still help?")
+    ap.add_argument("--extra", type=Path, action="append", default=[], metavar="JSONL",
+                    help="more labelled news in the corpus's format (repeat): trained on, never scored; "
+                         "documents of the corpus or of its test stories are left out")
+    ap.add_argument("--extra-weight", type=float, default=1.0, help="each --extra document's weight (default 1)")
     ap.add_argument("--verbose", "-v", action="store_true")
     ap.add_argument("--out", type=Path, default=DEFAULT_MODEL)
     args = ap.parse_args(argv)
     taxonomy = load_taxonomy()
     params = replace(PARAMS, **dict(_setting(s) for s in args.set))
-    docs, version = training_documents(args.corpus)
+    docs, version = training_documents(args.corpus, args.extra, args.extra_weight)
     t0 = time.perf_counter()
     prep = prepare(docs, taxonomy)
     print(f"{len(docs)} training documents, features in {time.perf_counter() - t0:.1f} s")

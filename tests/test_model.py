@@ -383,12 +383,7 @@ def test_a_taxonomy_of_themes_the_model_never_saw_still_gives_relevant_articles_
 
 
 def test_learning_curve_cuts_whole_stories_to_the_share_deterministically():
-    import importlib.util
-
-    path = REPO / "benchmarks" / "train_classifier.py"
-    spec = importlib.util.spec_from_file_location("train_classifier_for_test", path)
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
+    mod = _train_script()
     docs = [Document(id=f"d{i}", title="t", text="x", lang="en", relevant=False, story=f"s{i // 3}")
             for i in range(60)]  # 20 stories of 3 documents
     train = list(range(60))
@@ -399,3 +394,47 @@ def test_learning_curve_cuts_whole_stories_to_the_share_deterministically():
     assert half != mod._subsample(docs, train, 0.5, 1)  # another draw, other stories
     assert set(mod._subsample(docs, train, 0.25, 0)) < set(range(60))
     assert mod._subsample(docs, train, 1.0, 0) == train
+
+
+def _train_script():
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("train_classifier_for_test", REPO / "benchmarks" / "train_classifier.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def test_extra_training_documents_never_bring_in_the_corpus_or_its_test_stories(tmp_path):
+    """`train_classifier.py --extra`: more labelled news trains, but a page of the corpus, an
+    event of the test part, a repeat or a document its reviewer dropped never does; and in the
+    newest-stories check an extra document of a held-out story does not train."""
+    mod = _train_script()
+    test_story = sorted(mod.load_split()["test"])[0]
+    tune_story = sorted(mod.load_split()["tune"])[0]
+
+    def row(i, url, story, **more):
+        return {"id": f"x-{i}", "url": url, "title": f"Title {i}", "lang": "en", "paragraphs": ["Nvidia H20 China."],
+                "relevant": True, "primary": "compliant_chips", "required": ["compliant_chips"], "forbidden": [],
+                "story": story, **more}
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "news.jsonl").write_text(json.dumps(row(0, "https://a.example/known", tune_story)) + "\n")
+    extra = tmp_path / "extra.jsonl"
+    rows = [row(1, "https://a.example/known/", "s-new"),  # the corpus's page (trailing slash)
+            row(2, "https://b.example/copy", test_story),  # another outlet on a test event
+            row(3, "https://c.example/dropped", "s-new", drop=True),
+            row(4, "https://d.example/new", "s-new"),
+            row(5, "https://d.example/new", "s-new"),  # a repeat
+            row(6, "https://e.example/tune-event", tune_story)]
+    extra.write_text("\n".join(json.dumps(r) for r in rows) + "\n")
+    docs = mod.extra_documents(corpus, [extra])
+    assert [d.id for d in docs] == ["x-4", "x-6"] and {d.source for d in docs} == {"news-extra"}
+
+    news = [Document(id=f"n{i}", title="t", text="x", lang="en", relevant=False, story=f"s{i}",
+                     published=f"2025-0{1 + i % 9}-01", source="news-labelled") for i in range(40)]
+    held_story = sorted({news[i].story for i in mod.newest_split(news)[1]})[0]
+    copy = Document(id="x-9", title="t", text="x", lang="en", relevant=False, story=held_story, source="news-extra")
+    train, held = mod.newest_split(news + [copy])
+    assert len(news) not in train and len(news) not in held  # neither trains nor is scored
