@@ -19,6 +19,7 @@ import itertools
 import json
 import sys
 import time
+from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 
@@ -65,7 +66,7 @@ def news_part(corpus: Path, part: str) -> tuple[list[Document], str]:
     return [d for d in parse_news_jsonl(raw.decode("utf-8")) if d.story in stories], corpus_version(raw)
 
 
-def training_documents(corpus: Path = CORPUS, extra: list[Path] = (), extra_weight: float = 1.0) -> tuple[list[Document], str]:
+def training_documents(corpus: Path = CORPUS, extra: Sequence[Path] = (), extra_weight: float = 1.0) -> tuple[list[Document], str]:
     news, version = news_part(corpus, "tune")
     splits = devset_split()
     dev = [d for d in read_articles(DEVSET, "devset") if splits[d.id] == "tune"]
@@ -73,7 +74,7 @@ def training_documents(corpus: Path = CORPUS, extra: list[Path] = (), extra_weig
     return news + dev + own + [replace(d, weight=extra_weight) for d in extra_documents(corpus, extra)], version
 
 
-def extra_documents(corpus: Path, files: list[Path]) -> list[Document]:
+def extra_documents(corpus: Path, files: Sequence[Path]) -> list[Document]:
     """More labelled news in the corpus's own format (``--extra``; source ``news-extra``),
     without any document the test part could know: one whose URL is in the corpus, or whose
     story is one of the test part's (another outlet's copy of a held-out event); nor a repeated

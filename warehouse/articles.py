@@ -173,8 +173,8 @@ class Articles:
 
     def sites_articles(self, sites: list[str]) -> dict[str, list[dict]]:
         """site -> its articles with an extracted text (ordered by id), for many sites at once.
-        A text equal to its extracted text (most) is read once and shared by both keys: a batch's
-        texts are what site cleaning holds in memory."""
+        A text equal to its extracted text (one site cleaning left as it was) is read once and
+        shared by both keys: a batch's texts are what site cleaning holds in memory."""
         out: dict[str, list[dict]] = {site: [] for site in sites}
         with self.wh.connect() as con:
             for row in dicts(con.execute(
