@@ -410,8 +410,8 @@ def test_extra_training_documents_never_bring_in_the_corpus_or_its_test_stories(
     event of the test part, a repeat or a document its reviewer dropped never does; and in the
     newest-stories check an extra document of a held-out story does not train."""
     mod = _train_script()
-    test_story = sorted(mod.load_split()["test"])[0]
-    tune_story = sorted(mod.load_split()["tune"])[0]
+    test_story = min(mod.load_split()["test"])
+    tune_story = min(mod.load_split()["tune"])
 
     def row(i, url, story, **more):
         return {"id": f"x-{i}", "url": url, "title": f"Title {i}", "lang": "en", "paragraphs": ["Nvidia H20 China."],
@@ -434,7 +434,7 @@ def test_extra_training_documents_never_bring_in_the_corpus_or_its_test_stories(
 
     news = [Document(id=f"n{i}", title="t", text="x", lang="en", relevant=False, story=f"s{i}",
                      published=f"2025-0{1 + i % 9}-01", source="news-labelled") for i in range(40)]
-    held_story = sorted({news[i].story for i in mod.newest_split(news)[1]})[0]
+    held_story = min(news[i].story for i in mod.newest_split(news)[1])
     copy = Document(id="x-9", title="t", text="x", lang="en", relevant=False, story=held_story, source="news-extra")
     train, held = mod.newest_split(news + [copy])
     assert len(news) not in train and len(news) not in held  # neither trains nor is scored
