@@ -231,7 +231,7 @@ def band_keys(sig: Sequence[int]) -> list[tuple[int, int]]:
     band's key packs its two 32-bit hash values into one 64-bit integer, so two signatures share
     a key in a band exactly when datasketch's LSH would put them in the same bucket. A database
     finds candidate copies by joining on (band, key), without loading every signature."""
-    if not sig or len(sig) < LSH_BANDS * LSH_ROWS:
+    if sig is None or len(sig) < LSH_BANDS * LSH_ROWS:  # a list or a numpy array
         return []
     assert LSH_ROWS == 2, "band_keys packs two rows per band"
     return [(b, (int(sig[2 * b]) << 32) | int(sig[2 * b + 1])) for b in range(LSH_BANDS)]

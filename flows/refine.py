@@ -164,7 +164,7 @@ def _cluster_pending(wh: Warehouse, force: bool, batch_size: int, assign_cluster
         wh.clusters.reset()
     placed = 0
     while rows := wh.clusters.pending(batch_size):
-        new = [(r["article_id"], tuple(r["signature"] or ()), r["story_date"]) for r in rows]
+        new = [(r["article_id"], r["signature"], r["story_date"]) for r in rows]
         existing = wh.clusters.candidate_copies([aid for aid, _, _ in new])
         old_cluster = {aid: cid for aid, _, _, cid in existing}
         updates = assign_clusters(existing, new)

@@ -130,6 +130,12 @@ def test_clusters_persist_across_runs_and_follow_the_earliest_copy(tmp_path):
                            "final_url": f"http://s/{aid}", "frontier_url": f"http://s/{aid}", "text": text,
                            "title": aid, "published_at": when, "fetched_at": when})], [])
         add(aid, text, when)
+    # clustering reads signatures as numpy arrays (not lists of Python ints): the same values
+    pending = {r["article_id"]: r["signature"] for r in wh.clusters.pending(10)}
+    assert {aid: list(map(int, sig)) for aid, sig in pending.items()} == {
+        aid: list(signature(text)) for aid, text, _ in (("a", story, 0), ("c", story.replace("Tuesday", "Wednesday"), 0),
+                                                         ("x", other, 0))}
+    assert band_keys(pending["a"]) == band_keys(list(signature(story)))
     refine.cluster_pending(wh)
     clusters = dict(wh.operations.query("select article_id, cluster_id from articles")[1])
     assert clusters == {"a": "a", "c": "a", "x": "x"}
@@ -226,3 +232,15 @@ def test_the_extraction_pool_classifies_cleaned_texts_as_the_flow_does(classifie
     finally:
         pool.close()
     assert sum(c.row.is_relevant for c in here) >= 5
+
+
+def test_signature_column_reads_as_numpy_with_nulls_and_empties():
+    import numpy as np
+    import pyarrow as pa
+
+    from warehouse.clusters import signatures
+
+    column = pa.chunked_array([pa.array([[1, 2, 3], None], pa.list_(pa.uint32())), pa.array([[], [4294967295]], pa.list_(pa.uint32()))])
+    got = signatures(column)
+    assert [None if g is None else g.tolist() for g in got] == [[1, 2, 3], None, [], [4294967295]]
+    assert all(isinstance(g, np.ndarray) for g in got if g is not None)
