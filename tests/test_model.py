@@ -438,3 +438,23 @@ def test_extra_training_documents_never_bring_in_the_corpus_or_its_test_stories(
     copy = Document(id="x-9", title="t", text="x", lang="en", relevant=False, story=held_story, source="news-extra")
     train, held = mod.newest_split(news + [copy])
     assert len(news) not in train and len(news) not in held  # neither trains nor is scored
+
+
+def test_check_extra_trains_without_the_extra_documents_and_scores_only_them(monkeypatch, capsys):
+    mod = _train_script()
+    docs = [Document(id=f"d{i}", title="t", text="x", lang="en", relevant=False, story=f"s{i}",
+                     source="news-extra" if i % 3 == 0 else "news-labelled") for i in range(9)]
+    seen = {}
+
+    def outcomes(prep, params, taxonomy, splits):
+        seen["splits"] = splits
+        return [mod.Outcome(False, ()) for _ in prep.docs]
+
+    monkeypatch.setattr(mod, "held_out_outcomes", outcomes)
+    prep = type("Prep", (), {"docs": docs})()
+    taxonomy = type("Tax", (), {"theme_ids": ("export_controls",)})()
+    assert mod._check_extra(prep, None, taxonomy) == 0
+    [(train, held)] = seen["splits"]
+    assert held == [0, 3, 6] and train == [1, 2, 4, 5, 7, 8]
+    assert "n=   3" in capsys.readouterr().out
+    assert mod._check_extra(type("Prep", (), {"docs": docs[1:3]})(), None, taxonomy) == 2  # no extra documents
