@@ -34,6 +34,12 @@ def signatures(column: pa.ChunkedArray) -> list[np.ndarray | None]:
     return out
 
 
+def _rows(table: pa.Table) -> list[dict]:
+    """A result's rows as dicts, its ``signature`` column as numpy arrays (``signatures``)."""
+    rest = table.drop_columns(["signature"]).to_pylist()
+    return [{**row, "signature": sig} for row, sig in zip(rest, signatures(table.column("signature")))]
+
+
 class Clusters:
     def __init__(self, wh: Facade):
         self.wh = wh
@@ -45,9 +51,7 @@ class Clusters:
                 "SELECT a.article_id, s.signature, s.story_date, a.syndicated_from FROM articles a "
                 "JOIN article_signatures s USING (article_id) WHERE a.cluster_id IS NULL "
                 f"ORDER BY s.story_date NULLS LAST, a.article_id LIMIT {int(limit)}").to_arrow_table()
-        sigs = signatures(table.column("signature"))
-        rest = table.drop_columns(["signature"]).to_pylist()
-        return [{**row, "signature": sig} for row, sig in zip(rest, sigs)]
+        return _rows(table)
 
     def reset(self) -> None:
         with self.wh.transaction() as con:
@@ -70,8 +74,7 @@ class Clusters:
         with self.wh.connect() as con:
             with staged(con, "probe", pa.table({"article_id": pa.array(article_ids, pa.string())})):
                 table = con.sql(_CANDIDATES).to_arrow_table()
-        return list(zip(table.column("article_id").to_pylist(), signatures(table.column("signature")),
-                        table.column("story_date").to_pylist(), table.column("cluster_id").to_pylist()))
+        return [(r["article_id"], r["signature"], r["story_date"], r["cluster_id"]) for r in _rows(table)]
 
     def rename(self, renames: dict[str, str]) -> None:
         """Every article of cluster ``old`` moves to cluster ``new`` (an earlier copy arrived)."""
