@@ -19,7 +19,10 @@ pages of ../shared/corpora/aeb) and ``l3s`` (the 621 Google News pages of
 - CPU seconds per page of all chipwire's processes in the cold run, and of its main process
   alone (fetching, storing, loading: what must be serial), against the limit's;
 - peak RSS of the largest process of the cold run, read per process from /proc (VmHWM,
-  sampled every 0.1 s), and the kernel's ru_maxrss for comparison.
+  sampled every 0.1 s), and the kernel's ru_maxrss for comparison; ``--rss-trace DIR`` also
+  writes the main process's RSS over the cold run (seconds, VmRSS, RssAnon, RssFile in MB, one
+  line per 0.1 s sample) to DIR/rss-MIX-N.tsv, beside the run's stage times: where in the run
+  the peak falls.
 The worker's own per-page cost, step by step, is `benchmarks/stage_costs.py`.
 Politeness used: [fetch] per_host_concurrency = 8, per_host_delay = 0 (all pages on one
 loopback host).
@@ -183,7 +186,18 @@ def _peak_rss_mb(pid: int) -> int:
     return 0
 
 
-def run_chipwire(sources: Path, db: Path, env: dict) -> tuple[float, dict]:
+def _rss_sample(pid: int) -> tuple[int, ...] | None:
+    """(VmRSS, RssAnon, RssFile) in MB of one live process."""
+    keys = ("VmRSS:", "RssAnon:", "RssFile:")
+    try:
+        found = {line.split()[0]: int(line.split()[1]) // 1024
+                 for line in Path(f"/proc/{pid}/status").read_text().splitlines() if line.startswith(keys)}
+    except OSError:
+        return None
+    return tuple(found.get(k, 0) for k in keys)
+
+
+def run_chipwire(sources: Path, db: Path, env: dict, trace: list | None = None) -> tuple[float, dict]:
     t = time.perf_counter()
     proc = subprocess.Popen([sys.executable, "-m", "flows.cli", "ingest", "--no-progress", "--sources", str(sources),
                              "--db", str(db)], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
@@ -191,6 +205,8 @@ def run_chipwire(sources: Path, db: Path, env: dict) -> tuple[float, dict]:
     peaks: dict[int, int] = {}
     while True:  # every process's own CPU, read until the command ends (to the last tenth of a second)
         _tree_cpu(proc.pid, seen, peaks)
+        if trace is not None and (rss := _rss_sample(proc.pid)) is not None:
+            trace.append((time.perf_counter() - t, *rss))
         try:
             out, err = proc.communicate(timeout=0.1)
             break
@@ -215,7 +231,8 @@ def peak_children_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
 
 
-def bench(n_pages: int, n_feeds: int, skip_naive: bool, skip_limit: bool, mix: str = "aeb") -> dict:
+def bench(n_pages: int, n_feeds: int, skip_naive: bool, skip_limit: bool, mix: str = "aeb",
+          rss_trace: Path | None = None) -> dict:
     pages = build_pages(n_pages, mix)
     sites, site = serve(pages, n_feeds)
     tmp = Path(tempfile.mkdtemp(prefix="chipwire-bench-"))
@@ -236,7 +253,13 @@ def bench(n_pages: int, n_feeds: int, skip_naive: bool, skip_limit: bool, mix: s
         best = min(first, second, key=lambda r: r[0])
         out["startup_s"], startup_cpu, startup_main = best[0], best[1]["cpu"], best[1]["main_cpu"]
         rss_before = peak_children_rss_mb()
-        out["cold_s"], cold = run_chipwire(sources, tmp / "data" / "chipwire.duckdb", env)
+        trace: list = []
+        out["cold_s"], cold = run_chipwire(sources, tmp / "data" / "chipwire.duckdb", env, trace)
+        if rss_trace is not None:
+            rss_trace.mkdir(parents=True, exist_ok=True)
+            lines = [f"# {mix}, {n_pages} pages; stages (wall): {cold['stages']}", "s\tVmRSS\tRssAnon\tRssFile"]
+            lines += ["\t".join([f"{row[0]:.1f}", *map(str, row[1:])]) for row in trace]
+            (rss_trace / f"rss-{mix}-{n_pages}.tsv").write_text("\n".join(lines) + "\n")
         out["cold_stages"] = cold["stages"]
         out["main_peak_mb"], out["worker_peak_mb"] = cold["main_peak"], cold["other_peak"]
         # per page: the run's CPU less that of a run with nothing to do (start-up)
@@ -278,9 +301,11 @@ def main() -> None:
     ap.add_argument("--skip-naive", action="store_true")
     ap.add_argument("--skip-limit", action="store_true")
     ap.add_argument("--json", action="store_true", help="print JSON lines only")
+    ap.add_argument("--rss-trace", type=Path, metavar="DIR", help="write the main process's RSS over the cold run "
+                    "to DIR/rss-MIX-N.tsv (every 0.1 s)")
     args = ap.parse_args()
     for mix, n in [(m, n) for m in args.mix or ["aeb", "l3s"] for n in args.pages or [2000]]:
-        r = bench(n, args.feeds, args.skip_naive, args.skip_limit, mix)
+        r = bench(n, args.feeds, args.skip_naive, args.skip_limit, mix, args.rss_trace)
         if args.json:
             print(json.dumps(r))
             continue
