@@ -28,7 +28,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 _DIGITS = re.compile(r"\d+")
@@ -97,11 +97,11 @@ MIN_PAGES = 2  # then a line recurs when it is on this many of them
 
 @dataclass(frozen=True)
 class SiteProfile:
-    """How many independent pages of a site each line fingerprint occurs on."""
+    """How many independent pages of a site each recurring line fingerprint occurs on."""
 
     pages: int = 0  # independent pages (copies of one story count once)
-    counts: Mapping[str, int] = field(default_factory=dict)
-    plain: frozenset[str] = frozenset()  # fingerprints some page holds as plain third-person prose
+    counts: Mapping[str, int] = field(default_factory=dict)  # built with those on >= MIN_PAGES only
+    plain: frozenset[str] = frozenset()  # of those, the ones some page holds as plain third-person prose
 
     def recurring(self, fp: str) -> bool:
         return self.pages >= MIN_STORIES and self.counts.get(fp, 0) >= MIN_PAGES
@@ -129,8 +129,14 @@ def _shared_prose(prose_by_page: dict[str, set[str]]) -> Counter:
     for pid, fps in prose_by_page.items():
         for fp in fps:
             holders[fp].append(pid)
+    return shared_prose(holders.values())
+
+
+def shared_prose(holders: Iterable[Sequence[str]]) -> Counter:
+    """(page, page) -> how many plain prose lines the two share, from each line's holders (the
+    pages it is on), counting the lines on 2 to MAX_HOLDERS pages."""
     shared: Counter = Counter()
-    for pids in holders.values():
+    for pids in holders:
         if 2 <= len(pids) <= MAX_HOLDERS:
             for i, a in enumerate(pids):
                 for b in pids[i + 1:]:
@@ -146,28 +152,40 @@ def one_story(shared: int, prose_a: int, prose_b: int) -> bool:
     return shared >= 2 or large <= 2
 
 
+def story_of(prose_lines: Mapping[str, int], shared: Mapping[tuple[str, str], int]) -> dict[str, str]:
+    """page id -> its story (one of its pages' ids), from how many plain prose lines each page
+    has and how many two pages share (``shared_prose``): pages that share most of their plain
+    prose are one story (``one_story``)."""
+    stories = _Stories(prose_lines)
+    for (a, b), n in shared.items():
+        if one_story(n, prose_lines[a], prose_lines[b]):
+            stories.join(a, b)
+    return {pid: stories.find(pid) for pid in prose_lines}
+
+
 def build_profile(pages: Mapping[str, Iterable[tuple[str, bool]]]) -> SiteProfile:
     """``pages``: page id -> (fingerprint, is_plain_prose) for each of its lines, where
     is_plain_prose marks long third-person sentences that do not speak of the outlet.
 
-    Pages that share most of their plain prose are one story (``one_story``) and count once;
-    then each fingerprint counts the stories it occurs in."""
+    Pages that share most of their plain prose are one story (``story_of``) and count once;
+    then each fingerprint counts the stories it occurs in. (The warehouse computes the same
+    from its stored lines without holding them: `Articles.sites_prose`, `sites_recurring`.)"""
     fps_by_page: dict[str, set[str]] = {}
     prose_by_page: dict[str, set[str]] = {}
     for pid, rows in pages.items():
         rows = list(rows)
         fps_by_page[pid] = {fp for fp, _ in rows}
         prose_by_page[pid] = {fp for fp, prose in rows if prose}
-    stories = _Stories(fps_by_page)
-    for (a, b), n in _shared_prose(prose_by_page).items():
-        if one_story(n, len(prose_by_page[a]), len(prose_by_page[b])):
-            stories.join(a, b)
+    story = story_of({pid: len(fps) for pid, fps in prose_by_page.items()}, _shared_prose(prose_by_page))
     groups: dict[str, set[str]] = defaultdict(set)
     for pid, fps in fps_by_page.items():
-        groups[stories.find(pid)] |= fps
+        groups[story[pid]] |= fps
     counts: Counter = Counter(fp for fps in groups.values() for fp in fps)
-    plain = frozenset(fp for fps in prose_by_page.values() for fp in fps)
-    return SiteProfile(pages=len(groups), counts=dict(counts), plain=plain)
+    # only what recurs is kept (all that `recurring` and `strip_site_furniture` ask about): a
+    # large site's profile is its furniture, not every line it ever printed
+    recurs = {fp: n for fp, n in counts.items() if n >= MIN_PAGES}
+    plain = frozenset(fp for fps in prose_by_page.values() for fp in fps if fp in recurs)
+    return SiteProfile(pages=len(groups), counts=recurs, plain=plain)
 
 
 @dataclass(frozen=True)

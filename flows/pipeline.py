@@ -27,6 +27,10 @@ from .run import Run
 from .search_sync import refresh_index
 from .work import Extractor, PendingBatch, classifier_model, jobs_from_rows
 
+# DuckDB keeps what its instance read and wrote in memory until the instance closes: the run's
+# kept instance is released (reopened by the next write, a few ms) every this many loaded pages
+# and after each stage of the tail, so that the run's memory does not grow with its length.
+RELEASE_EVERY = 500
 ARRIVAL_BATCH = 50  # while fetching goes on, a batch is worth extracting at this many pages
 
 
@@ -195,13 +199,16 @@ def clean_stage(run: Run, sites: set[str], advance) -> None:
     run.note_classified(report.verdicts)
     run.counts.add(report.counts)
     refresh_index(run)  # cleaned texts
+    run.wh.release()  # (RELEASE_EVERY)
 
 
 def classify_stage(run: Run, taxonomy, force: bool, advance) -> None:
     counts = classify_pending(run.wh, taxonomy, force=force, progress=advance, stop=run.stop,
                               on_classified=run.note_classified, model=classifier_model(run.settings.model_path))
     run.counts.add(articles_clustered=counts.get("articles_clustered", 0))
+    run.wh.release()  # (RELEASE_EVERY)
     refresh_index(run, full=True)  # themes changed; and whatever an earlier run left behind
+    run.wh.release()
 
 
 def _in_thread(fn, *args) -> concurrent.futures.Future:
@@ -260,6 +267,7 @@ def _extract_window(run: Run, source, submit, window: int, load, advance) -> set
     sites: set[str] = set()
     in_flight: list[tuple[object, list[WaitingPage]]] = []
     in_flight_urls: set[str] = set()
+    loaded = 0
     while True:
         if len(in_flight) < window and not run.stop.is_set():
             rows = _next_rows(run, source, in_flight_urls, wait=not in_flight)
@@ -272,6 +280,10 @@ def _extract_window(run: Run, source, submit, window: int, load, advance) -> set
         pending, done_rows = in_flight.pop(0)
         sites |= load(run, pending, len(done_rows), advance)
         in_flight_urls.difference_update(r.url for r in done_rows)
+        loaded += len(done_rows)
+        if loaded >= RELEASE_EVERY:
+            run.wh.release()
+            loaded = 0
     return sites
 
 

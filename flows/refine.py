@@ -10,7 +10,7 @@ from collections.abc import Callable
 
 from extractors.article import word_count
 from extractors.clean import CLEANER_VERSION, site_clean
-from extractors.sitelearn import body_lines, build_profile
+from extractors.sitelearn import MAX_HOLDERS, MIN_PAGES, MIN_STORIES, SiteProfile, body_lines, shared_prose, story_of
 from warehouse.db import Warehouse
 from warehouse.records import Classified, CleanedText, ClassifiedBatch, StageReport
 
@@ -19,12 +19,14 @@ from .work import classify_row
 
 # -- cleaning with what each site teaches --------------------------------------------------------
 # sites read, cleaned and written together (one scan of each table, one transaction), up to
-# this many sites or this many of their articles in hand (a larger site goes alone)
+# this many sites or this many of their articles (a larger site goes alone)
 SITES_PER_BATCH = 500
-# A batch's articles are held in memory (their texts, then the changed ones' new texts): 1,000
-# keeps the stage's peak below extraction's (3,000 made it the run's peak past ~3,000 pages, +65
-# MB of texts and +65 MB of DuckDB's result), and a backfill of ~1,000 sites still one batch.
-ARTICLES_PER_BATCH = 1000
+# A batch's articles are read, cleaned, classified and written this many at a time (a page), and
+# the warehouse's instance released after each: the stage's memory is a page's texts (and their
+# new texts) whatever the size of a site. 3,000 a batch made the stage the run's peak past ~3,000
+# pages (+65 MB of texts, +65 MB of DuckDB's result); a site read whole grew the peak with the
+# site (the benchmark's one host: +100 MB at 4,000 pages). docs/benchmarks.md, twelfth session.
+ARTICLES_PER_BATCH = 500
 
 
 def site_batches(sizes: dict[str, int]) -> list[list[str]]:
@@ -51,31 +53,103 @@ def clean_sites(wh: Warehouse, sites: set[str], progress: Callable[[int], None] 
     changed texts on the extraction workers (``work.Extractor.classify``; None: here). ``stop`` ends the stage after
     the site in hand (the sites done so far are written). Sites go in batches
     (``site_batches``): a run or backfill touching many sites reads each table once a batch,
-    not once a site, and commits once a batch."""
-    changed = done = 0
-    verdicts: dict[str, bool] = {}
-    for batch in site_batches(wh.articles.site_sizes(sorted(sites))) if sites else []:
-        lines, articles = wh.articles.sites_lines(batch), wh.articles.sites_articles(batch)
-        finished, texts, furniture = [], [], []
-        for site in batch:
-            if stop is not None and stop.is_set():
-                break
-            site_texts, site_furniture = clean_site(lines[site], articles[site])
-            finished.append(site)
-            texts += site_texts
-            furniture += [{"site": site, **f} for f in site_furniture]
-            if progress:
-                progress(1)
-        classified = _classify(texts, taxonomy, model, pool) if taxonomy is not None and texts else None
+    not once a site; a batch's articles are read and written a page at a time."""
+    classify = (lambda texts: _classify(texts, taxonomy, model, pool)) if taxonomy is not None else None
+    counts, verdicts = Counter(sites_cleaned=0, articles_recleaned=0), {}
+    batches = site_batches(wh.articles.site_sizes(sorted(sites))) if sites else []
+    wh.release()  # (as after each step below: pipeline.RELEASE_EVERY)
+    for batch in batches:
+        if not _SiteBatch(wh, batch, progress, stop, classify).clean(counts, verdicts):
+            break
+    return StageReport(counts=dict(counts), verdicts=verdicts)
+
+
+class _SiteBatch:
+    """One batch of sites being cleaned. What each site's profile needs is counted by the
+    warehouse (a site's stored lines are never held: they grow with its history); its articles
+    come a page at a time, ordered by site, so a site is finished when the next one's first
+    article comes (or the last page ends). Each page's changed texts are written, classified,
+    with the furniture of the sites it finished."""
+
+    def __init__(self, wh: Warehouse, sites: list[str], progress, stop, classify):
+        self.wh, self.progress, self.stop, self.classify = wh, progress, stop, classify
+        self.profiles, self.lined, self.recurs = learn_sites(wh, sites)
+        wh.release()  # what DuckDB held for counting (pipeline.RELEASE_EVERY)
+        self.open = list(sites)  # not finished yet, in order
+        self.finished: list[str] = []  # finished since the last write
+        self.removed: dict[str, Counter] = {}  # site -> its lines removed (furniture), once begun
+        self.profile = SiteProfile()  # of the site in hand
+
+    def clean(self, counts: Counter, verdicts: dict[str, bool]) -> bool:
+        """Clean the batch, adding to ``counts`` and ``verdicts``; False when ``stop`` ended it early."""
+        after = None
+        while True:
+            rows = self.wh.articles.sites_articles(self.open, after=after, limit=ARTICLES_PER_BATCH)
+            texts, stopped = self._page(rows)
+            if not stopped and len(rows) < ARTICLES_PER_BATCH:
+                self._finish_before(None)  # the last page: every site is done
+            self._write(texts, counts, verdicts)
+            if stopped or not self.open:
+                return not stopped
+            after = (rows[-1]["site"], rows[-1]["article_id"])
+
+    def _page(self, rows: list[dict]) -> tuple[list[CleanedText], bool]:
+        texts: list[CleanedText] = []
+        for a in rows:
+            site = a["site"]
+            if site not in self.removed:  # a site's first article: the sites before it are done
+                self._finish_before(site)
+                if self.stop is not None and self.stop.is_set():
+                    return texts, True
+                self.removed[site] = Counter()
+                self.profile = self.profiles.pop(site, SiteProfile())
+            if _untouched(a, a["article_id"] in self.lined, a["article_id"] in self.recurs):
+                continue
+            text, gone = site_clean(a["extracted_text"], self.profile)
+            self.removed[site].update(gone)
+            if text != a["text"]:
+                texts.append(CleanedText(a["article_id"], text, word_count(text), CLEANER_VERSION,
+                                         title=a["title"], language=a["language"], story_date=a["story_date"]))
+        return texts, False
+
+    def _finish_before(self, site: str | None) -> None:
+        """Mark done every open site that sorts before ``site`` (None: all of them)."""
+        while self.open and (site is None or self.open[0] < site):
+            done = self.open.pop(0)
+            self.finished.append(done)
+            self.profiles.pop(done, None)
+            if self.progress:
+                self.progress(1)
+
+    def _write(self, texts: list[CleanedText], counts: Counter, verdicts: dict[str, bool]) -> None:
+        classified = self.classify(texts) if self.classify is not None and texts else None
         if classified is not None:
             verdicts.update({r.article_id: bool(r.is_relevant) for r in classified.rows})
-        if finished:
-            wh.articles.save_sites_cleaning(finished, texts, furniture, classified)
-        done += len(finished)
-        changed += len(texts)
-        if len(finished) < len(batch):
-            break
-    return StageReport(counts={"sites_cleaned": done, "articles_recleaned": changed}, verdicts=verdicts)
+        furniture = [{"site": site, "line": line[:500], "pages": n}
+                     for site in self.finished for line, n in self.removed.pop(site, Counter()).items()]
+        if texts or self.finished:
+            self.wh.articles.save_sites_cleaning(self.finished, texts, furniture, classified)
+            self.wh.release()  # what DuckDB held for the page goes with it (pipeline.RELEASE_EVERY)
+        counts["sites_cleaned"] += len(self.finished)
+        counts["articles_recleaned"] += len(texts)
+        self.finished = []
+
+
+def learn_sites(wh: Warehouse, sites: list[str]) -> tuple[dict[str, SiteProfile], set[str], set[str]]:
+    """Each site's profile (`sitelearn.build_profile` of its stored lines, counted by the
+    warehouse: `Articles.sites_prose`, `sites_recurring`), the pages with stored lines, and
+    those of them holding a line that recurs on their site."""
+    prose, holders = wh.articles.sites_prose(sites, MAX_HOLDERS)
+    story = {site: story_of(prose[site], shared_prose(holders.pop(site))) for site in sites}
+    profiles: dict[str, SiteProfile] = {}
+    lined: set[str] = set()
+    recurs: set[str] = set()
+    for site, (counts, plain, holders) in wh.articles.sites_recurring(story, MIN_PAGES).items():
+        profiles[site] = SiteProfile(pages=len(set(story[site].values())), counts=counts, plain=plain)
+        lined.update(prose[site])
+        if profiles[site].pages >= MIN_STORIES:  # (`SiteProfile.recurring`)
+            recurs |= holders
+    return profiles, lined, recurs
 
 
 def _classify(texts: list[CleanedText], taxonomy, model, pool) -> ClassifiedBatch:
@@ -86,27 +160,12 @@ def _classify(texts: list[CleanedText], taxonomy, model, pool) -> ClassifiedBatc
     return ClassifiedBatch.of(done)
 
 
-def clean_site(lines: dict[str, list[tuple[str, bool]]], articles: list[dict]) -> tuple[list[CleanedText], list[dict]]:
-    """One site's articles whose text site cleaning changes (their new texts), and the
-    furniture it learnt (line, pages), from its stored line fingerprints and articles."""
-    profile = build_profile(lines)
-    texts, removed = [], Counter()
-    for a in articles:
-        if _untouched(a, lines.get(a["article_id"]), profile):
-            continue
-        text, gone = site_clean(a["extracted_text"], profile)
-        removed.update(gone)
-        if text != a["text"]:
-            texts.append(CleanedText(a["article_id"], text, word_count(text), CLEANER_VERSION,
-                                     title=a["title"], language=a["language"], story_date=a["story_date"]))
-    return texts, [{"line": line[:500], "pages": n} for line, n in removed.items()]
-
-
-def _untouched(article: dict, fingerprints, profile) -> bool:
+def _untouched(article: dict, lined: bool, recurs: bool) -> bool:
     """Whether site cleaning leaves this article as it is, known from its stored line
-    fingerprints without fingerprinting its text again: none of its lines recurs on the site,
-    and its text is its extracted text, whole (no earlier site cleaning to undo)."""
-    if fingerprints is None or any(profile.recurring(fp) for fp, _prose in fingerprints):
+    fingerprints without fingerprinting its text again (``lined``: it has stored lines;
+    ``recurs``: one of them recurs on the site): none of its lines recurs, and its text is its
+    extracted text, whole (no earlier site cleaning to undo)."""
+    if not lined or recurs:
         return False
     text = article["text"]
     return text == article["extracted_text"] and text == "\n".join(body_lines(text))

@@ -150,6 +150,17 @@ def test_sites_cleaned_in_batches_or_stopped_midway_reach_the_same_state(ingeste
     report = refine.clean_sites(wh, sites)
     assert report.counts["sites_cleaned"] == len(sites) and _site_state(wh) == after_run
 
+    # pages of three articles: every site larger than a page is read, cleaned and written in
+    # parts, its furniture learnt from all its pages and written once the site is done
+    undo()
+    sizes = wh.articles.site_sizes(sorted(sites))
+    assert max(sizes.values()) > 3, "a site larger than a page"
+    monkeypatch.setattr(refine, "ARTICLES_PER_BATCH", 3)
+    done = []
+    report = refine.clean_sites(wh, sites, progress=done.append)
+    assert report.counts["sites_cleaned"] == len(sites) == len(done) and _site_state(wh) == after_run
+    monkeypatch.setattr(refine, "ARTICLES_PER_BATCH", 1000)
+
     undo()
     stop = threading.Event()
     report = refine.clean_sites(wh, sites, progress=lambda n: stop.set(), stop=stop)
@@ -187,8 +198,17 @@ def test_sites_articles_reads_a_text_equal_to_its_extraction_once(ingested):
     try:
         _, rows = wh.operations.query("select article_id, text, extracted_text from articles "
                                       "where extracted_text is not null order by 1")
-        got = {a["article_id"]: a for site_rows in wh.articles.sites_articles(sites).values() for a in site_rows}
+        every = wh.articles.sites_articles(sites)
+        got = {a["article_id"]: a for a in every}
         assert set(got) == {r[0] for r in rows}
+        keys = [(a["site"], a["article_id"]) for a in every]
+        assert keys == sorted(keys)
+        paged, after = [], None  # page by page from a key: the same rows, each once
+        while page := wh.articles.sites_articles(sites, after=after, limit=4):
+            assert len(page) <= 4
+            paged += page
+            after = (page[-1]["site"], page[-1]["article_id"])
+        assert paged == every
         same = [r[0] for r in rows if r[1] == r[2]]
         assert same and len(same) < len(rows), "some texts cleaned, some not"
         for aid, text, extracted in rows:

@@ -466,3 +466,63 @@ def test_a_packed_body_holds_no_more_memory_than_its_size():
     assert len(packed) < len(body) / 3
     assert held < 1.5 * len(packed) + 4096, (held, len(packed), len(body))
     assert codec.unpack(packed) == body
+
+
+def _learnt_sites():
+    """Pages of five sites as line rows (what extraction stores): stories in one to four copies
+    (a copy adds or drops a line), furniture lines, a standing paragraph on many pages, a prose
+    line on more than MAX_HOLDERS pages, a site too small to teach, pages sharing one paragraph."""
+    import random
+
+    from extractors.sitelearn import MAX_HOLDERS, line_rows
+
+    rng = random.Random(11)
+    words = ("chip export rule licence shipment vendor court ministry factory wafer quota tariff customs agency "
+             "board market analyst quarter supply broker cloud model server rack memory foundry").split()
+
+    def sentence() -> str:
+        return " ".join(rng.choice(words) for _ in range(rng.randint(16, 24))).capitalize() + "."
+
+    furniture = ["Share this article", "Most read", "Sign up for our newsletter", "Markets | Technology",
+                 "Reporting by the desk; editing by the night team"]
+    standing = sentence()
+    sites: dict[str, dict[str, list[tuple[str, bool]]]] = {}
+    for site, stories, copies in (("a.example", 14, 4), ("b.example", MAX_HOLDERS + 6, 1), ("c.example", 2, 1),
+                                  ("d.example", 9, 3), ("e.example", 6, 2)):
+        pages = sites.setdefault(site, {})
+        shared = sentence()  # on every page of b (more holders than MAX_HOLDERS), on some of d
+        for s in range(stories):
+            prose = [sentence() for _ in range(rng.randint(1, 6))]
+            for c in range(rng.randint(1, copies)):
+                lines = rng.sample(furniture, 3) + prose[: len(prose) - (c % 2)] + [f"Related: story {rng.randint(0, 40)}"]
+                if c == 2:
+                    lines.append(sentence())  # a copy with a line of its own
+                if site in ("b.example", "d.example") and (site == "b.example" or s % 3 == 0):
+                    lines.append(shared)
+                if site == "a.example" and s % 2 == 0:
+                    lines.append(standing)
+                pages[f"{site}-{s}-{c}"] = line_rows("\n".join(lines))
+    return sites
+
+
+def test_the_warehouse_learns_a_site_as_build_profile_does_from_its_lines(wh):
+    """Site cleaning's profiles are counted by the warehouse (a site's stored lines are never
+    held in memory): the same profile as `build_profile` of those lines, site by site, with
+    stories merged, standing and over-shared prose, and sites too small to teach."""
+    from extractors.sitelearn import build_profile
+    from flows import refine
+
+    sites = _learnt_sites()
+    wh.articles.save([article(pid, f"http://{site}/{pid}", site=site, site_lines=tuple(rows))
+                      for site, pages in sites.items() for pid, rows in pages.items()], [])
+    profiles, lined, recurs = refine.learn_sites(wh, sorted(sites))
+    assert set(profiles) == set(sites)
+    for site, pages in sites.items():
+        want = build_profile(pages)
+        assert profiles[site] == want, site
+        assert {pid for pid in pages if pid in recurs} == {
+            pid for pid, rows in pages.items() if any(want.recurring(fp) for fp, _ in rows)}, site
+    assert lined == {pid for pages in sites.values() for pid in pages}
+    a, c = profiles["a.example"], profiles["c.example"]
+    assert 1 < a.pages < len(sites["a.example"]) and a.plain, "copies merged; the standing paragraph is plain prose"
+    assert c.pages < 3 and not any(pid in recurs for pid in sites["c.example"]), "too small to teach"

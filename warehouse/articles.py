@@ -53,6 +53,17 @@ _GONE_SITES = "FROM site_furniture WHERE site NOT IN (SELECT DISTINCT site FROM 
 _COUNT_GONE_SITES = "SELECT count(DISTINCT site) " + _GONE_SITES
 _DROP_GONE_SITES = "DELETE " + _GONE_SITES
 
+# the lines of each site (story_map: its pages' stories) on at least $least of its stories
+_RECURRING = """
+WITH recurring AS (
+  SELECT l.site, l.fingerprint, count(DISTINCT m.story) AS stories, bool_or(l.prose) AS plain
+  FROM site_lines l JOIN story_map m USING (site, article_id)
+  GROUP BY ALL HAVING count(DISTINCT m.story) >= $least)
+"""
+_RECURRING_LINES = _RECURRING + "SELECT * FROM recurring"
+_RECURRING_PAGES = _RECURRING + ("SELECT DISTINCT site, article_id FROM site_lines SEMI JOIN recurring "
+                                 "USING (site, fingerprint) WHERE site IN (SELECT DISTINCT site FROM story_map)")
+
 
 def _one_per_id(articles: list[ArticleRow], now: datetime) -> list[ArticleRow]:
     """One article per article_id: the first fetched wins the `url` column."""
@@ -160,22 +171,54 @@ class Articles:
                 "AND extracted_text IS NOT NULL GROUP BY site", {"sites": list(sites)}).fetchall())
         return {site: int(counts.get(site, 0)) for site in sites}
 
-    def sites_lines(self, sites: list[str]) -> dict[str, dict[str, list[tuple[str, bool]]]]:
-        """site -> article_id -> [(fingerprint, prose)] for every stored page of ``sites``: one
-        scan of the table for many sites (a query per site scans it once per site)."""
-        out: dict[str, dict[str, list[tuple[str, bool]]]] = {site: {} for site in sites}
+    def sites_prose(self, sites: list[str], max_holders: int
+                    ) -> tuple[dict[str, dict[str, int]], dict[str, list[list[str]]]]:
+        """What each site's stories are made of (`sitelearn.story_of`), counted here rather than
+        from every stored line in memory (a site's lines grow with its history): site -> page
+        -> how many plain prose lines it has (every page with stored lines), and site -> the
+        holders (pages, in id order) of each plain prose line on 2 to ``max_holders`` of its
+        pages (`sitelearn.shared_prose`). One scan of the table for many sites."""
+        prose: dict[str, dict[str, int]] = {site: {} for site in sites}
+        holders: dict[str, list[list[str]]] = {site: [] for site in sites}
         with self.wh.connect() as con:
-            for site, aid, fp, prose in con.execute(
-                    "SELECT site, article_id, fingerprint, prose FROM site_lines "
-                    "WHERE site IN (SELECT unnest($sites))", {"sites": list(sites)}).fetchall():
-                out[site].setdefault(aid, []).append((fp, prose))
-        return out
+            for site, aid, n in con.execute(
+                    "SELECT site, article_id, count(*) FILTER (WHERE prose) FROM site_lines "
+                    "WHERE site IN (SELECT unnest($sites)) GROUP BY ALL", {"sites": list(sites)}).fetchall():
+                prose[site][aid] = n
+            for site, pages in con.execute(
+                    "SELECT site, list(article_id ORDER BY article_id) FROM site_lines "
+                    "WHERE site IN (SELECT unnest($sites)) AND prose GROUP BY site, fingerprint "
+                    "HAVING count(*) BETWEEN 2 AND $most", {"sites": list(sites), "most": max_holders}).fetchall():
+                holders[site].append(pages)
+        return prose, holders
 
-    def sites_articles(self, sites: list[str]) -> dict[str, list[dict]]:
-        """site -> its articles with an extracted text (ordered by id), for many sites at once.
-        A text equal to its extracted text (one site cleaning left as it was) is read once and
-        shared by both keys: a batch's texts are what site cleaning holds in memory."""
-        out: dict[str, list[dict]] = {site: [] for site in sites}
+    def sites_recurring(self, story: dict[str, dict[str, str]], min_stories: int
+                        ) -> dict[str, tuple[dict[str, int], frozenset[str], set[str]]]:
+        """Given each site's page -> story (`sitelearn.story_of`): site -> (fingerprint -> how
+        many stories it is on, for the lines on at least ``min_stories``; those of them that
+        some page holds as plain prose; the pages holding one of them)."""
+        out = {site: ({}, set(), set()) for site in story}
+        rows = [(site, aid, st) for site, pages in story.items() for aid, st in pages.items()]
+        table = pa.table({name: [r[i] for r in rows] for i, name in enumerate(("site", "article_id", "story"))},
+                         schema=pa.schema([(n, pa.string()) for n in ("site", "article_id", "story")]))
+        with self.wh.connect() as con, staged(con, "story_map", table):
+            for site, fp, n, plain in con.execute(_RECURRING_LINES, {"least": min_stories}).fetchall():
+                out[site][0][fp] = n
+                if plain:
+                    out[site][1].add(fp)
+            for site, aid in con.execute(_RECURRING_PAGES, {"least": min_stories}).fetchall():
+                out[site][2].add(aid)
+        return {site: (counts, frozenset(plain), holders) for site, (counts, plain, holders) in out.items()}
+
+    def sites_articles(self, sites: list[str], after: tuple[str, str] | None = None,
+                       limit: int | None = None) -> list[dict]:
+        """The articles with an extracted text of ``sites`` (each row with its ``site``), ordered
+        by (site, article_id): those after the key ``after``, at most ``limit`` of them. Site
+        cleaning reads a batch a page at a time, so that a site with many stored articles is never
+        held whole (what a page holds is what the stage holds in memory). A text equal to its
+        extracted text (one site cleaning left as it was) is read once and shared by both keys."""
+        site, aid = after if after is not None else ("", "")
+        out: list[dict] = []
         with self.wh.connect() as con:
             for row in dicts(con.execute(
                     "SELECT site, article_id, url, final_url, title, "
@@ -183,10 +226,12 @@ class Articles:
                     "text IS NOT DISTINCT FROM extracted_text AS same, extracted_text, language, "
                     "coalesce(published_at, fetched_at) AS story_date FROM articles "
                     "WHERE site IN (SELECT unnest($sites)) AND extracted_text IS NOT NULL "
-                    "ORDER BY site, article_id", {"sites": list(sites)})):
+                    "AND (site > $site OR (site = $site AND article_id > $aid)) "
+                    "ORDER BY site, article_id LIMIT $limit",
+                    {"sites": list(sites), "site": site, "aid": aid, "limit": limit})):
                 if row.pop("same"):
                     row["text"] = row["extracted_text"]
-                out[row.pop("site")].append(row)
+                out.append(row)
         return out
 
     def forget_stale_sites(self) -> int:

@@ -143,7 +143,11 @@ class Warehouse:
                     kept.touch()
 
     def release(self) -> None:
-        """Close the instance this process keeps open for the file, if any."""
+        """Close the instance this process keeps open for the file, if any (the next write opens
+        it again: a few milliseconds, DuckDB replaying its write-ahead log). Besides letting
+        other processes in, this is how a long run gives memory back: DuckDB keeps the blocks
+        an instance read or wrote (up to its memory_limit, 80% of RAM by default) and what its
+        queries allocated until the instance closes (docs/benchmarks.md, twelfth session)."""
         FileTurn.of(self.path).release()
 
     @contextlib.contextmanager
