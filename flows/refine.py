@@ -51,7 +51,8 @@ def clean_sites(wh: Warehouse, sites: set[str], progress: Callable[[int], None] 
     their text (so the classify stage does not find them again); None: leave that to it.
     ``model``: the classifier's model (``work.classifier_model``); ``pool``: classifies a batch's
     changed texts on the extraction workers (``work.Extractor.classify``; None: here). ``stop`` ends the stage after
-    the site in hand (the sites done so far are written). Sites go in batches
+    the site in hand, or after the page in hand of a site larger than a page (what is done so far
+    is written; such a site's furniture rows are replaced when all of it is cleaned). Sites go in batches
     (``site_batches``): a run or backfill touching many sites reads each table once a batch,
     not once a site; a batch's articles are read and written a page at a time."""
     classify = (lambda texts: _classify(texts, taxonomy, model, pool)) if taxonomy is not None else None
@@ -91,6 +92,8 @@ class _SiteBatch:
             self._write(texts, counts, verdicts)
             if stopped or not self.open:
                 return not stopped
+            if self.stop is not None and self.stop.is_set():
+                return False  # within a large site: its pages so far are written, its furniture is not
             after = (rows[-1]["site"], rows[-1]["article_id"])
 
     def _page(self, rows: list[dict]) -> tuple[list[CleanedText], bool]:
