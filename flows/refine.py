@@ -147,11 +147,11 @@ def learn_sites(wh: Warehouse, sites: list[str]) -> tuple[dict[str, SiteProfile]
     profiles: dict[str, SiteProfile] = {}
     lined: set[str] = set()
     recurs: set[str] = set()
-    for site, (counts, plain, holders) in wh.articles.sites_recurring(story, MIN_PAGES).items():
+    for site, (counts, plain, holding) in wh.articles.sites_recurring(story, MIN_PAGES).items():
         profiles[site] = SiteProfile(pages=len(set(story[site].values())), counts=counts, plain=plain)
         lined.update(prose[site])
         if profiles[site].pages >= MIN_STORIES:  # (`SiteProfile.recurring`)
-            recurs |= holders
+            recurs |= holding
     return profiles, lined, recurs
 
 
