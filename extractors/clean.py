@@ -13,7 +13,7 @@ Two passes, both pure:
 from __future__ import annotations
 
 from .furniture import strip_furniture
-from .sitelearn import MIN_STORIES, SiteProfile, strip_site_furniture
+from .sitelearn import SiteProfile, strip_site_furniture
 
 CLEANER_VERSION = "clean-4"  # ninth session: dated related links, pagination, syndication notes; before: new families, toc pass, deck, outlet learning, CJK credits, footers, menu rows
 
@@ -32,7 +32,7 @@ def clean_with_report(extracted: str, *, title: str | None = None, url: str | No
 def site_clean(page_text: str, profile: SiteProfile | None) -> tuple[str, tuple[str, ...]]:
     """The second pass alone, over a page already cleaned at page level (what the warehouse
     keeps as ``extracted_text``): (clean text, lines removed as the site's furniture)."""
-    if profile is None or profile.pages < MIN_STORIES:
+    if profile is None or not profile.teaches:
         return page_text, ()
     result = strip_site_furniture(page_text, profile)
     return result.text, result.removed

@@ -103,8 +103,13 @@ class SiteProfile:
     counts: Mapping[str, int] = field(default_factory=dict)  # built with those on >= MIN_PAGES only
     plain: frozenset[str] = frozenset()  # of those, the ones some page holds as plain third-person prose
 
+    @property
+    def teaches(self) -> bool:
+        """Whether the site has enough stories to tell its furniture from a shared topic."""
+        return self.pages >= MIN_STORIES
+
     def recurring(self, fp: str) -> bool:
-        return self.pages >= MIN_STORIES and self.counts.get(fp, 0) >= MIN_PAGES
+        return self.teaches and self.counts.get(fp, 0) >= MIN_PAGES
 
 
 class _Stories:

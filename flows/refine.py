@@ -10,7 +10,7 @@ from collections.abc import Callable
 
 from extractors.article import word_count
 from extractors.clean import CLEANER_VERSION, site_clean
-from extractors.sitelearn import MAX_HOLDERS, MIN_PAGES, MIN_STORIES, SiteProfile, body_lines, shared_prose, story_of
+from extractors.sitelearn import MAX_HOLDERS, MIN_PAGES, SiteProfile, body_lines, shared_prose, story_of
 from warehouse.db import Warehouse
 from warehouse.records import Classified, CleanedText, ClassifiedBatch, StageReport
 
@@ -150,7 +150,7 @@ def learn_sites(wh: Warehouse, sites: list[str]) -> tuple[dict[str, SiteProfile]
     for site, (counts, plain, holding) in wh.articles.sites_recurring(story, MIN_PAGES).items():
         profiles[site] = SiteProfile(pages=len(set(story[site].values())), counts=counts, plain=plain)
         lined.update(prose[site])
-        if profiles[site].pages >= MIN_STORIES:  # (`SiteProfile.recurring`)
+        if profiles[site].teaches:  # (`SiteProfile.recurring`)
             recurs |= holding
     return profiles, lined, recurs
 

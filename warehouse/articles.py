@@ -198,9 +198,10 @@ class Articles:
         many stories it is on, for the lines on at least ``min_stories``; those of them that
         some page holds as plain prose; the pages holding one of them)."""
         out = {site: ({}, set(), set()) for site in story}
-        rows = [(site, aid, st) for site, pages in story.items() for aid, st in pages.items()]
-        table = pa.table({name: [r[i] for r in rows] for i, name in enumerate(("site", "article_id", "story"))},
-                         schema=pa.schema([(n, pa.string()) for n in ("site", "article_id", "story")]))
+        table = pa.table({"site": [site for site, pages in story.items() for _ in pages],
+                          "article_id": [aid for pages in story.values() for aid in pages],
+                          "story": [st for pages in story.values() for st in pages.values()]},
+                         schema=pa.schema([(name, pa.string()) for name in ("site", "article_id", "story")]))
         with self.wh.connect() as con, staged(con, "story_map", table):
             for site, fp, n, plain in con.execute(_RECURRING_LINES, {"least": min_stories}).fetchall():
                 out[site][0][fp] = n
