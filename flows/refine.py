@@ -83,18 +83,18 @@ class _SiteBatch:
 
     def clean(self, counts: Counter, verdicts: dict[str, bool]) -> bool:
         """Clean the batch, adding to ``counts`` and ``verdicts``; False when ``stop`` ended it early."""
-        after = None
-        while True:
-            rows = self.wh.articles.sites_articles(self.open, after=after, limit=ARTICLES_PER_BATCH)
-            texts, stopped = self._page(rows)
-            if not stopped and len(rows) < ARTICLES_PER_BATCH:
+        keys = self.wh.articles.sites_keys(self.open)
+        for start in range(0, max(len(keys), 1), ARTICLES_PER_BATCH):
+            last = start + ARTICLES_PER_BATCH >= len(keys)
+            texts, stopped = self._page(self.wh.articles.articles_at(keys[start:start + ARTICLES_PER_BATCH]))
+            if not stopped and last:
                 self._finish_before(None)  # the last page: every site is done
             self._write(texts, counts, verdicts)
             if stopped or not self.open:
                 return not stopped
             if self.stop is not None and self.stop.is_set():
                 return False  # within a large site: its pages so far are written, its furniture is not
-            after = (rows[-1]["site"], rows[-1]["article_id"])
+        return True
 
     def _page(self, rows: list[dict]) -> tuple[list[CleanedText], bool]:
         texts: list[CleanedText] = []

@@ -170,13 +170,13 @@ def test_sites_cleaned_in_batches_or_stopped_midway_reach_the_same_state(ingeste
         undo()
         large = min(s for s in sites if sizes[s] > 3)
         stop, pages = threading.Event(), []
-        read = wh.articles.sites_articles
-        monkeypatch.setattr(wh.articles, "sites_articles",  # stop asked while the first page is in hand
+        read = wh.articles.articles_at
+        monkeypatch.setattr(wh.articles, "articles_at",  # stop asked while the first page is in hand
                             lambda *a, **k: (pages.append(page := read(*a, **k)), stop.set(), page)[2])
         report = refine.clean_sites(wh, {s for s in sites if s >= large}, stop=stop)
         assert len(pages) == 1 and {a["site"] for a in pages[0]} == {large} and len(pages[0]) == 3
         assert report.counts["sites_cleaned"] == 0 and _site_state(wh)[1] == []
-        monkeypatch.setattr(wh.articles, "sites_articles", read)
+        monkeypatch.setattr(wh.articles, "articles_at", read)
         refine.clean_sites(wh, sites)
         assert _site_state(wh) == after_run
         monkeypatch.setattr(refine, "ARTICLES_PER_BATCH", 1000)
@@ -210,9 +210,11 @@ def test_site_batches_hold_a_bounded_number_of_sites_and_articles(monkeypatch):
     assert refine.site_batches({}) == []
 
 
-def test_sites_articles_reads_a_text_equal_to_its_extraction_once(ingested):
-    """Site cleaning holds a batch's articles in memory: a text equal to its extracted text is
-    one string shared by both keys; a cleaned one keeps its own, and both are read right."""
+def test_site_cleaning_reads_pages_of_keys_each_text_once_even_when_rows_moved(ingested):
+    """Site cleaning holds a page of a batch's articles in memory: the batch's keys come by site
+    and storage order, a page of keys reads exactly its articles, in its order (by its range of
+    rowids, or by id when a checkpoint moved them); a text equal to its extracted text is one
+    string shared by both keys, a cleaned one keeps its own, and both are read right."""
     from flows import refine
 
     wh, _ = ingested
@@ -221,23 +223,30 @@ def test_sites_articles_reads_a_text_equal_to_its_extraction_once(ingested):
     with wh.transaction() as con:  # one site's cleaning undone: its texts are their extractions again
         con.execute("UPDATE articles SET text = extracted_text WHERE site = $s", {"s": sites[0]})
     try:
-        _, rows = wh.operations.query("select article_id, text, extracted_text from articles "
+        _, rows = wh.operations.query("select article_id, text, extracted_text, site from articles "
                                       "where extracted_text is not null order by 1")
-        every = wh.articles.sites_articles(sites)
-        got = {a["article_id"]: a for a in every}
-        assert set(got) == {r[0] for r in rows}
-        keys = [(a["site"], a["article_id"]) for a in every]
-        assert keys == sorted(keys)
-        paged, after = [], None  # page by page from a key: the same rows, each once
-        while page := wh.articles.sites_articles(sites, after=after, limit=4):
-            assert len(page) <= 4
-            paged += page
-            after = (page[-1]["site"], page[-1]["article_id"])
+        keys = wh.articles.sites_keys(sites)
+        assert sorted(aid for _, aid, _ in keys) == [r[0] for r in rows]  # each article once
+        assert [k[0] for k in keys] == sorted(k[0] for k in keys)  # by site: a site ends before the next begins
+        for site in sites:  # within a site, in storage order
+            rowids = [rid for s, _, rid in keys if s == site]
+            assert rowids == sorted(rowids)
+        assert wh.articles.sites_keys(sites[1:]) == [k for k in keys if k[0] != sites[0]]
+        every = wh.articles.articles_at(keys)
+        assert [(a["site"], a["article_id"]) for a in every] == [k[:2] for k in keys]
+        paged = [a for i in range(0, len(keys), 4) for a in wh.articles.articles_at(keys[i:i + 4])]
         assert paged == every
+        # rows moved since their keys were read (rowids swapped, and one far past the table's end):
+        # read by id, in the keys' order
+        moved = [(s, aid, rid) for (s, aid, _), (_, _, rid) in zip(keys, reversed(keys))]
+        moved[0] = (moved[0][0], moved[0][1], 10**9)
+        assert wh.articles.articles_at(moved[:5]) == every[:5]
+        assert wh.articles.articles_at([(sites[0], "no-such-article", 0)]) == []
+        got = {a["article_id"]: a for a in every}
         same = [r[0] for r in rows if r[1] == r[2]]
         assert same and len(same) < len(rows), "some texts cleaned, some not"
-        for aid, text, extracted in rows:
-            assert (got[aid]["text"], got[aid]["extracted_text"]) == (text, extracted)
+        for aid, text, extracted, site in rows:
+            assert (got[aid]["text"], got[aid]["extracted_text"], got[aid]["site"]) == (text, extracted, site)
         assert all(got[aid]["text"] is got[aid]["extracted_text"] for aid in same)
     finally:
         refine.clean_sites(wh, {sites[0]})

@@ -51,6 +51,15 @@ _STALE_LINES = ("DELETE FROM site_lines WHERE article_id NOT IN (SELECT article_
                 "OR (site, article_id) NOT IN (SELECT site, article_id FROM articles WHERE site IS NOT NULL)")
 _GONE_SITES = "FROM site_furniture WHERE site NOT IN (SELECT DISTINCT site FROM articles WHERE site IS NOT NULL)"
 _COUNT_GONE_SITES = "SELECT count(DISTINCT site) " + _GONE_SITES
+# what site cleaning reads of the articles $ids (articles_at)
+_ARTICLES_AT = """
+SELECT site, article_id, url, final_url, title,
+       CASE WHEN text IS NOT DISTINCT FROM extracted_text THEN NULL ELSE text END AS text,
+       text IS NOT DISTINCT FROM extracted_text AS same, extracted_text, language,
+       coalesce(published_at, fetched_at) AS story_date
+FROM articles WHERE list_contains($ids, article_id) AND extracted_text IS NOT NULL
+"""
+_ARTICLES_IN_RANGE = _ARTICLES_AT + "AND rowid BETWEEN $lo AND $hi"
 _DROP_GONE_SITES = "DELETE " + _GONE_SITES
 
 # the lines of each site (story_map: its pages' stories) on at least $least of its stories
@@ -211,29 +220,42 @@ class Articles:
                 out[site][2].add(aid)
         return {site: (counts, frozenset(plain), holders) for site, (counts, plain, holders) in out.items()}
 
-    def sites_articles(self, sites: list[str], after: tuple[str, str] | None = None,
-                       limit: int | None = None) -> list[dict]:
-        """The articles with an extracted text of ``sites`` (each row with its ``site``), ordered
-        by (site, article_id): those after the key ``after``, at most ``limit`` of them. Site
-        cleaning reads a batch a page at a time, so that a site with many stored articles is never
-        held whole (what a page holds is what the stage holds in memory). A text equal to its
-        extracted text (one site cleaning left as it was) is read once and shared by both keys."""
-        site, aid = after if after is not None else ("", "")
-        out: list[dict] = []
+    def sites_keys(self, sites: list[str]) -> list[tuple[str, str, int]]:
+        """(site, article_id, rowid) of the articles with an extracted text of ``sites``, by site
+        and, within a site, in storage order: site cleaning reads a batch's articles a page of
+        these keys at a time (``articles_at``), so that a site with many stored articles is never
+        held whole, and a page's read touches the page, not the site (keys only: a few MB for
+        100,000 articles)."""
         with self.wh.connect() as con:
-            for row in dicts(con.execute(
-                    "SELECT site, article_id, url, final_url, title, "
-                    "CASE WHEN text IS NOT DISTINCT FROM extracted_text THEN NULL ELSE text END AS text, "
-                    "text IS NOT DISTINCT FROM extracted_text AS same, extracted_text, language, "
-                    "coalesce(published_at, fetched_at) AS story_date FROM articles "
-                    "WHERE site IN (SELECT unnest($sites)) AND extracted_text IS NOT NULL "
-                    "AND (site > $site OR (site = $site AND article_id > $aid)) "
-                    "ORDER BY site, article_id LIMIT $limit",
-                    {"sites": list(sites), "site": site, "aid": aid, "limit": limit})):
-                if row.pop("same"):
-                    row["text"] = row["extracted_text"]
-                out.append(row)
-        return out
+            return [(s, a, int(r)) for s, a, r in con.execute(
+                "SELECT site, article_id, rowid FROM articles "
+                "WHERE site IN (SELECT unnest($sites)) AND extracted_text IS NOT NULL ORDER BY site, rowid",
+                {"sites": list(sites)}).fetchall()]
+
+    def articles_at(self, keys: list[tuple[str, str, int]]) -> list[dict]:
+        """The articles of ``keys`` (a page of ``sites_keys``), in their order, each with its
+        ``site``; a key whose article is gone is left out. Read by the page's range of rowids,
+        which consecutive keys keep narrow: ordered by article id instead, a page's rows lie
+        all over the table and each page's read scanned every stored text (at 4,000 stored
+        articles, +57 MB of DuckDB's buffers a page against +22 MB; docs/benchmarks.md,
+        thirteenth session). A rowid only narrows the read: an article that a checkpoint moved
+        since its key was read is read again by its id. A text equal to its extracted text
+        (one site cleaning left as it was) is read once and shared by both keys."""
+        if not keys:
+            return []
+        ids = [aid for _, aid, _ in keys]
+        rowids = [rid for _, _, rid in keys]
+        with self.wh.connect() as con:
+            rows = dicts(con.execute(_ARTICLES_IN_RANGE,
+                                     {"ids": ids, "lo": min(rowids), "hi": max(rowids)}))
+            if len(rows) < len(ids):
+                rows = dicts(con.execute(_ARTICLES_AT, {"ids": ids}))
+        got = {}
+        for row in rows:
+            if row.pop("same"):
+                row["text"] = row["extracted_text"]
+            got[row["article_id"]] = row
+        return [got[aid] for aid in ids if aid in got]
 
     def forget_stale_sites(self) -> int:
         """Drop what was learnt for sites (outlets) no stored article belongs to any more: after
