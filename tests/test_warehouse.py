@@ -263,31 +263,6 @@ def test_a_kept_file_is_let_go_when_idle_and_a_dead_waiters_marker_is_ignored(tm
         con.close()
 
 
-def test_a_kept_instance_folds_a_large_log_into_the_file_when_it_closes(tmp_path, monkeypatch):
-    """A released instance leaves no large write-ahead log for the next open to replay (and hold
-    in memory); a small one stays, and no commit is lost either way."""
-    from warehouse import keeping
-
-    path, wal = tmp_path / "w.duckdb", tmp_path / "w.duckdb.wal"
-    w = Warehouse(path)
-    w.migrate()
-    with w.kept_open():
-        monkeypatch.setattr(keeping, "FOLD_WAL_AT", 10**9)
-        w.frontier.add([entry(f"http://a/{i}") for i in range(200)])
-        small = wal.stat().st_size
-        assert small > 0
-        w.release()
-        assert wal.stat().st_size == small  # below the bound: left for the next open
-        monkeypatch.setattr(keeping, "FOLD_WAL_AT", small + 1)
-        w.frontier.add([entry(f"http://b/{i}") for i in range(200)])
-        assert wal.stat().st_size > small
-        w.release()
-        assert not wal.exists() or wal.stat().st_size == 0  # folded in before closing
-    con = duckdb.connect(str(path), read_only=True)
-    assert con.execute("select count(*) from frontier").fetchone() == (400,)
-    con.close()
-
-
 def test_not_a_duckdb_file_is_a_clear_error(tmp_path):
     bogus = tmp_path / "x.duckdb"
     bogus.write_bytes(b"PK\x03\x04 this is a zip, not a warehouse" * 50)

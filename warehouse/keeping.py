@@ -29,14 +29,6 @@ import duckdb
 from .opening import WaitingMarkers
 
 LINGER = 5.0  # seconds a kept instance stays open with nothing to do
-# A kept instance that closes with a write-ahead log at least this large folds it into the file
-# first (CHECKPOINT): the warehouse's connections do not checkpoint on shutdown, so the next
-# open would replay the log, and DuckDB holds what it replays in memory until its own checkpoint
-# at 16 MB of log, which then runs in that instance on top of it: at 4,000 stored pages, a
-# reopen with 11 MB of log that ran into the automatic checkpoint was the run's peak, +117 MB
-# in 0.9 s (docs/benchmarks.md, thirteenth session). Folding in at close costs the checkpoint
-# that would have come anyway, in an instance that holds the log's data already.
-FOLD_WAL_AT = 4 * 1024 * 1024
 POLL = 0.25  # seconds between two looks of the watcher (idle? somebody waiting?)
 
 
@@ -73,7 +65,6 @@ class KeptOpen:
 
     def __init__(self, path: Path, lock_wait: float, opener: Callable[[bool], duckdb.DuckDBPyConnection]):
         self.turn = FileTurn.of(path)
-        self.wal = Path(f"{path}.wal")
         self.markers = WaitingMarkers(path, lock_wait)
         self.opener = opener
         self.con: duckdb.DuckDBPyConnection | None = None
@@ -115,12 +106,8 @@ class KeptOpen:
         self.last_used = time.monotonic()
 
     def close(self) -> None:
-        """Close the instance (reopened at the next write), its log folded in when large (FOLD_WAL_AT)."""
         con, self.con = self.con, None
         if con is not None:
-            with contextlib.suppress(duckdb.Error, OSError):
-                if self.wal.stat().st_size >= FOLD_WAL_AT:
-                    con.execute("CHECKPOINT")
             with contextlib.suppress(duckdb.Error):
                 con.close()
 
