@@ -263,6 +263,26 @@ def test_a_kept_file_is_let_go_when_idle_and_a_dead_waiters_marker_is_ignored(tm
         con.close()
 
 
+def test_a_runs_write_ahead_log_is_folded_in_at_a_few_megabytes(tmp_path):
+    """The log a reopened instance would replay (and hold in memory) stays near CHECKPOINT_AT,
+    however much a kept instance writes; nothing committed is lost."""
+    from warehouse.db import CHECKPOINT_AT
+
+    path, wal = tmp_path / "w.duckdb", tmp_path / "w.duckdb.wal"
+    w = Warehouse(path)
+    w.migrate()
+    sizes = []
+    with w.kept_open():
+        for batch in range(12):  # ~2 MB of log a transaction, 24 MB in all
+            w.frontier.add([entry(f"http://a/{batch}/{i}/" + "x" * 400) for i in range(2000)])
+            sizes.append(wal.stat().st_size if wal.exists() else 0)
+            if batch % 3 == 2:
+                w.release()  # as a run does every few hundred pages
+    assert CHECKPOINT_AT <= 4 * 1024 * 1024
+    assert max(sizes) < 7 * 1024 * 1024, sizes  # 4 MB and one transaction (DuckDB's default, 16 MB: up to 16)
+    assert w.operations.query("select count(*) from frontier")[1] == [(24000,)]
+
+
 def test_not_a_duckdb_file_is_a_clear_error(tmp_path):
     bogus = tmp_path / "x.duckdb"
     bogus.write_bytes(b"PK\x03\x04 this is a zip, not a warehouse" * 50)

@@ -40,6 +40,15 @@ from .pages import Pages
 from .runs import Runs
 from .staging import utcnow
 
+# Bytes of write-ahead log at which DuckDB folds it into the file (its default: 16 MB). What a
+# write connection has committed since the last checkpoint lives in the log, and an instance
+# opened again (a run releases its instance every few hundred pages: Warehouse.release)
+# replays the log and holds what it replayed in memory until the next checkpoint, which then
+# runs on top of it: with 16 MB, a reopen with 11 MB of log that ran into the checkpoint was
+# a 4,000-page run's peak (+117 MB in 0.9 s). At 4 MB the peaks of a run are flat: the
+# search-index syncs, at both sizes (docs/benchmarks.md, thirteenth session).
+CHECKPOINT_AT = 4 * 1024 * 1024
+
 
 def migrations() -> list[tuple[int, str, str]]:
     """(version, file name, SQL) of every migration shipped, in order."""
@@ -100,9 +109,10 @@ class Warehouse:
             # Closing the last connection would checkpoint: DuckDB then rewrites the
             # tables' last row groups, at a cost that grows with the table (0.03 s at
             # 200 articles, 1.5 s at 4,000: docs/benchmarks.md). Commits stay durable in
-            # the WAL, which DuckDB folds in once it passes 16 MB and which every run
-            # folds in when it finishes (Runs.finish -> checkpoint).
+            # the WAL, which DuckDB folds in once it passes CHECKPOINT_AT and which every
+            # run folds in when it finishes (Runs.finish -> checkpoint).
             con.execute("PRAGMA disable_checkpoint_on_shutdown")
+            con.execute(f"SET checkpoint_threshold = '{int(CHECKPOINT_AT)}B'")
         return con
 
     def _check_path(self, read_only: bool) -> None:
