@@ -283,6 +283,37 @@ def test_a_runs_write_ahead_log_is_folded_in_at_a_few_megabytes(tmp_path):
     assert w.operations.query("select count(*) from frontier")[1] == [(24000,)]
 
 
+def test_an_invalidated_instance_is_let_go_and_a_runs_status_still_written(tmp_path, monkeypatch):
+    """DuckDB invalidates an instance whose write failed midway (an interruption can cut one
+    short): the kept instance is let go, and the run's final status, written right after,
+    goes to a fresh one instead of being lost."""
+    import contextlib
+
+    w = Warehouse(tmp_path / "w.duckdb")
+    w.migrate()
+    with w.kept_open() as kept:
+        run_id = w.runs.start("ingest", None)
+        assert kept.is_open
+        with pytest.raises(duckdb.FatalException), w.connect():
+            raise duckdb.FatalException("FATAL Error: database has been invalidated")
+        assert not kept.is_open  # opened afresh by the next write
+
+        real, broke = w.transaction, []
+
+        @contextlib.contextmanager
+        def breaks_once():
+            with real() as con:
+                if not broke:
+                    broke.append(True)
+                    raise duckdb.FatalException("FATAL Error: database has been invalidated")
+                yield con
+
+        monkeypatch.setattr(w, "transaction", breaks_once)
+        w.runs.finish(run_id, "interrupted", {"articles_new": 3})
+        assert broke
+    assert w.operations.query("select status, articles_new from runs")[1] == [("interrupted", 3)]
+
+
 def test_not_a_duckdb_file_is_a_clear_error(tmp_path):
     bogus = tmp_path / "x.duckdb"
     bogus.write_bytes(b"PK\x03\x04 this is a zip, not a warehouse" * 50)

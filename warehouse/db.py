@@ -140,9 +140,11 @@ class Warehouse:
             try:
                 yield con
             except duckdb.Error as err:
-                if not isinstance(err, duckdb.IOException) and not is_disk_full(err):
+                if not isinstance(err, (duckdb.IOException, duckdb.FatalException)) and not is_disk_full(err):
                     raise
-                turn.release()  # DuckDB invalidates an instance after a failed write: open afresh next time
+                # DuckDB invalidates an instance after a failed write (every later statement then
+                # fails with a FatalException): open afresh next time
+                turn.release()
                 if is_disk_full(err):
                     raise DiskFull(self.path.parent, "DuckDB could not write") from None
                 raise

@@ -7,6 +7,8 @@ import socket
 import uuid
 from typing import TYPE_CHECKING
 
+import duckdb
+
 from .staging import utcnow
 
 if TYPE_CHECKING:
@@ -36,14 +38,21 @@ class Runs:
         return run_id
 
     def finish(self, run_id: str, status: str, counts: dict[str, int], error: str | None = None) -> None:
-        """Record the run's counts and status, and fold the write-ahead log into the file."""
+        """Record the run's counts and status, and fold the write-ahead log into the file. The
+        status is the last thing a run writes, often right after an interruption: when it finds
+        the instance invalidated (DuckDB does that to an instance whose write failed midway;
+        `Warehouse.connect` then lets it go), it is written once more on a fresh instance."""
         cols = [k for k in counts if k in COUNTED]
         sets = ", ".join([f"{c} = ?" for c in cols] + ["finished_at = ?", "status = ?", "error = ?"])
-        with self.wh.transaction() as con:
-            con.execute(
-                f"UPDATE runs SET {sets} WHERE run_id = ?",
-                [int(counts[c]) for c in cols] + [utcnow(), status, error, run_id],
-            )
+        values = [int(counts[c]) for c in cols] + [utcnow(), status, error, run_id]
+        for attempt in (1, 2):
+            try:
+                with self.wh.transaction() as con:
+                    con.execute(f"UPDATE runs SET {sets} WHERE run_id = ?", values)
+                break
+            except duckdb.FatalException:
+                if attempt == 2:
+                    raise
         self.wh.checkpoint()
         self.wh.release()
 
