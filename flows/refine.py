@@ -84,7 +84,7 @@ class _SiteBatch:
     def clean(self, counts: Counter, verdicts: dict[str, bool]) -> bool:
         """Clean the batch, adding to ``counts`` and ``verdicts``; False when ``stop`` ended it early."""
         keys = self.wh.articles.sites_keys(self.open)
-        for start in range(0, max(len(keys), 1), ARTICLES_PER_BATCH):
+        for start in range(0, max(len(keys), 1), ARTICLES_PER_BATCH):  # (no keys: one empty page finishes the sites)
             last = start + ARTICLES_PER_BATCH >= len(keys)
             texts, stopped = self._page(self.wh.articles.articles_at(keys[start:start + ARTICLES_PER_BATCH]))
             if not stopped and last:

@@ -45,14 +45,15 @@ class Runs:
         cols = [k for k in counts if k in COUNTED]
         sets = ", ".join([f"{c} = ?" for c in cols] + ["finished_at = ?", "status = ?", "error = ?"])
         values = [int(counts[c]) for c in cols] + [utcnow(), status, error, run_id]
-        for attempt in (1, 2):
-            try:
-                with self.wh.transaction() as con:
-                    con.execute(f"UPDATE runs SET {sets} WHERE run_id = ?", values)
-                break
-            except duckdb.FatalException:
-                if attempt == 2:
-                    raise
+
+        def write() -> None:
+            with self.wh.transaction() as con:
+                con.execute(f"UPDATE runs SET {sets} WHERE run_id = ?", values)
+
+        try:
+            write()
+        except duckdb.FatalException:
+            write()  # on the fresh instance connect() opens after letting the invalid one go
         self.wh.checkpoint()
         self.wh.release()
 
