@@ -41,40 +41,23 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from .errors import SearchIndexBusy, SearchIndexError, WarehouseError
-from .opening import WaitingMarkers
+from .search_rows import STAMP, SliceReader
 from .search_schema import SCHEMA_VERSION, build_schema, group_of, register
 
-CHUNK = 500  # up to this many changed articles are read in one query
-SLICE = 1000  # rows of the articles table read per step otherwise (held at once: ~10-20 MB of text)
 WRITER_HEAP = 32_000_000  # bytes of tantivy's indexing buffer (one thread) for updates: kept small
 REBUILD_HEAP = 64_000_000  # and for a rebuild (fewer, larger segments to merge), split among
 REBUILD_THREADS = 2  # indexing threads (tantivy's), beside the thread that reads the warehouse
 MARGIN = timedelta(minutes=10)  # a ``since`` sync looks this much further back (transactions in flight)
 
-# the stamp of an article: what the index holds of it changes only if this changes
-_STAMP = """left(md5(concat_ws('|', epoch_us(a.updated_at), coalesce(epoch_us(a.classified_at), 0),
-                              coalesce(array_to_string(t.themes, ','), ''))), 16)"""
 # articles whose stamp is not the manifest's (all of them, or those changed since $since)
 _CHANGED = """
 WITH t AS (SELECT article_id, list(theme ORDER BY score DESC, theme) AS themes FROM article_themes GROUP BY article_id),
-s AS (SELECT a.article_id, """ + _STAMP + """ AS stamp FROM articles a LEFT JOIN t USING (article_id)
+s AS (SELECT a.article_id, """ + STAMP + """ AS stamp FROM articles a LEFT JOIN t USING (article_id)
       WHERE $since::TIMESTAMPTZ IS NULL OR a.updated_at >= $since OR a.classified_at >= $since)
 SELECT s.article_id FROM s LEFT JOIN manifest m USING (article_id)
 WHERE m.stamp IS DISTINCT FROM s.stamp ORDER BY s.article_id
 """
 _REMOVED = "SELECT m.article_id FROM manifest m ANTI JOIN articles a USING (article_id)"
-# the articles of rowids [$lo, $hi) (all of them, or those listed in `wanted`), as indexed
-_ROWS = """
-WITH r AS (SELECT * FROM articles WHERE rowid >= $lo AND rowid < $hi
-           AND ($all OR article_id IN (SELECT article_id FROM wanted))),
-t AS (SELECT article_id, list(theme ORDER BY score DESC, theme) AS themes FROM article_themes
-      WHERE article_id IN (SELECT article_id FROM r) GROUP BY article_id)
-SELECT a.article_id, a.title, a.text, a.language, a.source, a.url,
-       coalesce(a.published_at, a.fetched_at) AS date, t.themes,
-       """ + _STAMP + """ AS stamp
-FROM r a LEFT JOIN t USING (article_id)
-"""
-_ROWID_END = "SELECT coalesce(max(rowid), -1) + 1 FROM articles"
 
 
 @dataclass
@@ -242,18 +225,19 @@ def _diff(con, manifest, since: datetime | None) -> tuple[list[str], list[str]]:
 def _add_all(wh, writer, wanted: list[str] | None):
     """Add the articles ``wanted`` (None: all) to ``writer``; returns their (article_id, stamp)
     as an Arrow table. Read in slices of the table (rowid ranges: no sorting, no repeated scan
-    of the whole table); a few wanted articles in one go."""
+    of the whole table); the wanted ones by where they are stored, so that a run's sync of
+    its latest articles reads their text alone, not every stored text (memory and time that
+    grew with the warehouse: docs/benchmarks.md, fourteenth session)."""
     import pyarrow as pa
 
-    reader = _SliceReader(wh, pa.table({"article_id": pa.array(wanted or [], pa.string())}))
+    reader = SliceReader(wh)
     ids: list[str] = []
     stamps: list[str] = []
     seen: set[str] = set()
     try:
-        end = reader.end()
-        step = end + 1 if wanted is not None and len(wanted) <= CHUNK else SLICE
-        for lo in range(0, max(end, 1), step):
-            for row in reader.rows(lo, lo + step, wanted is None):
+        pages = reader.everything() if wanted is None else reader.listed(wanted)
+        for rows in pages:
+            for row in rows:
                 if row["article_id"] in seen:  # moved within the table while it was read: once only
                     writer.delete_documents_by_term("article_id", row["article_id"])
                 seen.add(row["article_id"])
@@ -264,47 +248,6 @@ def _add_all(wh, writer, wanted: list[str] | None):
         reader.close()
     table = pa.table({"article_id": pa.array(ids, pa.string()), "stamp": pa.array(stamps, pa.string())})
     return _merged(table, [], None) if len(seen) < len(ids) else table
-
-
-class _SliceReader:
-    """Reads slices of the articles table through one read-only connection, let go between two
-    slices when another process waits for the warehouse (a run that wants to write): a long
-    rebuild never keeps a run out for more than a slice, and does not reopen the file (DuckDB
-    replays its write-ahead log at every open) when nobody waits. In a run (``Warehouse.kept_open()``) the
-    connection is the run's own instance, let go after every slice for the run's other threads."""
-
-    def __init__(self, wh, wanted):
-        self.wh, self.wanted = wh, wanted
-        self.markers = WaitingMarkers(wh.path, wh.lock_wait)
-        self._stack: contextlib.ExitStack | None = None
-        self._con = None
-
-    def _connection(self):
-        if self._con is not None and self.markers.others():
-            self.close()
-        if self._con is None:
-            self._stack = contextlib.ExitStack()
-            self._con = self._stack.enter_context(self.wh.connect(read_only=True))
-            self._con.register("wanted", self.wanted)
-        return self._con
-
-    def end(self) -> int:
-        return self._connection().execute(_ROWID_END).fetchone()[0]
-
-    def rows(self, lo: int, hi: int, everything: bool) -> list[dict]:
-        cur = self._connection().execute(_ROWS, {"lo": lo, "hi": hi, "all": everything})
-        cols = [d[0] for d in cur.description]
-        out = [dict(zip(cols, row)) for row in cur.fetchall()]
-        if self.wh.is_kept_open:  # a run: its own instance, cheap to take again; its other threads go first
-            self.close()
-        return out
-
-    def close(self) -> None:
-        if self._con is not None:
-            with contextlib.suppress(Exception):
-                self._con.unregister("wanted")
-            self._con = None
-            self._stack.close()
 
 
 def _merged(manifest, dropped: list[str], added):
