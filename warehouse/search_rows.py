@@ -70,7 +70,7 @@ class SliceReader:
 
     def everything(self) -> Iterator[list[dict]]:
         """Every article, a slice of SLICE rowids at a time."""
-        end = self._connection().execute(_ROWID_END).fetchone()[0]
+        end = self._connection().execute(_ROWID_END).fetchall()[0][0]
         for lo in range(0, max(end, 1), SLICE):
             yield self._read(_ROWS, {"lo": lo, "hi": lo + SLICE})
 
