@@ -151,3 +151,22 @@ def warehouse_rows(db: Path, sql: str) -> list[tuple]:
     from warehouse.db import Warehouse
 
     return Warehouse(db).operations.query(sql)[1]
+
+
+def many_articles(db: Path, n: int, classifier_version: str | None = None):
+    """A warehouse of ``n`` articles of ~4 KB of hexadecimal text each, with ids like chipwire's
+    (hashes: DuckDB cannot narrow a scan by their range), written by SQL: the test is about how
+    they are read, not how they came; ``classifier_version``: classified by it, else never)."""
+    from warehouse.db import Warehouse
+
+    wh = Warehouse(db)
+    wh.migrate()
+    with wh.transaction() as con:
+        con.execute("""INSERT INTO articles (article_id, url, canonical_url, title, text, language,
+                                             first_seen_at, updated_at, classifier_version, classified_at)
+            SELECT left(md5('id' || i), 20), 'https://x.example/' || i, 'https://x.example/' || i,
+                   'Story ' || i, (SELECT string_agg(md5((i * 100 + k)::VARCHAR), ' ') FROM range(120) t(k)),
+                   'en', now() - INTERVAL 1 HOUR, now() - INTERVAL 1 HOUR, $version,
+                   CASE WHEN $version IS NULL THEN NULL ELSE now() END
+            FROM range($n) r(i)""", {"n": n, "version": classifier_version})
+    return wh

@@ -17,7 +17,7 @@ import pytest
 
 from flows import cli
 from flows.demo.server import LoopbackSites, bundled_sites
-from tests.pages import ingest_with_stages, pipeline_run
+from tests.pages import ingest_with_stages, many_articles, pipeline_run
 from warehouse.db import Warehouse
 from warehouse.records import ArticleRow, ClassRow, ThemeRow
 from warehouse.search import SearchIndex
@@ -381,22 +381,6 @@ def test_extraction_workers_never_load_the_index_writer():
     assert out.stdout.strip() == "[]"
 
 
-def _many_articles(tmp_path: Path, n: int) -> Warehouse:
-    """A warehouse of ``n`` articles of ~4 KB of hexadecimal text each, with ids like chipwire's
-    (hashes: DuckDB cannot narrow a scan by their range), written by SQL: the test is about how
-    they are read, not how they came."""
-    wh = Warehouse(tmp_path / "many.duckdb")
-    wh.migrate()
-    with wh.transaction() as con:
-        con.execute("""INSERT INTO articles (article_id, url, canonical_url, title, text, language,
-                                             first_seen_at, updated_at)
-            SELECT left(md5('id' || i), 20), 'https://x.example/' || i, 'https://x.example/' || i,
-                   'Story ' || i, (SELECT string_agg(md5((i * 100 + k)::VARCHAR), ' ') FROM range(120) t(k)),
-                   'en', now(), now()
-            FROM range($n) r(i)""", {"n": n})
-    return wh
-
-
 def test_a_sync_reads_the_changed_articles_where_they_are_stored(tmp_path):
     """A run's sync wants its latest articles: they are read by where they are stored, so the
     read holds their text, not every stored text (it did, and so grew with the warehouse: +86 MB
@@ -404,7 +388,7 @@ def test_a_sync_reads_the_changed_articles_where_they_are_stored(tmp_path):
     from warehouse.search_rows import SLICE, SliceReader
 
     n = 8 * SLICE
-    wh = _many_articles(tmp_path, n)
+    wh = many_articles(tmp_path / "many.duckdb", n)
     _, stored = wh.operations.query("SELECT article_id FROM articles ORDER BY rowid")
     ids = [row[0] for row in stored]  # in storage order: the last ones are those a run just loaded
 

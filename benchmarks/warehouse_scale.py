@@ -1,0 +1,150 @@
+"""What a run's warehouse steps hold as the *warehouse* grows (issue 17: memory that does not grow).
+
+A scheduled deployment's warehouse grows run after run: a step whose memory or time follows
+the warehouse's size, not the run's, breaks any bound sooner or later. This takes a warehouse
+a real run wrote, makes copies of it K times larger, and measures each step a run takes on
+the warehouse, one step per fresh process, on every size:
+
+    python benchmarks/warehouse_scale.py                       # builds its own: backfill of L3S-GN1's pages
+    python benchmarks/warehouse_scale.py --db RUN.duckdb --times 1 --times 10 --times 30
+
+Copies: ``articles``, ``article_themes``, ``article_signatures`` and ``article_bands`` are
+repeated K times, each repetition's article ids suffixed and its band keys altered (so a copy
+never shares an LSH bucket with another: candidates stay those of one warehouse), in load order
+(the latest articles are the last repetition's). Steps, on the latest articles as a run would:
+- ``sync read``: the search index's read of the 400 latest articles (`SliceReader.listed`);
+- ``sync diff``: the comparison of stamps for articles changed in the last minutes;
+- ``candidates``: clustering's candidate copies of the 500 latest articles (the band self-join);
+- ``pending``: the classify stage's look for articles to classify (with the stored classifier
+  version: none are due, as at the end of a run).
+Printed per step and size: what DuckDB holds after it (``duckdb_memory()``), the process's RSS
+growth, and CPU seconds. A step whose figures grow with K holds the warehouse, not the run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+STEPS = ("sync read", "sync diff", "candidates", "pending")
+TABLES = ("articles", "article_themes", "article_signatures", "article_bands")
+
+
+def _rss_mb() -> float:
+    with open("/proc/self/status", encoding="ascii") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def build_source(tmp: Path) -> Path:
+    """A warehouse of L3S-GN1's 621 pages, through `chipwire backfill --dir` (a real run)."""
+    pages = ROOT.parent / "shared" / "corpora" / "l3s-gn1" / "html"
+    if not pages.is_dir():
+        sys.exit(f"{pages}: not found (../shared beside the checkout), or give --db")
+    db = tmp / "source.duckdb"
+    cmd = [sys.executable, "-m", "flows.cli", "backfill", "--dir", str(pages), "--db", str(db), "--quiet"]
+    done = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True)
+    if done.returncode != 0 or not db.exists():
+        sys.exit(f"backfill failed ({done.returncode}): {(done.stderr or done.stdout).strip().splitlines()[-1:]}")
+    return db
+
+
+def enlarge(source: Path, target: Path, times: int) -> int:
+    """``target``: ``source``'s migrated schema with the four tables repeated ``times`` times."""
+    import duckdb
+
+    from warehouse.db import Warehouse
+
+    Warehouse(target).migrate()
+    con = duckdb.connect(str(target))
+    try:
+        con.execute(f"ATTACH '{source}' AS s (READ_ONLY)")
+        for i in range(times):
+            suffix = f"'-{i}'" if i < times - 1 else "''"  # the last repetition keeps the real ids
+            for table in TABLES:
+                cols = [r[0] for r in con.execute(
+                    "SELECT column_name FROM duckdb_columns() WHERE database_name = 's' AND table_name = ? "
+                    "ORDER BY column_index", [table]).fetchall()]
+                age = f"INTERVAL {times - 1 - i} DAY"  # earlier repetitions were loaded earlier
+                exprs = [f"article_id || {suffix}" if c == "article_id"
+                         else f"xor(key, {i + 1}::UBIGINT * 2654435761)" if (table, c) == ("article_bands", "key") and i < times - 1
+                         else f"url || {suffix}" if (table, c) in (("articles", "url"), ("articles", "canonical_url"))
+                         else f"{c} - {age}" if (table, c) in (("articles", "updated_at"), ("articles", "classified_at"))
+                         else c for c in cols]
+                con.execute(f"INSERT INTO {table} ({', '.join(cols)}) SELECT {', '.join(exprs)} FROM s.{table}")
+        con.execute("CHECKPOINT")
+        return con.execute("SELECT count(*) FROM articles").fetchall()[0][0]
+    finally:
+        con.close()
+
+
+def measure(db: Path, step: str) -> dict:
+    """One step on ``db`` in this (fresh) process: DuckDB's memory after it, RSS growth, CPU."""
+    import pyarrow as pa
+
+    from warehouse import search
+    from warehouse.db import Warehouse
+    from warehouse.search_rows import SliceReader
+
+    wh = Warehouse(db)
+    # keeps the instance (and what the step left in it) open; read-only as the step opens it
+    with wh.connect(read_only=step in ("sync read", "sync diff")) as hold:
+        latest = [r[0] for r in hold.execute("SELECT article_id FROM articles ORDER BY rowid DESC LIMIT 500").fetchall()]
+        since, version = hold.execute("SELECT max(updated_at) - INTERVAL 1 MINUTE, max(classifier_version) "
+                                      "FROM articles").fetchall()[0]
+        rss, cpu = _rss_mb(), time.process_time()
+        if step == "sync read":
+            reader = SliceReader(wh)
+            n = sum(len(rows) for rows in reader.listed(latest[:400]))
+            reader.close()
+        elif step == "sync diff":
+            manifest = pa.table({"article_id": pa.array(latest, pa.string()), "stamp": pa.array(["-"] * len(latest))})
+            n = len(search._diff(hold.cursor(), manifest, since)[0])
+        elif step == "candidates":
+            n = len(wh.clusters.candidate_copies(latest))
+        else:
+            n = len(wh.classification.pending(version, 500))  # the run's own classifier: none due
+        cpu = time.process_time() - cpu
+        held = hold.execute("SELECT sum(memory_usage_bytes) FROM duckdb_memory()").fetchall()[0][0] or 0
+        return {"step": step, "rows": n, "duckdb_mb": held / 2**20, "rss_mb": _rss_mb() - rss, "cpu_s": cpu}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--db", type=Path, help="a warehouse a run wrote (default: build one from L3S-GN1)")
+    ap.add_argument("--times", type=int, action="append", help="sizes, as multiples (repeat; default 1 and 10)")
+    ap.add_argument("--measure", nargs=2, metavar=("DB", "STEP"), help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    if args.measure:
+        print(json.dumps(measure(Path(args.measure[0]), args.measure[1])))
+        return
+    with tempfile.TemporaryDirectory(prefix="chipwire-scale-") as tmp:
+        source = args.db or build_source(Path(tmp))
+        for times in args.times or [1, 10]:
+            target = Path(tmp) / f"x{times}.duckdb"
+            articles = enlarge(source, target, times)
+            print(f"\n{articles:,} articles ({times} x {source.name})")
+            print(f"  {'step':<12} {'rows':>7} {'DuckDB MB':>10} {'RSS +MB':>8} {'CPU s':>7}")
+            for step in STEPS:
+                out = subprocess.run([sys.executable, __file__, "--measure", str(target), step],
+                                     capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(ROOT)})
+                if out.returncode != 0:
+                    print(f"  {step:<12} failed: {out.stderr.strip().splitlines()[-1:]}")
+                    continue
+                r = json.loads(out.stdout.strip().splitlines()[-1])
+                print(f"  {step:<12} {r['rows']:>7} {r['duckdb_mb']:>10.1f} {r['rss_mb']:>8.1f} {r['cpu_s']:>7.2f}")
+
+
+if __name__ == "__main__":
+    main()
