@@ -6,7 +6,7 @@ a real run wrote, makes copies of it K times larger, and measures each step a ru
 the warehouse, one step per fresh process, on every size:
 
     python benchmarks/warehouse_scale.py                       # builds its own: backfill of L3S-GN1's pages
-    python benchmarks/warehouse_scale.py --db RUN.duckdb --times 1 --times 10 --times 30
+    python benchmarks/warehouse_scale.py --db RUN.duckdb --times 1 --times 10
 
 Copies: ``articles``, ``article_themes``, ``article_signatures`` and ``article_bands`` are
 repeated K times, each repetition's article ids suffixed and its band keys altered (so a copy
@@ -48,13 +48,24 @@ def _rss_mb() -> float:
 
 
 def build_source(tmp: Path) -> Path:
-    """A warehouse of L3S-GN1's 621 pages, through `chipwire backfill --dir` (a real run)."""
-    pages = ROOT.parent / "shared" / "corpora" / "l3s-gn1" / "html"
-    if not pages.is_dir():
-        sys.exit(f"{pages}: not found (../shared beside the checkout), or give --db")
+    """A warehouse of L3S-GN1's 621 pages, through `chipwire backfill --dir` (a real run; its
+    local Prefect server stopped after it)."""
+    import gzip
+
+    corpus = ROOT.parent / "shared" / "corpora" / "l3s-gn1" / "html"
+    if not corpus.is_dir():
+        sys.exit(f"{corpus}: not found (../shared beside the checkout), or give --db")
+    pages = tmp / "pages"
+    pages.mkdir()
+    for page in sorted(corpus.glob("*.html.gz")):
+        (pages / page.name[:-3]).write_bytes(gzip.decompress(page.read_bytes()))
     db = tmp / "source.duckdb"
-    cmd = [sys.executable, "-m", "flows.cli", "backfill", "--dir", str(pages), "--db", str(db), "--quiet"]
-    done = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True)
+    cli = [sys.executable, "-m", "flows.cli"]
+    try:
+        done = subprocess.run(cli + ["backfill", "--dir", str(pages), "--db", str(db)], cwd=ROOT,
+                              capture_output=True, text=True)
+    finally:
+        subprocess.run(cli + ["server", "stop", "--db", str(db)], cwd=ROOT, capture_output=True)
     if done.returncode != 0 or not db.exists():
         sys.exit(f"backfill failed ({done.returncode}): {(done.stderr or done.stdout).strip().splitlines()[-1:]}")
     return db
@@ -123,7 +134,7 @@ def measure(db: Path, step: str) -> dict:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--db", type=Path, help="a warehouse a run wrote (default: build one from L3S-GN1)")
-    ap.add_argument("--times", type=int, action="append", help="sizes, as multiples (repeat; default 1 and 10)")
+    ap.add_argument("--times", type=int, action="append", help="sizes, as multiples (repeat; default 1, 10 and 50)")
     ap.add_argument("--measure", nargs=2, metavar=("DB", "STEP"), help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.measure:
@@ -131,7 +142,7 @@ def main() -> None:
         return
     with tempfile.TemporaryDirectory(prefix="chipwire-scale-") as tmp:
         source = args.db or build_source(Path(tmp))
-        for times in args.times or [1, 10]:
+        for times in args.times or [1, 10, 50]:
             target = Path(tmp) / f"x{times}.duckdb"
             articles = enlarge(source, target, times)
             print(f"\n{articles:,} articles ({times} x {source.name})")
