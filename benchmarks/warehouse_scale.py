@@ -8,15 +8,18 @@ the warehouse, one step per fresh process, on every size:
     python benchmarks/warehouse_scale.py                       # builds its own: backfill of L3S-GN1's pages
     python benchmarks/warehouse_scale.py --db RUN.duckdb --times 1 --times 10
 
-Copies: ``articles``, ``article_themes``, ``article_signatures`` and ``article_bands`` are
-repeated K times, each repetition's article ids suffixed and its band keys altered (so a copy
+Copies: ``articles``, ``article_themes``, ``article_signatures``, ``article_bands`` and
+``site_lines`` are repeated K times, each repetition's article ids suffixed and its band keys altered (so a copy
 never shares an LSH bucket with another: candidates stay those of one warehouse), in load order
 (the latest articles are the last repetition's). Steps, on the latest articles as a run would:
 - ``sync read``: the search index's read of the 400 latest articles (`SliceReader.listed`);
 - ``sync diff``: the comparison of stamps for articles changed in the last minutes;
 - ``candidates``: clustering's candidate copies of the 500 latest articles (the band self-join);
 - ``pending``: the classify stage's look for articles to classify (with the stored classifier
-  version: none are due, as at the end of a run).
+  version: none are due, as at the end of a run);
+- ``site sizes``, ``site keys``, ``site prose``: site cleaning's reads for the largest outlet
+  (its size, its articles' keys, its profile's prose lines): these follow the outlet's history
+  by design (recurring lines are learnt from it), not the whole warehouse's.
 Printed per step and size: what DuckDB holds after it (``duckdb_memory()``), the process's RSS
 growth, and CPU seconds. A step whose figures grow with K holds the warehouse, not the run.
 """
@@ -35,8 +38,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-STEPS = ("sync read", "sync diff", "candidates", "pending")
-TABLES = ("articles", "article_themes", "article_signatures", "article_bands")
+STEPS = ("sync read", "sync diff", "candidates", "pending", "site sizes", "site keys", "site prose")
+TABLES = ("articles", "article_themes", "article_signatures", "article_bands", "site_lines")
 
 
 def _rss_mb() -> float:
@@ -104,6 +107,7 @@ def measure(db: Path, step: str) -> dict:
     """One step on ``db`` in this (fresh) process: DuckDB's memory after it, RSS growth, CPU."""
     import pyarrow as pa
 
+    from extractors.sitelearn import MAX_HOLDERS
     from warehouse import search
     from warehouse.db import Warehouse
     from warehouse.search_rows import SliceReader
@@ -114,6 +118,11 @@ def measure(db: Path, step: str) -> dict:
         latest = [r[0] for r in hold.execute("SELECT article_id FROM articles ORDER BY rowid DESC LIMIT 500").fetchall()]
         since, version = hold.execute("SELECT max(updated_at) - INTERVAL 1 MINUTE, max(classifier_version) "
                                       "FROM articles").fetchall()[0]
+        sites = hold.execute("SELECT site FROM articles WHERE site IS NOT NULL GROUP BY site "
+                             "ORDER BY count(*) DESC, site LIMIT 1").fetchall()
+        if step.startswith("site") and not sites:
+            sys.exit("no article of this warehouse has an outlet (site): nothing to measure")
+        site = sites[0][0] if sites else None
         rss, cpu = _rss_mb(), time.process_time()
         if step == "sync read":
             reader = SliceReader(wh)
@@ -124,8 +133,14 @@ def measure(db: Path, step: str) -> dict:
             n = len(search._diff(hold.cursor(), manifest, since)[0])
         elif step == "candidates":
             n = len(wh.clusters.candidate_copies(latest))
-        else:
+        elif step == "pending":
             n = len(wh.classification.pending(version, 500))  # the run's own classifier: none due
+        elif step == "site sizes":
+            n = wh.articles.site_sizes([site])[site]
+        elif step == "site keys":
+            n = len(wh.articles.sites_keys([site]))
+        else:
+            n = sum(len(pages) for pages in wh.articles.sites_prose([site], MAX_HOLDERS)[0].values())
         cpu = time.process_time() - cpu
         held = hold.execute("SELECT sum(memory_usage_bytes) FROM duckdb_memory()").fetchall()[0][0] or 0
         return {"step": step, "rows": n, "duckdb_mb": held / 2**20, "rss_mb": _rss_mb() - rss, "cpu_s": cpu}
@@ -151,7 +166,7 @@ def main() -> None:
                 out = subprocess.run([sys.executable, __file__, "--measure", str(target), step],
                                      capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(ROOT)})
                 if out.returncode != 0:
-                    print(f"  {step:<12} failed: {out.stderr.strip().splitlines()[-1:]}")
+                    print(f"  {step:<12} not measured: {(out.stderr.strip().splitlines() or ['?'])[-1]}")
                     continue
                 r = json.loads(out.stdout.strip().splitlines()[-1])
                 print(f"  {step:<12} {r['rows']:>7} {r['duckdb_mb']:>10.1f} {r['rss_mb']:>8.1f} {r['cpu_s']:>7.2f}")
