@@ -191,6 +191,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--verbose", "-v", action="store_true")
     ap.add_argument("--out", type=Path, default=DEFAULT_MODEL)
     args = ap.parse_args(argv)
+    if args.extra and not (args.cv or args.check_extra) and args.out.resolve() == DEFAULT_MODEL.resolve():
+        # the shipped model holds only what the project's people wrote, or learnt from the corpus
+        ap.error("--extra would write the shipped model trained on texts kept outside the project: "
+                 "give --out PATH for such a model, or use --cv / --check-extra")
     taxonomy = load_taxonomy()
     params = replace(PARAMS, **dict(_setting(s) for s in args.set))
     docs, version = training_documents(args.corpus, args.extra, args.extra_weight)

@@ -458,3 +458,17 @@ def test_check_extra_trains_without_the_extra_documents_and_scores_only_them(mon
     assert held == [0, 3, 6] and train == [1, 2, 4, 5, 7, 8]
     assert "n=   3" in capsys.readouterr().out
     assert mod._check_extra(type("Prep", (), {"docs": docs[1:3]})(), None, taxonomy) == 2  # no extra documents
+
+
+def test_extra_documents_never_overwrite_the_shipped_model(tmp_path, capsys):
+    """`--extra` trains on texts kept outside the project: without --cv or --check-extra it
+    must be told where to write (--out), never the shipped model; the refusal is one line and
+    happens before anything is read."""
+    tc = _train_script()
+    shipped = tc.DEFAULT_MODEL.read_bytes()
+    with pytest.raises(SystemExit) as stop:
+        tc.main(["--extra", str(tmp_path / "not-even-there.jsonl")])
+    assert stop.value.code == 2
+    err = capsys.readouterr().err.strip().splitlines()[-1]
+    assert "--extra would write the shipped model" in err and "--out PATH" in err
+    assert tc.DEFAULT_MODEL.read_bytes() == shipped
