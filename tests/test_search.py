@@ -381,7 +381,7 @@ def test_extraction_workers_never_load_the_index_writer():
     assert out.stdout.strip() == "[]"
 
 
-def test_a_sync_reads_the_changed_articles_where_they_are_stored(tmp_path):
+def test_a_sync_reads_the_changed_articles_where_they_are_stored(tmp_path, monkeypatch):
     """A run's sync wants its latest articles: they are read by where they are stored, so the
     read holds their text, not every stored text (it did, and so grew with the warehouse: +86 MB
     a sync at 40,000 articles); scattered ones, many ones, moved or missing ones are read right."""
@@ -415,11 +415,7 @@ def test_a_sync_reads_the_changed_articles_where_they_are_stored(tmp_path):
     # an article moved after its place was read (a checkpoint): read by its id, once
     from warehouse import search_rows
 
-    real = search_rows._ROWIDS_OF
-    try:
-        search_rows._ROWIDS_OF = real.replace("SELECT a.rowid,", f"SELECT (a.rowid + 7) % {n} AS rowid,").replace(
-            "ORDER BY a.rowid", "ORDER BY 1")  # every rowid wrong: the last 7 wrap round to the start
-        moved, _ = read(ids[-400:] + ids[:3])
-    finally:
-        search_rows._ROWIDS_OF = real
+    monkeypatch.setattr(search_rows, "_ROWIDS_OF", search_rows._ROWIDS_OF.replace(
+        "SELECT a.rowid,", f"SELECT (a.rowid + 7) % {n} AS rowid,").replace("ORDER BY a.rowid", "ORDER BY 1"))
+    moved, _ = read(ids[-400:] + ids[:3])  # every rowid wrong: the last 7 wrap round to the start
     assert sorted(r["article_id"] for r in moved) == sorted(ids[-400:] + ids[:3])

@@ -11,7 +11,7 @@ import pyarrow as pa
 from .classification import write_classifications
 from .frontier import record_failures
 from .records import ArticleRow, CleanedText, ClassifiedBatch, Failure, SiteLine, StageReport
-from .staging import dicts, records_table, schema_of, staged, utcnow
+from .staging import dicts, records_table, rows_by_keys, schema_of, staged, utcnow
 
 if TYPE_CHECKING:
     from .staging import Facade
@@ -247,10 +247,7 @@ class Articles:
         ids = [aid for _, aid, _ in keys]
         rowids = [rid for _, _, rid in keys]
         with self.wh.connect() as con:
-            rows = dicts(con.execute(_ARTICLES_IN_RANGE,
-                                     {"ids": ids, "lo": min(rowids), "hi": max(rowids)}))
-            if len(rows) < len(ids):
-                rows = dicts(con.execute(_ARTICLES_AT, {"ids": ids}))
+            rows = rows_by_keys(con, _ARTICLES_IN_RANGE, _ARTICLES_AT, ids, rowids)
         got = {}
         for row in rows:
             if row.pop("same"):

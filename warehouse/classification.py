@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 import pyarrow as pa
 
 from .records import ArticleBands, BandRow, ClassRow, EntityRow, SignatureRow, ThemeRow
-from .staging import dicts, records_table, schema_of, staged, utcnow
+from .staging import records_table, rows_by_keys, schema_of, staged, utcnow
 from .labels import apply_labels
 
 if TYPE_CHECKING:
@@ -100,12 +100,7 @@ class Classification:
                                {"version": version, "after": after, "ids": ids}).fetchall()
             if not keys:
                 return []
-            page = [article_id for _, article_id in keys]
-            rows = dicts(con.execute(_PENDING_IN_RANGE, {"ids": page, "lo": min(r for r, _ in keys),
-                                                         "hi": max(r for r, _ in keys)}))
-            if len(rows) < len(page):  # a row moved since its key was read: by id alone
-                rows = dicts(con.execute(_PENDING_ROWS, {"ids": page}))
-            return rows
+            return rows_by_keys(con, _PENDING_IN_RANGE, _PENDING_ROWS, [aid for _, aid in keys], [r for r, _ in keys])
 
     def save(self, rows: list[ClassRow], themes: list[ThemeRow], entities: list[EntityRow],
              signatures: list[SignatureRow], bands: list[ArticleBands] = ()) -> None:

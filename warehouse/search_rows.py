@@ -8,6 +8,7 @@ import contextlib
 from collections.abc import Iterator
 
 from .opening import WaitingMarkers
+from .staging import dicts, rows_by_keys
 
 SLICE = 1000  # rows of the articles table read per step (held at once: ~10-20 MB of text)
 SCATTERED = 4  # wanted articles in more runs of SLICE rowids than this are read in one query by id
@@ -72,35 +73,29 @@ class SliceReader:
         """Every article, a slice of SLICE rowids at a time."""
         end = self._connection().execute(_ROWID_END).fetchall()[0][0]
         for lo in range(0, max(end, 1), SLICE):
-            yield self._read(_ROWS, {"lo": lo, "hi": lo + SLICE})
+            yield self._read(lambda con: dicts(con.execute(_ROWS, {"lo": lo, "hi": lo + SLICE})))
 
     def listed(self, wanted: list[str]) -> Iterator[list[dict]]:
         """The articles ``wanted`` that exist, read by runs of nearby rowids (a run spans fewer
         than SLICE rowids: a run's read holds its own rows' text, not the table's). A few
         articles scattered over the table (more than SCATTERED runs, at most SLICE articles)
         are read in one query by id instead: each run's read costs a scan, and one read of
-        the whole table costs less than many. An article a checkpoint moved between the two
-        reads is read by its id."""
+        the whole table costs less than many."""
         located = self._connection().execute(_ROWIDS_OF, {"ids": wanted}).fetchall()
         runs = list(_runs(located, SLICE))
         if len(runs) > SCATTERED and len(located) <= SLICE:
-            yield self._read(_ROWS_BY_ID, {"ids": [article_id for _, article_id in located]})
+            ids = [article_id for _, article_id in located]
+            yield self._read(lambda con: dicts(con.execute(_ROWS_BY_ID, {"ids": ids})))
             return
         for run in runs:
-            ids = [article_id for _, article_id in run]
-            rows = self._read(_ROWS_LISTED, {"ids": ids, "lo": run[0][0], "hi": run[-1][0]})
-            if len(rows) < len(ids):
-                found = {row["article_id"] for row in rows}
-                rows += self._read(_ROWS_BY_ID, {"ids": [i for i in ids if i not in found]})
-            yield rows
+            yield self._read(lambda con: rows_by_keys(con, _ROWS_LISTED, _ROWS_BY_ID, [a for _, a in run],
+                                                      [r for r, _ in run]))
 
-    def _read(self, sql: str, params: dict) -> list[dict]:
-        cur = self._connection().execute(sql, params)
-        cols = [d[0] for d in cur.description]
-        out = [dict(zip(cols, row)) for row in cur.fetchall()]
+    def _read(self, fetch) -> list[dict]:
+        rows = fetch(self._connection())
         if self.wh.is_kept_open:  # a run: its own instance, cheap to take again; its other threads go first
             self.close()
-        return out
+        return rows
 
     def close(self) -> None:
         if self._con is not None:

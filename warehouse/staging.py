@@ -54,6 +54,17 @@ def dicts(cur) -> list[dict]:
     return [dict(zip(cols, row)) for row in cur.fetchall()]
 
 
+def rows_by_keys(con, in_range: str, by_id: str, ids: list[str], rowids: list[int]) -> list[dict]:
+    """The rows of the articles ``ids``, stored at ``rowids``: read by that range of rowids
+    (``in_range``: ``$ids`` within ``rowid BETWEEN $lo AND $hi``; DuckDB then reads that part of
+    the table, not every stored text), or by id alone (``by_id``: ``$ids``) when fewer come back
+    because a checkpoint moved a row since its rowid was read. Rowids only narrow the read."""
+    rows = dicts(con.execute(in_range, {"ids": ids, "lo": min(rowids), "hi": max(rowids)}))
+    if len(rows) < len(ids):
+        rows = dicts(con.execute(by_id, {"ids": ids}))
+    return rows
+
+
 def utcnow() -> datetime:
     return datetime.now(timezone.utc)
 
