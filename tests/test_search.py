@@ -412,6 +412,17 @@ def test_a_sync_reads_the_changed_articles_where_they_are_stored(tmp_path, monke
     assert sorted(r["article_id"] for r in got) == sorted(ids[::397])
     texts = {r["article_id"]: r["text"] for r in every}
     assert all(r["text"] == texts[r["article_id"]] for r in got + latest)
+    # many scattered (site cleaning's changes to an outlet's old pages): one read by id, which
+    # scans every stored text: DuckDB keeps no more of it than the bound (staging.cache_bounded)
+    from warehouse import staging
+
+    monkeypatch.setattr(staging, "SCAN_HEADROOM_MB", 24)  # a scan's working set here is 16-24 MB
+    spread, held_spread = read(ids[::16])
+    assert sorted(r["article_id"] for r in spread) == sorted(ids[::16])
+    assert all(r["text"] == texts[r["article_id"]] for r in spread)
+    monkeypatch.setattr(staging, "SCAN_HEADROOM_MB", 10**6)  # no bound to speak of: all it read is kept
+    _, held_scan = read(ids[::16])
+    assert held_spread < 0.8 * held_scan, (held_spread, held_scan)  # 11.5 against 18.4 MB here
     # an article moved after its place was read (a checkpoint): read by its id, once
     from warehouse import search_rows
 

@@ -7,18 +7,20 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pyarrow as pa
 
-from .staging import staged
+from .classification import bands_table
+from .records import ArticleBands
+from .staging import cache_bounded, staged
 
 if TYPE_CHECKING:
     from .staging import Facade
 
-# the new articles' own band keys are stored with their signatures (Classification.save)
-_CANDIDATES = (
-    "SELECT s.article_id, s.signature, s.story_date, a.cluster_id FROM article_signatures s "
-    "JOIN articles a USING (article_id) WHERE a.cluster_id IS NOT NULL AND s.article_id IN ("
-    "  SELECT DISTINCT b.article_id FROM article_bands n JOIN article_bands b ON b.band = n.band AND b.key = n.key"
-    "  WHERE n.article_id IN (SELECT article_id FROM probe) AND b.article_id NOT IN (SELECT article_id FROM probe))"
-)
+# the stored articles sharing a band key with the new articles (whose keys are computed from
+# their signatures, as stored: a scan of the stored keys to find theirs cost more than the search)
+_SHARING = ("SELECT DISTINCT b.article_id FROM probe n JOIN article_bands b ON b.band = n.band AND b.key = n.key "
+            "WHERE b.article_id NOT IN (SELECT article_id FROM probe)")
+_CANDIDATES = ("SELECT s.article_id, s.signature, s.story_date, a.cluster_id FROM article_signatures s "
+               "JOIN articles a USING (article_id) WHERE a.cluster_id IS NOT NULL "
+               "AND s.article_id IN (SELECT article_id FROM sharing)")
 
 
 def signatures(column: pa.ChunkedArray) -> list[np.ndarray | None]:
@@ -66,13 +68,16 @@ class Clusters:
                 con.execute("UPDATE articles SET cluster_id = c.cluster_id FROM cluster_batch c "
                             "WHERE articles.article_id = c.article_id")
 
-    def candidate_copies(self, article_ids: list[str]) -> list[tuple]:
+    def candidate_copies(self, bands: list[ArticleBands]) -> list[tuple]:
         """(article_id, signature, story_date, cluster_id) of clustered articles sharing an LSH
-        bucket (their stored band keys) with any of the articles ``article_ids``."""
-        if not article_ids:
+        bucket (a stored band key) with any of the articles whose keys are ``bands``."""
+        if not any(b.keys for b in bands):
             return []
         with self.wh.connect() as con:
-            with staged(con, "probe", pa.table({"article_id": pa.array(article_ids, pa.string())})):
+            with staged(con, "probe", bands_table(bands)):
+                # the join scans every stored band key (128 an article): its cache is bounded
+                sharing = cache_bounded(con, lambda: con.sql(_SHARING).to_arrow_table())
+            with staged(con, "sharing", sharing):
                 table = con.sql(_CANDIDATES).to_arrow_table()
         return [(r["article_id"], r["signature"], r["story_date"], r["cluster_id"]) for r in _rows(table)]
 

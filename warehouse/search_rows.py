@@ -8,7 +8,7 @@ import contextlib
 from collections.abc import Iterator
 
 from .opening import WaitingMarkers
-from .staging import dicts, rows_by_keys
+from .staging import cache_bounded, dicts, rows_by_keys
 
 SLICE = 1000  # rows of the articles table read per step (held at once: ~10-20 MB of text)
 SCATTERED = 4  # wanted articles in more runs of SLICE rowids than this are read in one query by id
@@ -85,7 +85,8 @@ class SliceReader:
         runs = list(_runs(located, SLICE))
         if len(runs) > SCATTERED and len(located) <= SLICE:
             ids = [article_id for _, article_id in located]
-            yield self._read(lambda con: dicts(con.execute(_ROWS_BY_ID, {"ids": ids})))
+            # a scan of every stored text: its cache is bounded (staging.cache_bounded)
+            yield self._read(lambda con: cache_bounded(con, lambda: dicts(con.execute(_ROWS_BY_ID, {"ids": ids}))))
             return
         for run in runs:
             yield self._read(lambda con: rows_by_keys(con, _ROWS_LISTED, _ROWS_BY_ID, [a for _, a in run],
