@@ -236,11 +236,18 @@ def test_site_cleaning_reads_pages_of_keys_each_text_once_even_when_rows_moved(i
         assert [(a["site"], a["article_id"]) for a in every] == [k[:2] for k in keys]
         paged = [a for i in range(0, len(keys), 4) for a in wh.articles.articles_at(keys[i:i + 4])]
         assert paged == every
-        # rows moved since their keys were read (rowids swapped, and one far past the table's end):
-        # read by id, in the keys' order
-        moved = [(s, aid, rid) for (s, aid, _), (_, _, rid) in zip(keys, reversed(keys))]
-        moved[0] = (moved[0][0], moved[0][1], 10**9)
-        assert wh.articles.articles_at(moved[:5]) == every[:5]
+        # rows moved since their keys were read (each key holding another article's rowid, or all
+        # of them past the table's end): the rowids' range misses them, so they are read by id,
+        # in the keys' order
+        stored = sorted(keys, key=lambda k: k[2])  # the 5 first stored articles, with the 5 last ones' rowids
+        first, last = stored[:5], stored[-5:]
+        assert len(keys) >= 10 and max(k[2] for k in first) < min(k[2] for k in last)
+        expected = wh.articles.articles_at(first)
+        assert [a["article_id"] for a in expected] == [k[1] for k in first]
+        swapped = [(s, aid, rid) for (s, aid, _), (_, _, rid) in zip(first, last)]
+        assert wh.articles.articles_at(swapped) == expected
+        far = [(s, aid, 10**9 + i) for i, (s, aid, _) in enumerate(first)]
+        assert wh.articles.articles_at(far) == expected
         assert wh.articles.articles_at([(sites[0], "no-such-article", 0)]) == []
         got = {a["article_id"]: a for a in every}
         same = [r[0] for r in rows if r[1] == r[2]]
