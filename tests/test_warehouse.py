@@ -499,6 +499,22 @@ def test_no_sql_of_the_warehouse_package_splices_in_a_value():
     assert offenders == []
 
 
+def test_a_result_fetched_in_part_blocks_the_connection_so_the_warehouse_reads_results_whole():
+    """DuckDB 2.0 leaves a result that ``fetchone()`` read as unfinished (even a one-row count):
+    registering or unregistering a staged table on that connection then fails
+    (ResourceInUseException; DuckDB 1.x did not), and
+    inside ``session()`` the connection is shared by every step of a stage. So the warehouse
+    package reads whole results (``fetchall``, ``to_arrow_table``), never ``fetchone``."""
+    import ast
+
+    calls = []
+    for path in sorted((REPO / "warehouse").glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Attribute) and node.attr in ("fetchone", "fetchmany"):
+                calls.append(f"{path.name}:{node.lineno}")
+    assert calls == []
+
+
 def test_a_packed_body_holds_no_more_memory_than_its_size():
     """Compressed bodies wait in memory between fetching and extraction by the hundred: each must
     cost its compressed size, not the compressor's worst-case buffer (about the body's size)."""

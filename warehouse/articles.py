@@ -89,7 +89,7 @@ def _upsert_articles(con, articles: list[ArticleRow], now: datetime) -> dict[str
     kept = _one_per_id(articles, now)
     lines = [SiteLine(a.site, a.article_id, fp, prose) for a in kept if a.site for fp, prose in a.site_lines]
     with staged(con, "art_batch", records_table(kept, ARTICLE_SCHEMA)):
-        new = int(con.execute("SELECT count(*) FROM art_batch b ANTI JOIN articles a USING (article_id)").fetchone()[0])
+        new = int(con.execute("SELECT count(*) FROM art_batch b ANTI JOIN articles a USING (article_id)").fetchall()[0][0])
         con.execute(_UPSERT, {"now": now})
         con.execute("DELETE FROM site_lines WHERE article_id IN (SELECT article_id FROM art_batch)")
         if lines:
@@ -169,7 +169,7 @@ class Articles:
 
     def count(self) -> int:
         with self.wh.connect() as con:
-            return con.execute("SELECT count(*) FROM articles").fetchone()[0]
+            return con.execute("SELECT count(*) FROM articles").fetchall()[0][0]
 
     # -- site cleaning ---------------------------------------------------------------------
     def site_sizes(self, sites: list[str]) -> dict[str, int]:
@@ -259,7 +259,7 @@ class Articles:
         """Drop what was learnt for sites (outlets) no stored article belongs to any more: after
         an extractor upgrade that keys outlets differently (reextract), their rows would stay."""
         with self.wh.transaction() as con:
-            gone = con.execute(_COUNT_GONE_SITES).fetchone()[0]
+            gone = con.execute(_COUNT_GONE_SITES).fetchall()[0][0]
             con.execute(_DROP_GONE_SITES)
             con.execute(_STALE_LINES)
         return int(gone)

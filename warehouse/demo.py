@@ -39,8 +39,8 @@ def demo_token(db_path: Path) -> str | None:
     except duckdb.Error:
         return None
     try:
-        return con.execute("SELECT token FROM chipwire_demo").fetchone()[0]
-    except (duckdb.Error, TypeError):
+        return con.execute("SELECT token FROM chipwire_demo").fetchall()[0][0]
+    except (duckdb.Error, IndexError):
         return None
     finally:
         con.close()

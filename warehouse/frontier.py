@@ -109,7 +109,7 @@ def upsert(con, entries: list[dict], now: datetime) -> tuple[int, int]:
         if prev is None or (e.get("entry_updated_at") or now) >= (prev.get("entry_updated_at") or now):
             dedup[e["url"]] = e
     with staged(con, "frontier_batch", table(list(dedup.values()), FRONTIER_SCHEMA)):
-        before = con.execute(_COUNT_NEW).fetchone()
+        before = con.execute(_COUNT_NEW).fetchall()[0]
         con.execute(_UPSERT, {"now": now})
     return int(before[0]), int(before[1])
 
@@ -189,7 +189,7 @@ class Frontier:
     def requeue_extraction(self) -> int:
         """Every stored raw page goes back to 'fetched', to be extracted and cleaned again."""
         with self.wh.transaction() as con:
-            n = con.execute(_COUNT_REEXTRACTABLE).fetchone()[0]
+            n = con.execute(_COUNT_REEXTRACTABLE).fetchall()[0][0]
             con.execute(_REQUEUE, {"now": utcnow()})
         return int(n)
 

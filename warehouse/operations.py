@@ -30,8 +30,8 @@ class Operations:
     def run_report(self, run_id: str) -> dict:
         """What a run's artifact shows: per-feed state and failures by reason since it started."""
         with self.wh.connect() as con:
-            started = con.execute("SELECT started_at FROM runs WHERE run_id = ?", [run_id]).fetchone()
-            since = started[0] if started else utcnow()
+            started = con.execute("SELECT started_at FROM runs WHERE run_id = ?", [run_id]).fetchall()
+            since = started[0][0] if started else utcnow()
             feeds = con.execute(
                 "SELECT coalesce(name, title, feed_url), last_status, health, entries_seen, consecutive_errors "
                 "FROM feed_health WHERE last_polled_at >= ? ORDER BY 1", [since]).fetchall()
@@ -49,7 +49,7 @@ class Operations:
             con.execute(
                 "INSERT OR REPLACE INTO feed_health_history SELECT CAST($now AS DATE), feed_url, health, "
                 "consecutive_errors, error_count, entries_seen FROM feed_health", {"now": now})
-            pruned = con.execute(_COUNT_PRUNABLE, cutoff).fetchone()[0]
+            pruned = con.execute(_COUNT_PRUNABLE, cutoff).fetchall()[0][0]
             digests = [r[0] for r in con.execute(_PRUNABLE_FILES, cutoff).fetchall()]
             con.execute(_PRUNE, cutoff)
         with self.wh.connect() as con:

@@ -118,8 +118,8 @@ class Pages:
             if in_store:
                 body = self.bodies.get(sha256)
             else:  # stored inline before the body store: a point lookup (a join would read every body)
-                found = con.execute("SELECT body FROM raw_pages WHERE url = ?", [url]).fetchone()
-                body = found[0] if found else None
+                found = con.execute("SELECT body FROM raw_pages WHERE url = ?", [url]).fetchall()
+                body = found[0][0] if found else None
             if body is not None:
                 out[url] = body
         return out

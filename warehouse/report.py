@@ -250,7 +250,7 @@ def read_snapshot(wh: Warehouse, window: Window) -> Snapshot:
         summary_sql = SUMMARY.format(theme=theme, where=_where(_filters(window, themes=False)))
         summary = _rows(con, summary_sql, params)[0]
         previous = _rows(con, PREVIOUS, {})
-        seen = con.execute("SELECT max(first_seen_at) FROM articles").fetchone()[0]
+        seen = con.execute("SELECT max(first_seen_at) FROM articles").fetchall()[0][0]
         themes = [r[0] for r in con.execute("SELECT DISTINCT theme FROM article_themes ORDER BY 1").fetchall()]
     return Snapshot(window, datasets, summary, previous[0] if previous else None, seen, themes)
 

@@ -63,5 +63,5 @@ class Runs:
         with self.wh.connect() as con:
             row = con.execute(
                 "SELECT pages_fetched, articles_new + articles_updated, articles_classified FROM runs "
-                "WHERE pid = ? AND status = 'interrupted' ORDER BY started_at DESC LIMIT 1", [pid]).fetchone()
-        return None if row is None else tuple(int(v or 0) for v in row)
+                "WHERE pid = ? AND status = 'interrupted' ORDER BY started_at DESC LIMIT 1", [pid]).fetchall()
+        return tuple(int(v or 0) for v in row[0]) if row else None
