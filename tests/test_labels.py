@@ -124,6 +124,31 @@ def test_a_withdrawn_label_gives_the_verdict_back_to_the_classifier(wh, capsys):
     assert q(wh, f"select count(*) filter (where verdict = 'withdrawn'), count(*) from labels where article_id = '{aid}'")[0][1] >= 4
 
 
+def test_a_withdrawal_stopped_before_classifying_is_finished_by_the_next_classify_stage(wh, monkeypatch, capsys):
+    """`label --withdraw` stores the withdrawal, then classifies the article again: stopped
+    between the two (here the classifying fails; Ctrl-C or a crash leave the same), the article
+    is left due for classifying, and the next classify stage (every ingest runs it) gives it the
+    classifier's verdict."""
+    from flows import label_cmd
+    from warehouse.errors import WarehouseError
+
+    aid = "art-h002"
+    model_themes = themes(wh, aid)
+    assert main(["label", aid, "--db", str(wh.path), "--theme", "export_controls", "--primary", "export_controls"]) == 0
+    assert themes(wh, aid)[0] == ("export_controls", "analyst")
+
+    def stopped(*args, **kwargs):  # (a KeyboardInterrupt here would end pytest: main() exits soon after one)
+        raise WarehouseError("stopped before classifying")
+
+    monkeypatch.setattr(label_cmd, "_classify_withdrawn", stopped)
+    assert main(["label", aid, "--db", str(wh.path), "--withdraw", "all"]) != 0
+    assert "stopped before classifying" in capsys.readouterr().err
+    version = q(wh, f"select classifier_version from articles where article_id = '{aid}'")[0][0]
+    assert [r["article_id"] for r in wh.classification.pending(version, 10)] == [aid]  # due, and it alone
+    counts = refine.classify_pending(wh, load_taxonomy())
+    assert counts["articles_classified"] == 1 and themes(wh, aid) == model_themes
+
+
 @pytest.mark.parametrize("argv, words", [
     (["--withdraw", "bogus"], "--withdraw 'bogus': not a theme"),
     (["--withdraw", "export_controls", "--theme", "export_controls"], "and a new verdict on it at once"),

@@ -123,6 +123,10 @@ class Labels:
                         "article_id, theme, verdict, labelled_by, $now, note FROM label_batch ORDER BY seq",
                         {"now": now or utcnow()})
             apply_labels(con, "label_batch")
+            # a withdrawn verdict goes back to the classifier: the article is due for classifying
+            # (`chipwire label` does it at once; stopped before, the next classify stage does)
+            con.execute("UPDATE articles SET classified_at = NULL WHERE article_id IN "
+                        "(SELECT article_id FROM label_batch WHERE verdict = 'withdrawn')")
             articles = con.execute("SELECT count(DISTINCT article_id) FROM label_batch").fetchall()[0][0]
         return {"labels": len(rows), "articles": int(articles)}
 
