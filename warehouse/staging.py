@@ -77,7 +77,9 @@ def cache_bounded(con: duckdb.DuckDBPyConnection, read: Callable[[], T]) -> T:
     +75 MB at 31,000 stored articles) would make each run's memory follow the warehouse's size.
     Under the bound DuckDB evicts blocks it read (clean: dropped, not written) as it goes; the
     result is the same. Should the read need memory DuckDB cannot evict, it runs again unbounded
-    (what it cost before): a bound on a cache must never fail a run."""
+    (what it cost before): a bound on a cache must never fail a run. For reads in autocommit
+    mode (``Warehouse.connect``, as clustering's and the search index's are), not inside
+    ``transaction()``: DuckDB aborts a transaction on an out-of-memory error."""
     before = con.execute("SELECT current_setting('memory_limit')").fetchall()[0][0]
     used = con.execute("SELECT sum(memory_usage_bytes) FROM duckdb_memory()").fetchall()[0][0] or 0
     con.execute("SET memory_limit = $limit", {"limit": f"{_scan_limit_mb(int(used))}MB"})
