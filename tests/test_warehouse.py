@@ -515,6 +515,40 @@ def test_a_result_fetched_in_part_blocks_the_connection_so_the_warehouse_reads_r
     assert calls == []
 
 
+def test_articles_signed_before_the_band_keys_get_theirs_on_upgrade(tmp_path, monkeypatch):
+    """A warehouse from before migration 005 holds signatures without LSH band keys: on upgrade
+    its articles get the keys the pipeline would have stored (`band_keys`), so a new copy of one
+    of their stories finds it; articles that have keys keep them."""
+    from extractors.dedup import band_keys, signature
+    from warehouse import db as dbmod
+    from warehouse.records import ArticleBands, ArticleRow
+
+    shipped = dbmod.migrations()
+    monkeypatch.setattr(dbmod, "migrations", lambda: [m for m in shipped if m[0] < 13])
+    wh = Warehouse(tmp_path / "old.duckdb")
+    wh.migrate()
+    story = " ".join(f"the commerce department said on tuesday that licences number {i} were granted" for i in range(12))
+    when = datetime(2024, 5, 1, tzinfo=timezone.utc)
+    for aid, text in (("old", story), ("short", "too short to sign")):
+        url = f"http://s/{aid}"
+        wh.frontier.add([{"url": url, "link": url, "origin": "page"}])
+        wh.articles.save([ArticleRow(article_id=aid, url=url, canonical_url=url, final_url=url, frontier_url=url,
+                                     text=text, title=aid, fetched_at=when)], [])
+    with wh.transaction() as con:  # signed, clustered, no band keys: as before migration 005
+        con.execute("INSERT INTO article_signatures VALUES ('old', 's', $sig, $when), ('short', 's', [], $when)",
+                    {"sig": list(signature(story)), "when": when})
+        con.execute("UPDATE articles SET cluster_id = article_id")
+    monkeypatch.setattr(dbmod, "migrations", lambda: shipped)
+    assert wh.migrate() == [m[1] for m in shipped if m[0] >= 13]
+    with wh.connect() as con:
+        stored = con.execute("SELECT article_id, band, key FROM article_bands ORDER BY article_id, band").fetchall()
+    assert [(band, key) for aid, band, key in stored] == band_keys(signature(story))
+    assert {aid for aid, _, _ in stored} == {"old"}
+    copy = story.replace("on tuesday", "on tuesday, according to a statement,")
+    found = wh.clusters.candidate_copies([ArticleBands("new", tuple(k for _, k in band_keys(signature(copy))))])
+    assert [c[0] for c in found] == ["old"]
+
+
 def test_a_packed_body_holds_no_more_memory_than_its_size():
     """Compressed bodies wait in memory between fetching and extraction by the hundred: each must
     cost its compressed size, not the compressor's worst-case buffer (about the body's size)."""
