@@ -107,10 +107,9 @@ def measure(db: Path, step: str) -> dict:
     """One step on ``db`` in this (fresh) process: DuckDB's memory after it, RSS growth, CPU."""
     import pyarrow as pa
 
-    from extractors.dedup import band_keys
     from extractors.sitelearn import MAX_HOLDERS
+    from flows.work import bands_of
     from warehouse.clusters import _rows
-    from warehouse.records import ArticleBands
     from warehouse import search
     from warehouse.db import Warehouse
     from warehouse.search_rows import SliceReader
@@ -138,8 +137,7 @@ def measure(db: Path, step: str) -> dict:
             manifest = pa.table({"article_id": pa.array(latest, pa.string()), "stamp": pa.array(["-"] * len(latest))})
             n = len(search._diff(hold.cursor(), manifest, since)[0])
         elif step == "candidates":  # the run computes the new articles' keys from their signatures
-            n = len(wh.clusters.candidate_copies([ArticleBands(r["article_id"], tuple(k for _, k in band_keys(r["signature"])))
-                                                  for r in probe]))
+            n = len(wh.clusters.candidate_copies([bands_of(r["article_id"], r["signature"]) for r in probe]))
         elif step == "pending":
             n = len(wh.classification.pending(version, 500))  # the run's own classifier: none due
         elif step == "site sizes":

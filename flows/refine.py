@@ -12,9 +12,9 @@ from extractors.article import word_count
 from extractors.clean import CLEANER_VERSION, site_clean
 from extractors.sitelearn import MAX_HOLDERS, MIN_PAGES, SiteProfile, body_lines, shared_prose, story_of
 from warehouse.db import Warehouse
-from warehouse.records import ArticleBands, Classified, CleanedText, ClassifiedBatch, StageReport
+from warehouse.records import Classified, CleanedText, ClassifiedBatch, StageReport
 
-from .work import classify_row
+from .work import bands_of, classify_row
 
 
 # -- cleaning with what each site teaches --------------------------------------------------------
@@ -222,14 +222,12 @@ def cluster_pending(wh: Warehouse, force: bool = False, batch_size: int = 500) -
 
 
 def _cluster_pending(wh: Warehouse, force: bool, batch_size: int, assign_clusters) -> dict[str, int]:
-    from extractors.dedup import band_keys
-
     if force:
         wh.clusters.reset()
     placed = 0
     while rows := wh.clusters.pending(batch_size):
         new = [(r["article_id"], r["signature"], r["story_date"]) for r in rows]
-        existing = wh.clusters.candidate_copies([ArticleBands(aid, tuple(k for _, k in band_keys(sig))) for aid, sig, _ in new])
+        existing = wh.clusters.candidate_copies([bands_of(aid, sig) for aid, sig, _ in new])
         old_cluster = {aid: cid for aid, _, _, cid in existing}
         updates = assign_clusters(existing, new)
         originals = wh.clusters.of_urls([r["syndicated_from"] for r in rows if r["syndicated_from"]])

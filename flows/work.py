@@ -162,11 +162,19 @@ def classifier_model(path: str | os.PathLike | None):
     return "default" if path is None else _load_model(str(path))
 
 
+def bands_of(article_id: str, sig) -> ArticleBands:
+    """An article's LSH band keys as the warehouse stores them (band i's key at position i),
+    from its signature: what classification stores and what clustering probes with."""
+    from extractors.dedup import band_keys
+
+    return ArticleBands(article_id, tuple(k for _, k in band_keys(sig)))
+
+
 def classify_row(article_id: str, title, text, language, story_date, taxonomy, model="default") -> Classified:
     """One article's classification as warehouse rows (themes, entities, signature and the LSH
     band keys its copies are found by). ``model``: as ``classify`` takes it (classifier_model)."""
     from extractors.classify import classifier_version, classify, version_of
-    from extractors.dedup import SIGNATURE_SCHEME, band_keys, signature
+    from extractors.dedup import SIGNATURE_SCHEME, signature
 
     c = classify(title, text or "", language, taxonomy, model=model)
     sig = list(signature(text or ""))
@@ -176,7 +184,7 @@ def classify_row(article_id: str, title, text, language, story_date, taxonomy, m
         themes=tuple(ThemeRow(article_id, t.theme, t.score, t.evidence, version, t.probability) for t in c.themes),
         entities=tuple(EntityRow(article_id, e.entity, e.kind, e.mentions) for e in c.entities),
         signature=SignatureRow(article_id, SIGNATURE_SCHEME, sig, story_date),
-        bands=ArticleBands(article_id, tuple(k for _, k in band_keys(sig))),
+        bands=bands_of(article_id, sig),
     )
 
 

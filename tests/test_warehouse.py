@@ -521,7 +521,8 @@ def test_articles_signed_before_the_band_keys_get_theirs_on_upgrade(tmp_path, mo
     of their stories finds it; articles that have keys keep them."""
     from extractors.dedup import band_keys, signature
     from warehouse import db as dbmod
-    from warehouse.records import ArticleBands, ArticleRow
+    from flows.work import bands_of
+    from warehouse.records import ArticleRow
 
     shipped = dbmod.migrations()
     monkeypatch.setattr(dbmod, "migrations", lambda: [m for m in shipped if m[0] < 13])
@@ -545,7 +546,7 @@ def test_articles_signed_before_the_band_keys_get_theirs_on_upgrade(tmp_path, mo
     assert [(band, key) for aid, band, key in stored] == band_keys(signature(story))
     assert {aid for aid, _, _ in stored} == {"old"}
     copy = story.replace("on tuesday", "on tuesday, according to a statement,")
-    found = wh.clusters.candidate_copies([ArticleBands("new", tuple(k for _, k in band_keys(signature(copy))))])
+    found = wh.clusters.candidate_copies([bands_of("new", signature(copy))])
     assert [c[0] for c in found] == ["old"]
 
 

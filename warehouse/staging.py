@@ -73,8 +73,8 @@ SCAN_HEADROOM_MB = 32
 def cache_bounded(con: duckdb.DuckDBPyConnection, read: Callable[[], T]) -> T:
     """``read()`` with DuckDB's cache allowed to grow by SCAN_HEADROOM_MB at most. DuckDB keeps
     every block a query read until its instance closes (memory_limit: 80% of RAM by default),
-    so a read that must scan a table growing with the warehouse (clustering's band self-join:
-    +75 MB at 31,000 stored articles) would make each run's memory follow the warehouse's size.
+    so a read that must scan a table growing with the warehouse (clustering's join with every
+    stored band key: +75 MB at 31,000 stored articles) would make each run's memory follow the warehouse's size.
     Under the bound DuckDB evicts blocks it read (clean: dropped, not written) as it goes; the
     result is the same. Should the read need memory DuckDB cannot evict, it runs again unbounded
     (what it cost before): a bound on a cache must never fail a run. For reads in autocommit
