@@ -24,7 +24,6 @@ the instance's untracked memory 60-110 MB a release cycle, the level after each 
 from __future__ import annotations
 
 import argparse
-import os
 import shutil
 import subprocess
 import sys
@@ -60,21 +59,22 @@ def _child(log_path: str, argv: list[str]) -> None:
     libc = ctypes.CDLL("libc.so.6")
     libc.mallinfo2.restype = MallInfo2
     from warehouse.keeping import FileTurn
+    from warehouse.staging import held_bytes
 
     t0 = time.perf_counter()
     log = open(log_path, "w", buffering=1)
     log.write("\t".join(COLUMNS) + "\n")
 
     def duckdb_mb() -> int:
+        """DuckDB's buffer-managed MB in the run's kept instance; -1 when none is open."""
         for turn in list(FileTurn._all.values()):
-            if turn.kept is None or not turn.lock.acquire(timeout=0.2):
+            if not turn.lock.acquire(timeout=0.2):
                 continue
             try:
                 cur = turn.kept.cursor(True) if turn.kept is not None else None
                 if cur is not None:
                     try:
-                        used = cur.execute("SELECT sum(memory_usage_bytes) FROM duckdb_memory()").fetchall()[0][0]
-                        return int(used or 0) >> 20
+                        return held_bytes(cur) >> 20
                     finally:
                         cur.close()
             except Exception:  # noqa: BLE001 - a sample missed, never the run
@@ -155,15 +155,11 @@ def main() -> None:
     pages = throughput.build_pages(args.pages, args.mix)
     sites, site = throughput.serve(pages, args.feeds)
     tmp = Path(tempfile.mkdtemp(prefix="chipwire-memparts-"))
-    env = {**os.environ, "PYTHONPATH": str(REPO), "DO_NOT_TRACK": "1"}
-    env.pop("PREFECT_API_URL", None)
-    env.pop("PREFECT_HOME", None)
+    env = throughput.chipwire_env()
     db = tmp / "data" / "chipwire.duckdb"
     tsv = args.tsv or tmp / "parts.tsv"
     try:
-        sources = tmp / "sources.toml"
-        feeds = "".join(f'[[feeds]]\nurl = "{site.origin}/feed/{f}.xml"\n' for f in range(args.feeds))
-        sources.write_text(f"[fetch]\nper_host_concurrency = 8\nper_host_delay = 0.0\n{feeds}")
+        sources = throughput.write_sources(tmp / "sources.toml", site.origin, args.feeds)
         done = subprocess.run([sys.executable, __file__, "--child", str(tsv), "ingest", "--no-progress",
                                "--sources", str(sources), "--db", str(db)], env=env, cwd=str(REPO),
                               capture_output=True, text=True)

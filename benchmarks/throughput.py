@@ -222,6 +222,23 @@ def run_chipwire(sources: Path, db: Path, env: dict, trace: list | None = None) 
                   "other_peak": max((v for k, v in peaks.items() if k != proc.pid), default=0)}
 
 
+def chipwire_env() -> dict:
+    """The environment a benchmark's `chipwire` process runs in: this checkout, no telemetry,
+    its own local Prefect server (none inherited)."""
+    env = {**os.environ, "PYTHONPATH": str(REPO), "DO_NOT_TRACK": "1"}
+    env.pop("PREFECT_API_URL", None)
+    env.pop("PREFECT_HOME", None)
+    return env
+
+
+def write_sources(path: Path, origin: str, n_feeds: int) -> Path:
+    """A sources file listing the loopback site's feeds, with the politeness all pages on one
+    loopback host need."""
+    feeds = "".join(f'[[feeds]]\nurl = "{origin}/feed/{f}.xml"\n' for f in range(n_feeds))
+    path.write_text(f"[fetch]\nper_host_concurrency = 8\nper_host_delay = 0.0\n{feeds}")
+    return path
+
+
 def stop_local_server(db: Path, env: dict) -> None:
     subprocess.run([sys.executable, "-m", "flows.cli", "server", "stop", "--db", str(db)], env=env,
                    capture_output=True, check=False)
@@ -236,14 +253,10 @@ def bench(n_pages: int, n_feeds: int, skip_naive: bool, skip_limit: bool, mix: s
     pages = build_pages(n_pages, mix)
     sites, site = serve(pages, n_feeds)
     tmp = Path(tempfile.mkdtemp(prefix="chipwire-bench-"))
-    env = {**os.environ, "PYTHONPATH": str(REPO), "DO_NOT_TRACK": "1"}
-    env.pop("PREFECT_API_URL", None)
-    env.pop("PREFECT_HOME", None)
+    env = chipwire_env()
     out: dict = {"mix": mix, "pages": n_pages, "feeds": n_feeds}
     try:
-        sources = tmp / "sources.toml"
-        feeds = "".join(f'[[feeds]]\nurl = "{site.origin}/feed/{f}.xml"\n' for f in range(n_feeds))
-        sources.write_text(f"[fetch]\nper_host_concurrency = 8\nper_host_delay = 0.0\n{feeds}")
+        sources = write_sources(tmp / "sources.toml", site.origin, n_feeds)
         empty = tmp / "empty.toml"
         empty.write_text(f'[fetch]\nper_host_delay = 0.0\n[[feeds]]\nurl = "{site.origin}/feed/empty.xml"\n')
         if not skip_limit:

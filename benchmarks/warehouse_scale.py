@@ -113,6 +113,7 @@ def measure(db: Path, step: str) -> dict:
     from warehouse import search
     from warehouse.db import Warehouse
     from warehouse.search_rows import SliceReader
+    from warehouse.staging import held_bytes
 
     wh = Warehouse(db)
     # keeps the instance (and what the step left in it) open; read-only as the step opens it
@@ -147,7 +148,7 @@ def measure(db: Path, step: str) -> dict:
         else:
             n = sum(len(pages) for pages in wh.articles.sites_prose([site], MAX_HOLDERS)[0].values())
         cpu = time.process_time() - cpu
-        held = hold.execute("SELECT sum(memory_usage_bytes) FROM duckdb_memory()").fetchall()[0][0] or 0
+        held = held_bytes(hold)
         return {"step": step, "rows": n, "duckdb_mb": held / 2**20, "rss_mb": _rss_mb() - rss,
                 "peak_mb": _rss_mb("VmHWM") - peak, "cpu_s": cpu}
 

@@ -14,6 +14,7 @@ from flows.settings import default_taxonomy_path
 from tests.pages import ingest_with_stages
 from warehouse.db import Warehouse
 from warehouse.records import ArticleBands, ArticleRow, ClassRow, SignatureRow
+from warehouse.staging import held_bytes
 
 
 @pytest.fixture(scope="module")
@@ -265,7 +266,7 @@ def test_the_look_for_due_articles_reads_their_texts_only_and_pages_right(tmp_pa
     def look(**kwargs):
         with wh.connect() as hold:  # the instance stays open: what the look left in it is seen
             rows = wh.classification.pending("v1", **kwargs)
-            held = hold.execute("SELECT sum(memory_usage_bytes) FROM duckdb_memory()").fetchall()[0][0] or 0
+            held = held_bytes(hold)
         return rows, held
 
     def pages(**kwargs):
@@ -323,7 +324,7 @@ def test_the_search_for_candidate_copies_holds_the_same_memory_however_many_are_
     def search():
         with wh.connect() as hold:  # the instance stays open: what the search left in it is seen
             found = sorted(c[0] for c in wh.clusters.candidate_copies(new))
-            held = hold.execute("SELECT sum(memory_usage_bytes) FROM duckdb_memory()").fetchall()[0][0] or 0
+            held = held_bytes(hold)
             limit = hold.execute("SELECT current_setting('memory_limit')").fetchall()[0][0]
         wh.release()
         return found, held, limit

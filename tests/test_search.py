@@ -21,6 +21,7 @@ from tests.pages import ingest_with_stages, many_articles, pipeline_run
 from warehouse.db import Warehouse
 from warehouse.records import ArticleRow, ClassRow, ThemeRow
 from warehouse.search import SearchIndex
+from warehouse.staging import held_bytes
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -396,7 +397,7 @@ def test_a_sync_reads_the_changed_articles_where_they_are_stored(tmp_path, monke
         reader = SliceReader(wh)
         try:
             rows = [row for page in reader.listed(wanted) for row in page]
-            held = reader._connection().execute("SELECT sum(memory_usage_bytes) FROM duckdb_memory()").fetchall()[0][0]
+            held = held_bytes(reader._connection())
         finally:
             reader.close()
         return rows, held

@@ -70,6 +70,13 @@ T = TypeVar("T")
 SCAN_HEADROOM_MB = 32
 
 
+def held_bytes(con: duckdb.DuckDBPyConnection) -> int:
+    """Bytes DuckDB's buffer manager holds in the instance ``con`` is a connection of (what it
+    counts: memory it allocated outside its buffer manager is not in it; docs/benchmarks.md,
+    sixteenth session)."""
+    return int(con.execute("SELECT sum(memory_usage_bytes) FROM duckdb_memory()").fetchall()[0][0] or 0)
+
+
 def cache_bounded(con: duckdb.DuckDBPyConnection, read: Callable[[], T]) -> T:
     """``read()`` with DuckDB's cache allowed to grow by SCAN_HEADROOM_MB at most. DuckDB keeps
     every block a query read until its instance closes (memory_limit: 80% of RAM by default),
@@ -81,8 +88,7 @@ def cache_bounded(con: duckdb.DuckDBPyConnection, read: Callable[[], T]) -> T:
     mode (``Warehouse.connect``, as clustering's and the search index's are), not inside
     ``transaction()``: DuckDB aborts a transaction on an out-of-memory error."""
     before = con.execute("SELECT current_setting('memory_limit')").fetchall()[0][0]
-    used = con.execute("SELECT sum(memory_usage_bytes) FROM duckdb_memory()").fetchall()[0][0] or 0
-    con.execute("SET memory_limit = $limit", {"limit": f"{_scan_limit_mb(int(used))}MB"})
+    con.execute("SET memory_limit = $limit", {"limit": f"{_scan_limit_mb(held_bytes(con))}MB"})
     try:
         return read()
     except duckdb.OutOfMemoryException:
